@@ -1,0 +1,191 @@
+//! The loop: terminal input, engine events, a clock tick and finished background work go
+//! through the reducer; the screen is redrawn only after a batch of messages (bursts are
+//! coalesced) or on the one-second tick the clock and countdowns need.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use crossterm::event::Event as TermEvent;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+
+use super::keymap::KeyMap;
+use super::state::App;
+use super::update::{Effect, Msg, refresh_views, update};
+use crate::engine::{Command, EngineHandle};
+use crate::ui::theme::{Styles, Theme};
+
+/// What the loop needs besides the app.
+pub struct LoopContext {
+    pub keys: KeyMap,
+    pub styles: Styles,
+    pub config_dir: PathBuf,
+    pub history_file: Option<PathBuf>,
+    pub no_color: bool,
+    /// Write OSC 52 clipboard sequences to the real terminal (off in tests).
+    pub osc52: bool,
+}
+
+/// Run until the user quits (and the engine has logged out) or the input ends.
+pub async fn run<B: Backend, S>(
+    terminal: &mut Terminal<B>,
+    mut app: App,
+    mut engine: Option<EngineHandle>,
+    mut input: S,
+    mut cx: LoopContext,
+    mut extra: mpsc::UnboundedReceiver<Msg>,
+    extra_tx: mpsc::UnboundedSender<Msg>,
+) -> std::io::Result<App>
+where
+    S: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+{
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let stop = crate::cli::wait_for_stop();
+    tokio::pin!(stop);
+    let mut rects = Vec::new();
+    let mut dirty = true;
+    let mut shutdown_sent = false;
+    let mut quit_deadline: Option<tokio::time::Instant> = None;
+    loop {
+        if dirty {
+            refresh_views(&mut app);
+            let mut r = Vec::new();
+            // A vanished terminal (SIGHUP) must not stop the logout that follows.
+            let _ = terminal.draw(|f| r = crate::ui::render(f, &app, &cx.styles, &cx.keys));
+            rects = r;
+            dirty = false;
+        }
+        if app.quit {
+            match (&engine, shutdown_sent) {
+                (Some(e), false) => {
+                    let _ = e.commands.send(Command::Shutdown);
+                    shutdown_sent = true;
+                    quit_deadline = Some(tokio::time::Instant::now() + Duration::from_secs(4));
+                }
+                (None, _) => return Ok(app),
+                _ => {}
+            }
+        }
+        let mut msgs: Vec<Msg> = Vec::new();
+        tokio::select! {
+            ev = async {
+                match engine.as_mut() {
+                    Some(e) => e.events.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => match ev {
+                Some(ev) => {
+                    let done = matches!(ev, crate::engine::Event::ShutdownComplete { .. });
+                    msgs.push(Msg::Engine(ev));
+                    // Coalesce a burst: take what is already queued before drawing.
+                    if let Some(e) = engine.as_mut() {
+                        while msgs.len() < 512 {
+                            match e.events.try_recv() {
+                                Ok(ev) => msgs.push(Msg::Engine(ev)),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    if done {
+                        for m in msgs {
+                            update(&mut app, &cx.keys, m);
+                        }
+                        return Ok(app);
+                    }
+                }
+                None => return Ok(app),
+            },
+            t = input.next() => match t {
+                Some(Ok(TermEvent::Key(k))) => msgs.push(Msg::Key(k)),
+                Some(Ok(TermEvent::Mouse(m))) => msgs.push(Msg::Mouse(m, rects.clone())),
+                Some(Ok(TermEvent::Resize(..))) => dirty = true,
+                Some(Ok(_)) => {}
+                // The terminal is gone (dropped SSH link): log out and leave.
+                Some(Err(_)) | None => app.quit = true,
+            },
+            m = extra.recv() => if let Some(m) = m { msgs.push(m) },
+            _ = tick.tick() => msgs.push(Msg::Tick(SystemTime::now())),
+            _ = &mut stop => app.quit = true,
+            _ = async {
+                match quit_deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            } => return Ok(app),
+        }
+        for m in msgs {
+            dirty = true;
+            let effects = update(&mut app, &cx.keys, m);
+            for fx in effects {
+                apply(fx, &mut app, engine.as_ref(), &mut cx, &extra_tx);
+            }
+        }
+    }
+}
+
+fn apply(
+    fx: Effect,
+    app: &mut App,
+    engine: Option<&EngineHandle>,
+    cx: &mut LoopContext,
+    tx: &mpsc::UnboundedSender<Msg>,
+) {
+    match fx {
+        Effect::Engine(c) => {
+            if let Some(e) = engine {
+                let _ = e.commands.send(c);
+            }
+        }
+        Effect::RunJq { code, input } => {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let r = if code == "." {
+                    Ok(input.to_vec())
+                } else {
+                    crate::explore::filter::apply(&code, &input)
+                };
+                let _ = tx.send(Msg::Filtered(r));
+            });
+        }
+        Effect::Save { path, bytes } => {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let m = match std::fs::write(&path, &bytes) {
+                    Ok(()) => format!("saved {} bytes to {path}", bytes.len()),
+                    Err(e) => format!("cannot save to {path}: {e}"),
+                };
+                let _ = tx.send(Msg::Status(m));
+            });
+        }
+        Effect::Copy(text) => {
+            if cx.osc52 {
+                use base64::Engine as _;
+                let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+                let mut out = std::io::stdout();
+                let _ = write!(out, "\x1b]52;c;{b64}\x07");
+                let _ = out.flush();
+            }
+        }
+        Effect::SaveHistory(h) => {
+            if let Some(path) = cx.history_file.clone() {
+                tokio::task::spawn_blocking(move || {
+                    if let Some(dir) = path.parent() {
+                        let _ = std::fs::create_dir_all(dir);
+                    }
+                    let _ = std::fs::write(&path, h.join("\n") + "\n");
+                });
+            }
+        }
+        Effect::Theme(name) => match Theme::load(&name, &cx.config_dir) {
+            Ok(t) => {
+                cx.styles = Styles::new(&t, cx.no_color);
+                app.status = Some(format!("theme {name}"));
+            }
+            Err(e) => app.status = Some(e),
+        },
+    }
+}

@@ -1,0 +1,192 @@
+//! Starting the dashboard (`netdash`, `netdash demo`) and the explorer (`netdash explore`).
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::EventStream;
+use tokio::sync::mpsc;
+
+use super::event_loop::{LoopContext, run};
+use super::keymap::KeyMap;
+use super::state::{DeviceRow, Pane};
+use super::update::{Msg, new_app};
+use crate::config::Config;
+use crate::engine::messages::DeviceFacts;
+use crate::engine::{self, EngineOptions, SessionState};
+use crate::explore::doc::Doc;
+use crate::paths::Paths;
+use crate::ui::theme::{Styles, Theme};
+use crate::vendor::Context;
+
+/// One row per configured device and Central account.
+pub fn rows_from_config(cfg: &Config) -> Vec<DeviceRow> {
+    let row = |name: &str, kind: &'static str, host: String, tags: &[String]| DeviceRow {
+        name: name.to_string(),
+        kind,
+        host,
+        tags: tags.to_vec(),
+        state: SessionState::Disconnected,
+        session: None,
+        latency: VecDeque::new(),
+        last_poll: None,
+        facts: DeviceFacts::default(),
+        last_error: None,
+        marked: false,
+    };
+    cfg.devices()
+        .map(|d| row(&d.name, d.kind.as_str(), d.host.clone(), &d.tags))
+        .chain(cfg.centrals().map(|c| {
+            let host = c
+                .gateway()
+                .unwrap_or_default()
+                .trim_start_matches("https://")
+                .to_string();
+            row(&c.name, "central", host, &c.tags)
+        }))
+        .collect()
+}
+
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// The dashboard on `cfg` until the user quits; every session is logged out on the way.
+pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Result<(), String> {
+    let keys = KeyMap::new(&cfg.key_overrides())?;
+    let theme = Theme::load(&cfg.settings.theme, &paths.config_dir)?;
+    let history_file = paths.state_dir.join("history");
+    let history: Vec<String> = std::fs::read_to_string(&history_file)
+        .map(|t| {
+            t.lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let rows = rows_from_config(&cfg);
+    let ctx = Context::new(
+        paths.clone(),
+        Duration::from_secs(cfg.settings.timeout_secs.max(1)),
+    );
+    let opts = EngineOptions {
+        poll_interval: Some(Duration::from_secs(cfg.settings.poll_interval_secs.max(1))),
+        concurrency: cfg.settings.concurrency,
+        read_only,
+        ..EngineOptions::default()
+    };
+    let engine = engine::start(cfg, ctx, opts);
+    let _guard = engine::guard::install(&engine);
+    let mut terminal =
+        super::terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;
+    let app = new_app(rows, read_only, history);
+    let (tx, rx) = mpsc::unbounded_channel();
+    let cx = LoopContext {
+        keys,
+        styles: Styles::new(&theme, no_color()),
+        config_dir: paths.config_dir.clone(),
+        history_file: Some(history_file),
+        no_color: no_color(),
+        osc52: true,
+    };
+    let r = run(
+        &mut terminal,
+        app,
+        Some(engine),
+        EventStream::new(),
+        cx,
+        rx,
+        tx,
+    )
+    .await;
+    super::terminal::restore();
+    r.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Bytes as an explorer document: JSON, JSON Lines (as an array, so `netdash run --json |
+/// netdash explore -` works), or an error for anything else.
+pub fn document(bytes: Vec<u8>) -> Result<Doc, String> {
+    match Doc::new(bytes.clone()) {
+        Ok(d) => Ok(d),
+        Err(first) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let lines: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            if lines.len() > 1
+                && lines
+                    .iter()
+                    .all(|l| l.starts_with('{') || l.starts_with('['))
+            {
+                let joined = format!("[{}]", lines.join(","));
+                Doc::new(joined.into_bytes()).map_err(|_| first.to_string())
+            } else {
+                Err(first.to_string())
+            }
+        }
+    }
+}
+
+/// Read and index a file (or stdin for `-`): run it off the async threads.
+pub fn load(path: Option<&Path>) -> Result<Doc, String> {
+    let bytes = match path {
+        None => {
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut v)
+                .map_err(|e| format!("cannot read stdin: {e}"))?;
+            v
+        }
+        Some(p) if p.as_os_str() == "-" => return load(None),
+        Some(p) => std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
+    };
+    document(bytes)
+}
+
+/// `netdash explore [FILE|-]`: the explorer alone, like jless.
+pub async fn explore(path: Option<PathBuf>, paths: Paths, theme: &str) -> Result<(), String> {
+    let title = path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "stdin".into());
+    let p = path.clone();
+    let doc = tokio::task::spawn_blocking(move || load(p.as_deref()))
+        .await
+        .map_err(|e| e.to_string())??;
+    let theme = Theme::load(theme, &paths.config_dir).unwrap_or_else(|_| Theme::builtin_default());
+    let mut app = new_app(Vec::new(), true, Vec::new());
+    app.solo = Some(Pane::Explorer);
+    app.focus = Pane::Explorer;
+    let (tx, rx) = mpsc::unbounded_channel();
+    // Check the whole document in the background; the tree is usable meanwhile.
+    let check = doc.clone();
+    let vtx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = check.validate() {
+            let _ = vtx.send(Msg::Status(e));
+        }
+    });
+    super::update::update(
+        &mut app,
+        &KeyMap::default(),
+        Msg::Loaded {
+            title,
+            doc: Ok(doc),
+        },
+    );
+    let mut terminal =
+        super::terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;
+    let cx = LoopContext {
+        keys: KeyMap::default(),
+        styles: Styles::new(&theme, no_color()),
+        config_dir: paths.config_dir.clone(),
+        history_file: None,
+        no_color: no_color(),
+        osc52: true,
+    };
+    let r = run(&mut terminal, app, None, EventStream::new(), cx, rx, tx).await;
+    super::terminal::restore();
+    r.map(|_| ()).map_err(|e| e.to_string())
+}

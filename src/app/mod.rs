@@ -1,0 +1,9 @@
+//! The dashboard application: plain-data state, a reducer, a keymap, and the loop that
+//! connects them to the engine and the terminal.
+
+pub mod event_loop;
+pub mod keymap;
+pub mod launch;
+pub mod state;
+pub mod terminal;
+pub mod update;

@@ -1,0 +1,217 @@
+//! The dashboard's state: plain data, changed only by `update`, drawn by `ui::render`.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::SystemTime;
+
+use ratatui_textarea::TextArea;
+
+use crate::engine::messages::{
+    AccessPoint, Budget, DeviceFacts, RunId, SessionState, SessionView, Site,
+};
+use crate::explore::tree::Tree;
+
+/// The five panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Devices,
+    Sessions,
+    Console,
+    Explorer,
+    Central,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 5] = [
+        Pane::Devices,
+        Pane::Sessions,
+        Pane::Console,
+        Pane::Explorer,
+        Pane::Central,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Devices => "1 Devices",
+            Pane::Sessions => "2 Sessions",
+            Pane::Console => "3 Console",
+            Pane::Explorer => "4 Explorer",
+            Pane::Central => "5 Central",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// Latency samples kept per device (the sparkline), bounded for weeks of running.
+pub const LATENCY_SAMPLES: usize = 40;
+
+/// One device or Central account row.
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    pub name: String,
+    pub kind: &'static str,
+    pub host: String,
+    pub tags: Vec<String>,
+    pub state: SessionState,
+    pub session: Option<SessionView>,
+    pub latency: VecDeque<u64>,
+    pub last_poll: Option<SystemTime>,
+    pub facts: DeviceFacts,
+    pub last_error: Option<String>,
+    pub marked: bool,
+}
+
+/// Columns the device list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Name,
+    Kind,
+    State,
+    Latency,
+}
+
+impl SortBy {
+    pub fn next(self) -> SortBy {
+        match self {
+            SortBy::Name => SortBy::Kind,
+            SortBy::Kind => SortBy::State,
+            SortBy::State => SortBy::Latency,
+            SortBy::Latency => SortBy::Name,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortBy::Name => "name",
+            SortBy::Kind => "kind",
+            SortBy::State => "state",
+            SortBy::Latency => "latency",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DevicesState {
+    pub rows: Vec<DeviceRow>,
+    /// Rows after filter and sort (indices into `rows`), rebuilt before a draw when dirty.
+    pub view: Vec<usize>,
+    pub view_dirty: bool,
+    pub selected: usize,
+    pub sort: SortBy,
+    pub filter: String,
+    pub filtering: bool,
+}
+
+/// One finished (or running) console command in the transcript.
+#[derive(Debug, Clone)]
+pub struct Transcript {
+    pub id: RunId,
+    pub line: String,
+    pub at: SystemTime,
+    pub total: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub results: Vec<ResultEntry>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResultEntry {
+    pub target: String,
+    pub kind: &'static str,
+    pub elapsed_ms: u64,
+    pub ok: bool,
+    /// The error line, or a one-line summary of the output.
+    pub summary: String,
+    pub output: Option<serde_json::Value>,
+    pub text: bool,
+}
+
+/// Transcript entries kept (oldest dropped): bounded memory on a wall screen.
+pub const TRANSCRIPT_LIMIT: usize = 200;
+/// Runs whose full outputs are kept; older ones keep only their one-line summaries.
+pub const OUTPUTS_KEPT: usize = 20;
+
+pub struct ConsoleState {
+    pub input: TextArea<'static>,
+    pub editing: bool,
+    pub history: Vec<String>,
+    /// Position while walking history with Up/Down.
+    pub history_pos: Option<usize>,
+    /// Ctrl-R: the search text, when searching.
+    pub history_search: Option<String>,
+    pub transcript: VecDeque<Transcript>,
+    /// Selected result, counted from the newest (0 = newest).
+    pub selected: usize,
+    /// A mutating command waiting for y/n.
+    pub confirm: Option<(Vec<String>, String)>,
+    pub next_id: RunId,
+}
+
+/// What the explorer shows.
+pub enum ExplorerBody {
+    Empty,
+    Tree(Box<Tree>),
+    Text(Vec<String>),
+}
+
+pub struct ExplorerState {
+    pub title: String,
+    pub body: ExplorerBody,
+    /// The unfiltered document bytes (for jq and raw view).
+    pub source: Option<std::sync::Arc<[u8]>>,
+    pub cursor: usize,
+    pub offset: usize,
+    pub raw: bool,
+    pub depth: u16,
+    pub search: String,
+    pub searching: bool,
+    pub jq: String,
+    pub jq_editing: bool,
+    pub jq_error: Option<String>,
+    pub save_path: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApFilter {
+    All,
+    Up,
+    Down,
+}
+
+#[derive(Debug, Clone)]
+pub struct CentralAccount {
+    pub sites: Vec<Site>,
+    pub aps: Vec<AccessPoint>,
+    pub at: Option<SystemTime>,
+    pub budget: Option<Budget>,
+}
+
+pub struct CentralState {
+    pub accounts: HashMap<String, CentralAccount>,
+    pub order: Vec<String>,
+    pub selected: usize,
+    pub status: ApFilter,
+    pub site: Option<String>,
+}
+
+/// The whole dashboard.
+pub struct App {
+    pub focus: Pane,
+    /// Show only this pane (`netdash explore`).
+    pub solo: Option<Pane>,
+    pub devices: DevicesState,
+    pub sessions_selected: usize,
+    pub console: ConsoleState,
+    pub explorer: ExplorerState,
+    pub central: CentralState,
+    pub status: Option<String>,
+    pub read_only: bool,
+    pub help: bool,
+    pub command_line: Option<String>,
+    pub now: SystemTime,
+    pub quit: bool,
+    pub alarms: usize,
+}

@@ -1,0 +1,39 @@
+//! Taking over the terminal and giving it back on every exit path, panics included.
+
+use std::io::{Stdout, stdout};
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Raw mode, alternate screen, mouse; plus a panic hook that restores the terminal before
+/// anything is printed (then runs the hooks installed before it, such as the engine's).
+pub fn enter() -> std::io::Result<Term> {
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+    let mut t = Terminal::new(CrosstermBackend::new(stdout()))?;
+    t.clear()?;
+    Ok(t)
+}
+
+/// Undo `enter`; safe to call twice, errors ignored (the terminal may be gone).
+pub fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}

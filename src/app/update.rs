@@ -1,0 +1,1154 @@
+//! The reducer: `update(&mut App, Msg) -> Vec<Effect>`. No I/O here; effects (engine
+//! commands, jq runs, file saves, clipboard) are carried out by the loop.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+
+use super::keymap::{Action, KeyMap};
+use super::state::*;
+use crate::command::Command as Parsed;
+use crate::engine::messages::{Event, Outcome};
+use crate::engine::{Command, SessionState};
+use crate::explore::doc::Doc;
+use crate::explore::tree::Tree;
+
+/// Input to the reducer.
+pub enum Msg {
+    Engine(Event),
+    Key(KeyEvent),
+    Mouse(MouseEvent, Vec<(Pane, Rect)>),
+    Tick(SystemTime),
+    /// A jq filter finished (off the UI thread).
+    Filtered(Result<Vec<u8>, String>),
+    /// A document to explore was read and indexed (off the UI thread).
+    Loaded {
+        title: String,
+        doc: Result<Doc, String>,
+    },
+    /// A line for the status bar (a save finished, a theme failed to load).
+    Status(String),
+}
+
+/// What the loop must do for the reducer.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Engine(Command),
+    RunJq { code: String, input: Arc<[u8]> },
+    Save { path: String, bytes: Vec<u8> },
+    Copy(String),
+    SaveHistory(Vec<String>),
+    Theme(String),
+}
+
+const HISTORY_LIMIT: usize = 1000;
+
+pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
+    // Any message may change what the device list shows; it is rebuilt once per frame.
+    app.devices.view_dirty = true;
+    match msg {
+        Msg::Engine(ev) => {
+            on_event(app, ev);
+            Vec::new()
+        }
+        Msg::Key(k) => on_key(app, keys, k),
+        Msg::Mouse(m, rects) => {
+            on_mouse(app, m, &rects);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            app.now = now;
+            Vec::new()
+        }
+        Msg::Filtered(r) => {
+            match r {
+                Ok(bytes) => match Doc::new(bytes)
+                    .map_err(|e| e.to_string())
+                    .and_then(|d| Tree::new(d).map_err(|e| e.to_string()))
+                {
+                    Ok(t) => {
+                        app.explorer.body = ExplorerBody::Tree(Box::new(t));
+                        app.explorer.cursor = 0;
+                        app.explorer.offset = 0;
+                        app.explorer.jq_error = None;
+                    }
+                    Err(e) => app.explorer.jq_error = Some(e),
+                },
+                Err(e) => app.explorer.jq_error = Some(e),
+            }
+            Vec::new()
+        }
+        Msg::Status(m) => {
+            app.status = Some(m);
+            Vec::new()
+        }
+        Msg::Loaded { title, doc } => {
+            match doc.and_then(|d| {
+                let src: Arc<[u8]> = Arc::from(d.bytes());
+                Tree::new(d).map(|t| (t, src)).map_err(|e| e.to_string())
+            }) {
+                Ok((t, src)) => {
+                    app.explorer.title = title;
+                    app.explorer.body = ExplorerBody::Tree(Box::new(t));
+                    app.explorer.source = Some(src);
+                    app.explorer.cursor = 0;
+                    app.explorer.offset = 0;
+                }
+                Err(e) => app.status = Some(format!("{title}: {e}")),
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn find_row<'a>(app: &'a mut App, name: &str) -> Option<&'a mut DeviceRow> {
+    app.devices.rows.iter_mut().find(|r| r.name == name)
+}
+
+fn on_event(app: &mut App, ev: Event) {
+    match ev {
+        Event::Session {
+            target,
+            state,
+            session,
+            ..
+        } => {
+            if let SessionState::BackingOff { reason, .. } = &state {
+                app.status = Some(format!("{target}: {reason}"));
+            }
+            if let Some(r) = find_row(app, &target) {
+                if let SessionState::BackingOff { reason, .. } = &state {
+                    r.last_error = Some(reason.clone());
+                }
+                r.state = state;
+                r.session = Some(session);
+            }
+            app.alarms = app
+                .devices
+                .rows
+                .iter()
+                .filter(|r| matches!(r.state, SessionState::BackingOff { .. }))
+                .count();
+        }
+        Event::Polled {
+            target,
+            latency_ms,
+            facts,
+        } => {
+            let now = app.now;
+            if let Some(r) = find_row(app, &target) {
+                if r.latency.len() >= LATENCY_SAMPLES {
+                    r.latency.pop_front();
+                }
+                r.latency.push_back(latency_ms);
+                r.last_poll = Some(now);
+                r.facts = facts;
+                r.last_error = None;
+            }
+        }
+        Event::PollFailed { target, error } => {
+            if let Some(r) = find_row(app, &target) {
+                r.last_error = Some(error);
+            }
+        }
+        Event::RunStarted {
+            id, total, skipped, ..
+        } => {
+            if let Some(t) = app.console.transcript.iter_mut().find(|t| t.id == id) {
+                t.total = total;
+                if !skipped.is_empty() {
+                    t.note = Some(format!(
+                        "skipped {}",
+                        skipped
+                            .iter()
+                            .map(|(n, w)| format!("{n} ({w})"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+        }
+        Event::RunRejected { id, error } => {
+            if let Some(t) = app.console.transcript.iter_mut().find(|t| t.id == id) {
+                t.note = Some(error.clone());
+            }
+            app.status = Some(error);
+        }
+        Event::Result {
+            id,
+            target,
+            kind,
+            elapsed_ms,
+            outcome,
+        } => {
+            let entry = match outcome {
+                Outcome::Ok { output, text, .. } => ResultEntry {
+                    target,
+                    kind,
+                    elapsed_ms,
+                    ok: true,
+                    summary: summarize(&output),
+                    output: Some(output),
+                    text,
+                },
+                Outcome::Err { error, .. } => ResultEntry {
+                    target,
+                    kind,
+                    elapsed_ms,
+                    ok: false,
+                    summary: error,
+                    output: None,
+                    text: false,
+                },
+            };
+            let first = app
+                .console
+                .transcript
+                .iter()
+                .find(|t| t.id == id)
+                .is_some_and(|t| t.results.is_empty());
+            if first && entry.ok {
+                open_result(app, &entry);
+            } else if !entry.ok {
+                app.status = Some(format!("{}: {}", entry.target, entry.summary));
+            }
+            if let Some(t) = app.console.transcript.iter_mut().find(|t| t.id == id) {
+                t.results.push(entry);
+            }
+        }
+        Event::Progress {
+            id,
+            done,
+            failed,
+            total,
+        } => {
+            if let Some(t) = app.console.transcript.iter_mut().find(|t| t.id == id) {
+                t.done = done;
+                t.failed = failed;
+                t.total = total;
+            }
+        }
+        Event::Budget { account, budget } => {
+            central_account(app, &account).budget = Some(budget);
+        }
+        Event::Central {
+            account,
+            sites,
+            aps,
+            at,
+        } => {
+            let summary = format!("{} sites, {} APs", sites.len(), aps.len());
+            let down = aps.iter().filter(|a| !a.up).count();
+            let a = central_account(app, &account);
+            a.sites = sites;
+            a.aps = aps;
+            a.at = Some(at);
+            let now = app.now;
+            if let Some(r) = find_row(app, &account) {
+                r.last_poll = Some(now);
+                r.facts.model = Some(summary);
+                r.facts.version = Some(format!("{down} down"));
+            }
+        }
+        Event::Alarm {
+            target,
+            message,
+            raised,
+        } => {
+            if raised {
+                app.status = Some(format!("{target}: {message}"));
+            }
+        }
+        Event::Log { message } => app.status = Some(message),
+        Event::ShutdownComplete { .. } => app.quit = true,
+    }
+}
+
+fn central_account<'a>(app: &'a mut App, name: &str) -> &'a mut CentralAccount {
+    if !app.central.order.iter().any(|n| n == name) {
+        app.central.order.push(name.to_string());
+    }
+    app.central
+        .accounts
+        .entry(name.to_string())
+        .or_insert_with(|| CentralAccount {
+            sites: Vec::new(),
+            aps: Vec::new(),
+            at: None,
+            budget: None,
+        })
+}
+
+/// One line for the transcript: the start of the text, or the JSON's shape.
+fn summarize(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(80)
+            .collect(),
+        serde_json::Value::Object(o) => {
+            let keys: Vec<&str> = o.keys().take(4).map(String::as_str).collect();
+            format!(
+                "{{{}{}}}",
+                keys.join(", "),
+                if o.len() > 4 { ", …" } else { "" }
+            )
+        }
+        serde_json::Value::Array(a) => format!("[{} items]", a.len()),
+        other => other.to_string(),
+    }
+}
+
+/// Show a result in the explorer: JSON as a tree, text as lines.
+pub fn open_result(app: &mut App, r: &ResultEntry) {
+    let Some(out) = &r.output else { return };
+    app.explorer.title = format!("{} ({} ms)", r.target, r.elapsed_ms);
+    app.explorer.cursor = 0;
+    app.explorer.offset = 0;
+    app.explorer.jq_error = None;
+    match (r.text, out) {
+        (true, serde_json::Value::String(s)) => {
+            app.explorer.body = ExplorerBody::Text(s.lines().map(str::to_string).collect());
+            app.explorer.source = Some(Arc::from(s.as_bytes()));
+        }
+        _ => {
+            let doc = Doc::from_value(out);
+            app.explorer.source = Some(Arc::from(doc.bytes()));
+            match Tree::new(doc) {
+                Ok(t) => app.explorer.body = ExplorerBody::Tree(Box::new(t)),
+                Err(e) => app.status = Some(e.to_string()),
+            }
+        }
+    }
+}
+
+/// Rows of the device list after filter and sort, as indices into `rows`.
+pub fn visible_devices(d: &DevicesState) -> Vec<usize> {
+    let f = d.filter.to_lowercase();
+    let mut idx: Vec<usize> = (0..d.rows.len())
+        .filter(|&i| {
+            if f.is_empty() {
+                return true;
+            }
+            let r = &d.rows[i];
+            r.name.to_lowercase().contains(&f)
+                || r.kind.contains(&f)
+                || r.host.to_lowercase().contains(&f)
+                || r.state.word().contains(&f)
+                || r.tags.iter().any(|t| t.to_lowercase().contains(&f))
+                || r.facts
+                    .model
+                    .as_deref()
+                    .is_some_and(|m| m.to_lowercase().contains(&f))
+                || r.facts
+                    .version
+                    .as_deref()
+                    .is_some_and(|m| m.to_lowercase().contains(&f))
+        })
+        .collect();
+    let rank = |s: &SessionState| match s {
+        SessionState::BackingOff { .. } => 0,
+        SessionState::LoggingIn | SessionState::Refreshing => 1,
+        SessionState::Disconnected | SessionState::Closed => 2,
+        SessionState::Connected => 3,
+    };
+    match d.sort {
+        SortBy::Name => idx.sort_by(|a, b| d.rows[*a].name.cmp(&d.rows[*b].name)),
+        SortBy::Kind => idx.sort_by(|a, b| {
+            (d.rows[*a].kind, &d.rows[*a].name).cmp(&(d.rows[*b].kind, &d.rows[*b].name))
+        }),
+        SortBy::State => idx.sort_by_key(|i| (rank(&d.rows[*i].state), d.rows[*i].name.clone())),
+        SortBy::Latency => {
+            idx.sort_by_key(|i| std::cmp::Reverse(d.rows[*i].latency.back().copied().unwrap_or(0)))
+        }
+    }
+    idx
+}
+
+fn on_mouse(app: &mut App, m: MouseEvent, rects: &[(Pane, Rect)]) {
+    let hit = rects
+        .iter()
+        .find(|(_, r)| {
+            m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
+        })
+        .map(|(p, r)| (*p, *r));
+    let Some((pane, rect)) = hit else { return };
+    match m.kind {
+        MouseEventKind::Down(_) => {
+            app.focus = pane;
+            // A click on a list row selects it (rows start below the border and header).
+            let row = m.row.saturating_sub(rect.y + 2) as usize;
+            match pane {
+                Pane::Devices => {
+                    let n = app.devices.view.len();
+                    if row < n {
+                        app.devices.selected = row;
+                    }
+                }
+                Pane::Explorer => {
+                    app.explorer.cursor =
+                        app.explorer.offset + m.row.saturating_sub(rect.y + 1) as usize
+                }
+                _ => {}
+            }
+        }
+        MouseEventKind::ScrollDown => {
+            app.focus = pane;
+            move_cursor(app, 3);
+        }
+        MouseEventKind::ScrollUp => {
+            app.focus = pane;
+            move_cursor(app, -3);
+        }
+        _ => {}
+    }
+}
+
+fn list_len(app: &App) -> usize {
+    match app.focus {
+        Pane::Devices => app.devices.view.len(),
+        Pane::Sessions => app.devices.rows.len(),
+        Pane::Console => app
+            .console
+            .transcript
+            .iter()
+            .map(|t| t.results.len().max(1))
+            .sum(),
+        Pane::Explorer => match &app.explorer.body {
+            ExplorerBody::Tree(t) => t.len(),
+            ExplorerBody::Text(l) => l.len(),
+            ExplorerBody::Empty => 0,
+        },
+        Pane::Central => filtered_aps(app).len(),
+    }
+}
+
+fn move_cursor(app: &mut App, delta: isize) {
+    let n = list_len(app);
+    let clamp = |v: usize| -> usize {
+        let v = v as isize + delta;
+        v.clamp(0, n.saturating_sub(1) as isize) as usize
+    };
+    match app.focus {
+        Pane::Devices => app.devices.selected = clamp(app.devices.selected),
+        Pane::Sessions => app.sessions_selected = clamp(app.sessions_selected),
+        Pane::Console => app.console.selected = clamp(app.console.selected),
+        Pane::Explorer => app.explorer.cursor = clamp(app.explorer.cursor),
+        Pane::Central => app.central.selected = clamp(app.central.selected),
+    }
+}
+
+/// APs of every account after the status and site filters, down first.
+pub fn filtered_aps(app: &App) -> Vec<(&str, &crate::engine::messages::AccessPoint)> {
+    let mut v: Vec<(&str, &crate::engine::messages::AccessPoint)> = app
+        .central
+        .order
+        .iter()
+        .filter_map(|n| app.central.accounts.get(n).map(|a| (n.as_str(), a)))
+        .flat_map(|(n, a)| a.aps.iter().map(move |ap| (n, ap)))
+        .filter(|(_, ap)| match app.central.status {
+            ApFilter::All => true,
+            ApFilter::Up => ap.up,
+            ApFilter::Down => !ap.up,
+        })
+        .filter(|(_, ap)| {
+            app.central
+                .site
+                .as_ref()
+                .is_none_or(|s| ap.site.to_lowercase().contains(&s.to_lowercase()))
+        })
+        .collect();
+    v.sort_by(|a, b| (a.1.up, &a.1.site, &a.1.name).cmp(&(b.1.up, &b.1.site, &b.1.name)));
+    v
+}
+
+fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Vec<Effect> {
+    if k.kind == crossterm::event::KeyEventKind::Release {
+        return Vec::new();
+    }
+    if app.help {
+        if matches!(k.code, KeyCode::Esc)
+            || matches!(keys.action(&k), Some(Action::Help | Action::Quit))
+        {
+            app.help = false;
+        }
+        return Vec::new();
+    }
+    if let Some(line) = app.command_line.as_mut() {
+        match k.code {
+            KeyCode::Esc => app.command_line = None,
+            KeyCode::Enter => {
+                let l = std::mem::take(line);
+                app.command_line = None;
+                return command_line(app, &l);
+            }
+            KeyCode::Backspace => {
+                line.pop();
+            }
+            KeyCode::Char(c) => line.push(c),
+            _ => {}
+        }
+        return Vec::new();
+    }
+    if let Some((targets, line)) = app.console.confirm.take() {
+        return match k.code {
+            KeyCode::Char('y' | 'Y') => submit_run(app, targets, line),
+            _ => {
+                app.status = Some("cancelled".into());
+                Vec::new()
+            }
+        };
+    }
+    if app.focus == Pane::Console && app.console.editing {
+        return console_key(app, k);
+    }
+    if app.devices.filtering && app.focus == Pane::Devices {
+        edit_text(&mut app.devices.filter, &mut app.devices.filtering, k);
+        app.devices.selected = 0;
+        return Vec::new();
+    }
+    if app.focus == Pane::Explorer && app.explorer.searching {
+        if k.code == KeyCode::Enter {
+            app.explorer.searching = false;
+            explorer_search(app, true, true);
+        } else {
+            edit_text(&mut app.explorer.search, &mut app.explorer.searching, k);
+        }
+        return Vec::new();
+    }
+    if app.focus == Pane::Explorer && app.explorer.jq_editing {
+        let before = app.explorer.jq.clone();
+        edit_text(&mut app.explorer.jq, &mut app.explorer.jq_editing, k);
+        if app.explorer.jq != before || k.code == KeyCode::Enter {
+            return run_jq(app);
+        }
+        return Vec::new();
+    }
+    if app.explorer.save_path.is_some() && app.focus == Pane::Explorer {
+        let mut editing = true;
+        let mut path = app.explorer.save_path.take().unwrap_or_default();
+        if k.code == KeyCode::Enter {
+            let bytes = explorer_bytes(app);
+            app.status = Some(format!("saving to {path}"));
+            return vec![Effect::Save { path, bytes }];
+        }
+        edit_text(&mut path, &mut editing, k);
+        if editing {
+            app.explorer.save_path = Some(path);
+        }
+        return Vec::new();
+    }
+    let Some(action) = keys.action(&k) else {
+        return Vec::new();
+    };
+    // Global keys first.
+    match action {
+        Action::Quit => {
+            app.quit = true;
+            return vec![Effect::Engine(Command::Shutdown)];
+        }
+        Action::Help => {
+            app.help = true;
+            return Vec::new();
+        }
+        Action::CommandLine => {
+            app.command_line = Some(String::new());
+            return Vec::new();
+        }
+        Action::NextPane => {
+            app.focus = Pane::ALL[(app.focus.index() + 1) % 5];
+            return Vec::new();
+        }
+        Action::PrevPane => {
+            app.focus = Pane::ALL[(app.focus.index() + 4) % 5];
+            return Vec::new();
+        }
+        Action::Pane1 => app.focus = Pane::Devices,
+        Action::Pane2 => app.focus = Pane::Sessions,
+        Action::Pane3 => {
+            app.focus = Pane::Console;
+            app.console.editing = true;
+        }
+        Action::Pane4 => app.focus = Pane::Explorer,
+        Action::Pane5 => app.focus = Pane::Central,
+        Action::Up => move_cursor(app, -1),
+        Action::Down => move_cursor(app, 1),
+        Action::PageUp => move_cursor(app, -20),
+        Action::PageDown => move_cursor(app, 20),
+        Action::Top => move_cursor(app, -(isize::MAX / 2)),
+        Action::Bottom => move_cursor(app, isize::MAX / 2),
+        _ => return pane_action(app, action),
+    }
+    Vec::new()
+}
+
+fn edit_text(s: &mut String, editing: &mut bool, k: KeyEvent) {
+    match k.code {
+        KeyCode::Esc | KeyCode::Enter => *editing = false,
+        KeyCode::Backspace => {
+            s.pop();
+        }
+        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => s.push(c),
+        _ => {}
+    }
+}
+
+fn selected_device(app: &App) -> Option<&DeviceRow> {
+    app.devices
+        .view
+        .get(app.devices.selected)
+        .and_then(|i| app.devices.rows.get(*i))
+}
+
+/// Rebuild derived views (filter, sort) if something changed. Called before drawing.
+pub fn refresh_views(app: &mut App) {
+    if app.devices.view_dirty {
+        app.devices.view = visible_devices(&app.devices);
+        app.devices.view_dirty = false;
+        let n = app.devices.view.len();
+        if app.devices.selected >= n {
+            app.devices.selected = n.saturating_sub(1);
+        }
+    }
+}
+
+fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
+    match (app.focus, action) {
+        (Pane::Devices, Action::Mark) => {
+            if let Some(&i) = app.devices.view.get(app.devices.selected) {
+                app.devices.rows[i].marked = !app.devices.rows[i].marked;
+            }
+            move_cursor(app, 1);
+        }
+        (Pane::Devices, Action::Sort) => app.devices.sort = app.devices.sort.next(),
+        (Pane::Devices, Action::Filter) => {
+            app.devices.filtering = true;
+            app.devices.filter.clear();
+        }
+        (Pane::Devices | Pane::Sessions, Action::Refresh) => {
+            let t = selected_device(app).map(|d| d.name.clone());
+            app.status = Some(format!("polling {}", t.as_deref().unwrap_or("everything")));
+            return vec![Effect::Engine(Command::RefreshNow { target: t })];
+        }
+        (Pane::Devices | Pane::Sessions, Action::Reconnect) => {
+            if let Some(t) = selected_device(app).map(|d| d.name.clone()) {
+                app.status = Some(format!("reconnecting {t}"));
+                return vec![Effect::Engine(Command::Reconnect { target: t })];
+            }
+        }
+        (Pane::Devices, Action::Select) => {
+            app.focus = Pane::Console;
+            app.console.editing = true;
+        }
+        (Pane::Console, Action::FocusInput) => app.console.editing = true,
+        (Pane::Console, Action::Select) => {
+            if let Some(r) = selected_result(app).cloned() {
+                open_result(app, &r);
+                app.focus = Pane::Explorer;
+            }
+        }
+        (Pane::Explorer, a) => return explorer_action(app, a),
+        (Pane::Central, Action::StatusFilter) => {
+            app.central.status = match app.central.status {
+                ApFilter::All => ApFilter::Down,
+                ApFilter::Down => ApFilter::Up,
+                ApFilter::Up => ApFilter::All,
+            };
+            app.central.selected = 0;
+        }
+        (Pane::Central, Action::Filter) => {
+            // Filter by the selected AP's site; again to clear.
+            app.central.site = match app.central.site {
+                Some(_) => None,
+                None => filtered_aps(app)
+                    .get(app.central.selected)
+                    .map(|(_, a)| a.site.clone()),
+            };
+            app.central.selected = 0;
+        }
+        (Pane::Central, Action::Refresh) => {
+            return vec![Effect::Engine(Command::RefreshNow { target: None })];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The transcript entry under the console cursor (0 = newest).
+pub fn selected_result(app: &App) -> Option<&ResultEntry> {
+    app.console
+        .transcript
+        .iter()
+        .rev()
+        .flat_map(|t| t.results.iter().rev())
+        .nth(app.console.selected)
+}
+
+fn explorer_bytes(app: &App) -> Vec<u8> {
+    match &app.explorer.body {
+        ExplorerBody::Tree(t) => t.doc.bytes().to_vec(),
+        ExplorerBody::Text(l) => l.join("\n").into_bytes(),
+        ExplorerBody::Empty => Vec::new(),
+    }
+}
+
+fn run_jq(app: &mut App) -> Vec<Effect> {
+    let Some(src) = app.explorer.source.clone() else {
+        return Vec::new();
+    };
+    let code = app.explorer.jq.trim().to_string();
+    if code.is_empty() || code == "." {
+        // Back to the unfiltered document.
+        return vec![Effect::RunJq {
+            code: ".".into(),
+            input: src,
+        }];
+    }
+    vec![Effect::RunJq { code, input: src }]
+}
+
+fn explorer_search(app: &mut App, forward: bool, from_cursor_inclusive: bool) {
+    let needle = app.explorer.search.clone();
+    match &mut app.explorer.body {
+        ExplorerBody::Tree(t) => {
+            let from = if from_cursor_inclusive && app.explorer.cursor > 0 {
+                app.explorer.cursor - 1
+            } else {
+                app.explorer.cursor
+            };
+            match t.search(&needle, from, forward) {
+                Some(i) => app.explorer.cursor = i,
+                None => app.status = Some(format!("{needle:?} not found")),
+            }
+        }
+        ExplorerBody::Text(lines) => {
+            let n = lines.len();
+            let lower = needle.to_lowercase();
+            let hit = (1..=n)
+                .map(|k| {
+                    if forward {
+                        (app.explorer.cursor + k) % n
+                    } else {
+                        (app.explorer.cursor + n * 2 - k) % n
+                    }
+                })
+                .find(|&i| lines[i].to_lowercase().contains(&lower));
+            match hit {
+                Some(i) => app.explorer.cursor = i,
+                None => app.status = Some(format!("{needle:?} not found")),
+            }
+        }
+        ExplorerBody::Empty => {}
+    }
+}
+
+fn explorer_action(app: &mut App, a: Action) -> Vec<Effect> {
+    let cursor = app.explorer.cursor;
+    match a {
+        Action::Filter | Action::Search => {
+            app.explorer.searching = true;
+            app.explorer.search.clear();
+        }
+        Action::SearchNext => explorer_search(app, true, false),
+        Action::SearchPrev => explorer_search(app, false, false),
+        Action::JqFilter => app.explorer.jq_editing = true,
+        Action::RawToggle => app.explorer.raw = !app.explorer.raw,
+        Action::Save => app.explorer.save_path = Some("netdash-result.json".into()),
+        Action::CopyValue | Action::CopyPath => {
+            let text = match &app.explorer.body {
+                ExplorerBody::Tree(t) if a == Action::CopyPath => t.path(cursor),
+                ExplorerBody::Tree(t) => t.value_text(cursor).to_string(),
+                ExplorerBody::Text(l) => l.get(cursor).cloned().unwrap_or_default(),
+                ExplorerBody::Empty => String::new(),
+            };
+            app.status = Some(format!("copied {} characters", text.chars().count()));
+            return vec![Effect::Copy(text)];
+        }
+        _ => {}
+    }
+    let ExplorerBody::Tree(t) = &mut app.explorer.body else {
+        return Vec::new();
+    };
+    let r = match a {
+        Action::Select => t.toggle(cursor),
+        Action::Right => t.expand(cursor),
+        Action::Left => {
+            if t.rows.get(cursor).is_some_and(|r| r.expanded) {
+                t.collapse(cursor);
+            } else if let Some(p) = t.parent(cursor) {
+                app.explorer.cursor = p;
+            }
+            Ok(())
+        }
+        Action::ExpandAll => t.expand_all(),
+        Action::CollapseAll => {
+            app.explorer.cursor = 0;
+            app.explorer.depth = 1;
+            t.collapse_all()
+        }
+        Action::DeeperLevel => {
+            app.explorer.depth = app.explorer.depth.saturating_add(1);
+            app.explorer.cursor = 0;
+            t.expand_to_depth(app.explorer.depth)
+        }
+        Action::ShallowerLevel => {
+            app.explorer.depth = app.explorer.depth.saturating_sub(1).max(1);
+            app.explorer.cursor = 0;
+            t.expand_to_depth(app.explorer.depth)
+        }
+        _ => Ok(()),
+    };
+    if let Err(e) = r {
+        app.status = Some(e.to_string());
+    }
+    Vec::new()
+}
+
+fn console_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    match k.code {
+        KeyCode::Esc => {
+            app.console.editing = false;
+            app.console.history_search = None;
+        }
+        KeyCode::Enter => {
+            app.console.history_search = None;
+            let line = app.console.input.lines().join(" ").trim().to_string();
+            if line.is_empty() {
+                return Vec::new();
+            }
+            app.console.input = new_input();
+            app.console.history_pos = None;
+            app.console.history.retain(|h| h != &line);
+            app.console.history.push(line.clone());
+            if app.console.history.len() > HISTORY_LIMIT {
+                app.console.history.remove(0);
+            }
+            let mut fx = vec![Effect::SaveHistory(app.console.history.clone())];
+            fx.extend(console_submit(app, &line));
+            return fx;
+        }
+        KeyCode::Char('r') if ctrl => {
+            // Reverse search: the input's text finds the newest matching history line.
+            let q = app
+                .console
+                .history_search
+                .clone()
+                .unwrap_or_else(|| app.console.input.lines().join(" "));
+            app.console.history_search = Some(q.clone());
+            if let Some(h) = app.console.history.iter().rev().find(|h| h.contains(&q)) {
+                set_input(app, h.clone());
+            }
+        }
+        KeyCode::Up | KeyCode::Down => {
+            let n = app.console.history.len();
+            if n == 0 {
+                return Vec::new();
+            }
+            let pos = match (app.console.history_pos, k.code) {
+                (None, KeyCode::Up) => Some(n - 1),
+                (Some(p), KeyCode::Up) => Some(p.saturating_sub(1)),
+                (Some(p), _) if p + 1 < n => Some(p + 1),
+                _ => None,
+            };
+            app.console.history_pos = pos;
+            let text = pos
+                .and_then(|p| app.console.history.get(p).cloned())
+                .unwrap_or_default();
+            set_input(app, text);
+        }
+        KeyCode::Tab => complete(app),
+        _ => {
+            app.console.history_search = None;
+            app.console.input.input(k);
+        }
+    }
+    Vec::new()
+}
+
+pub fn new_input() -> ratatui_textarea::TextArea<'static> {
+    let mut t = ratatui_textarea::TextArea::default();
+    t.set_placeholder_text(
+        "@target show version   |   GET /path   (Esc leaves, ↑ history, Tab completes)",
+    );
+    t
+}
+
+fn set_input(app: &mut App, text: String) {
+    let mut t = new_input();
+    t.insert_str(text);
+    app.console.input = t;
+}
+
+/// Tab: complete the word under the cursor from target names and tags (after `@`) or from
+/// history (a whole line).
+fn complete(app: &mut App) {
+    let line = app.console.input.lines().join(" ");
+    let word = line.rsplit(' ').next().unwrap_or("");
+    let candidates: Vec<String> = if let Some(w) = word.strip_prefix('@') {
+        let mut c: Vec<String> = app.devices.rows.iter().map(|r| r.name.clone()).collect();
+        c.extend(
+            app.devices
+                .rows
+                .iter()
+                .flat_map(|r| r.tags.iter().map(|t| format!("tag:{t}"))),
+        );
+        c.push("all".into());
+        c.sort();
+        c.dedup();
+        c.into_iter()
+            .filter(|c| c.starts_with(w))
+            .map(|c| format!("@{c}"))
+            .collect()
+    } else {
+        app.console
+            .history
+            .iter()
+            .rev()
+            .filter(|h| h.starts_with(&line) && **h != line)
+            .take(1)
+            .cloned()
+            .collect()
+    };
+    match candidates.as_slice() {
+        [] => {}
+        [one] if word.starts_with('@') => {
+            let head = &line[..line.len() - word.len()];
+            set_input(app, format!("{head}{one} "));
+        }
+        [one] => set_input(app, one.clone()),
+        many => {
+            let common = many.iter().skip(1).fold(many[0].clone(), |acc, c| {
+                acc.chars()
+                    .zip(c.chars())
+                    .take_while(|(a, b)| a == b)
+                    .map(|(a, _)| a)
+                    .collect()
+            });
+            if common.len() > word.len() {
+                let head = &line[..line.len() - word.len()];
+                set_input(app, format!("{head}{common}"));
+            }
+            app.status = Some(many.iter().take(8).cloned().collect::<Vec<_>>().join("  "));
+        }
+    }
+}
+
+/// Split `@a @tag:x show version` into targets and the command.
+pub fn split_targets(line: &str) -> (Vec<String>, String) {
+    let mut targets = Vec::new();
+    let mut rest = line.trim();
+    while let Some(w) = rest.strip_prefix('@') {
+        let (t, r) = w.split_once(char::is_whitespace).unwrap_or((w, ""));
+        targets.push(format!("@{t}"));
+        rest = r.trim_start();
+    }
+    // `@name` selects a target by name; `@tag:x` and `@all` are selectors as they are.
+    let targets = targets
+        .into_iter()
+        .map(|t| {
+            if t == "@all" || t.starts_with("@tag:") {
+                t
+            } else {
+                t[1..].to_string()
+            }
+        })
+        .collect();
+    (targets, rest.to_string())
+}
+
+fn console_submit(app: &mut App, line: &str) -> Vec<Effect> {
+    let (mut targets, cmd) = split_targets(line);
+    if cmd.is_empty() {
+        app.status = Some("type a command after the targets, e.g. @spine-01 show version".into());
+        return Vec::new();
+    }
+    let parsed = match Parsed::parse(&cmd) {
+        Ok(p) => p,
+        Err(e) => {
+            app.status = Some(e);
+            return Vec::new();
+        }
+    };
+    if targets.is_empty() {
+        targets = app
+            .devices
+            .rows
+            .iter()
+            .filter(|r| r.marked)
+            .map(|r| r.name.clone())
+            .collect();
+    }
+    if targets.is_empty()
+        && let Some(d) = selected_device(app)
+    {
+        targets.push(d.name.clone());
+    }
+    if targets.is_empty() {
+        app.status =
+            Some("no target: prefix @name, @tag:NAME or @all, or mark devices with space".into());
+        return Vec::new();
+    }
+    if let Some(why) = parsed.read_only_refusal() {
+        if app.read_only {
+            app.status = Some(why);
+            return Vec::new();
+        }
+        app.console.confirm = Some((targets.clone(), cmd.clone()));
+        app.status = Some(format!(
+            "'{cmd}' may change {}: press y to send, any other key to cancel",
+            targets.join(", ")
+        ));
+        return Vec::new();
+    }
+    submit_run(app, targets, cmd)
+}
+
+fn submit_run(app: &mut App, targets: Vec<String>, line: String) -> Vec<Effect> {
+    let id = app.console.next_id;
+    app.console.next_id += 1;
+    app.console.transcript.push_back(Transcript {
+        id,
+        line: format!("{} {line}", targets.join(" ")),
+        at: app.now,
+        total: 0,
+        done: 0,
+        failed: 0,
+        results: Vec::new(),
+        note: None,
+    });
+    while app.console.transcript.len() > TRANSCRIPT_LIMIT {
+        app.console.transcript.pop_front();
+    }
+    let n = app.console.transcript.len();
+    for t in app.console.transcript.iter_mut().take(n.saturating_sub(OUTPUTS_KEPT)) {
+        for r in &mut t.results {
+            r.output = None;
+        }
+    }
+    app.console.selected = 0;
+    vec![Effect::Engine(Command::Run {
+        id,
+        targets,
+        line,
+        interactive: true,
+    })]
+}
+
+fn command_line(app: &mut App, line: &str) -> Vec<Effect> {
+    let mut words = line.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some("theme"), Some(name)) => vec![Effect::Theme(name.to_string())],
+        (Some("reconnect"), Some(name)) => vec![Effect::Engine(Command::Reconnect {
+            target: name.to_string(),
+        })],
+        (Some("readonly"), arg) => {
+            app.read_only = match arg {
+                Some("on") => true,
+                Some("off") => false,
+                _ => !app.read_only,
+            };
+            app.status = Some(format!(
+                "read-only {}",
+                if app.read_only { "on" } else { "off" }
+            ));
+            vec![Effect::Engine(Command::SetReadOnly(app.read_only))]
+        }
+        (Some("q" | "quit"), _) => {
+            app.quit = true;
+            vec![Effect::Engine(Command::Shutdown)]
+        }
+        _ => {
+            app.status = Some(format!(
+                "unknown command :{line}; try :theme NAME, :reconnect NAME, :readonly"
+            ));
+            Vec::new()
+        }
+    }
+}
+
+/// A fresh app for these targets.
+pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> App {
+    App {
+        focus: Pane::Devices,
+        devices: DevicesState {
+            view: (0..rows.len()).collect(),
+            view_dirty: true,
+            rows,
+            selected: 0,
+            sort: SortBy::Name,
+            filter: String::new(),
+            filtering: false,
+        },
+        sessions_selected: 0,
+        console: ConsoleState {
+            input: new_input(),
+            editing: false,
+            history,
+            history_pos: None,
+            history_search: None,
+            transcript: VecDeque::new(),
+            selected: 0,
+            confirm: None,
+            next_id: 1,
+        },
+        explorer: ExplorerState {
+            title: String::new(),
+            body: ExplorerBody::Empty,
+            source: None,
+            cursor: 0,
+            offset: 0,
+            raw: false,
+            depth: 1,
+            search: String::new(),
+            searching: false,
+            jq: String::new(),
+            jq_editing: false,
+            jq_error: None,
+            save_path: None,
+        },
+        central: CentralState {
+            accounts: Default::default(),
+            order: Vec::new(),
+            selected: 0,
+            status: ApFilter::All,
+            site: None,
+        },
+        status: None,
+        read_only,
+        help: false,
+        command_line: None,
+        now: SystemTime::now(),
+        quit: false,
+        alarms: 0,
+        solo: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_split_from_the_command() {
+        assert_eq!(
+            split_targets("@spine-01 show version"),
+            (vec!["spine-01".to_string()], "show version".to_string())
+        );
+        assert_eq!(
+            split_targets("@tag:core @all show clock"),
+            (
+                vec!["@tag:core".to_string(), "@all".to_string()],
+                "show clock".to_string()
+            )
+        );
+        assert_eq!(split_targets("GET /x"), (vec![], "GET /x".to_string()));
+    }
+}

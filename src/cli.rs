@@ -1,0 +1,398 @@
+//! The command line: `run`, `lab`, `demo`, `config path`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::command::Command;
+use crate::config::Config;
+use crate::engine::EngineOptions;
+use crate::lab::{Lab, LabOptions};
+use crate::paths::Paths;
+use crate::run::RunEnd;
+use crate::vendor::Context;
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "netdash",
+    version,
+    about = "One terminal for Arista EOS, Cisco ASA, AOS-CX, ArubaOS 8 and Aruba Central APIs"
+)]
+pub struct Cli {
+    /// Config file (default: ~/.config/netdash/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Dashboard: refuse every mutating request (the NOC wall-screen mode).
+    #[arg(long)]
+    pub read_only: bool,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Run one command on targets: `netdash run @all -- show version`.
+    Run(RunArgs),
+    /// Print engine events (sessions, polls, budgets) as lines until Ctrl-C.
+    Watch {
+        /// One JSON object per event per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start the simulated lab on 127.0.0.1 and serve until Ctrl-C.
+    Lab(LabArgs),
+    /// Start the lab in-process and open the dashboard on it.
+    Demo,
+    /// Explore a JSON file (or `-` for stdin) like jless: `netdash run --json ... | netdash explore -`.
+    Explore {
+        /// The file; `-` or nothing reads stdin.
+        file: Option<PathBuf>,
+    },
+    /// Show where netdash keeps its files.
+    Config {
+        #[command(subcommand)]
+        what: ConfigCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCmd {
+    /// Print the paths of the config, logs, history and token store.
+    Path,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// One JSON object per target per line, in the order they finish.
+    #[arg(long)]
+    pub json: bool,
+    /// Refuse every mutating request before it is sent.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Targets run at once (default: settings.concurrency, 32).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Device or Central names, @tag:NAME, or @all.
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// The command, after `--`: a CLI line or `GET /path`, `POST /path {json}`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct LabArgs {
+    /// Write a ready config (and ca.pem beside it) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub write_config: Option<PathBuf>,
+    #[arg(long, default_value_t = 2)]
+    pub eos: usize,
+    #[arg(long, default_value_t = 1)]
+    pub asa: usize,
+    #[arg(long, default_value_t = 1)]
+    pub aoscx: usize,
+    #[arg(long, default_value_t = 1)]
+    pub arubaos: usize,
+    #[arg(long, default_value_t = 1)]
+    pub central: usize,
+    /// Central access-token lifetime, seconds (real: 7200).
+    #[arg(long)]
+    pub token_ttl: Option<u64>,
+    /// Idle timeout for AOS-CX, ArubaOS and ASA sessions, seconds (real: 1200/900/1200).
+    #[arg(long)]
+    pub session_idle: Option<u64>,
+    /// Central calls per second before 429 (real: 7).
+    #[arg(long)]
+    pub central_per_second: Option<usize>,
+    /// Central daily quota (real: 5000 and up).
+    #[arg(long)]
+    pub central_daily: Option<u64>,
+}
+
+impl LabArgs {
+    pub fn options(&self) -> LabOptions {
+        let mut o = LabOptions {
+            eos: self.eos,
+            asa: self.asa,
+            aoscx: self.aoscx,
+            arubaos: self.arubaos,
+            central: self.central,
+            ..LabOptions::default()
+        };
+        if let Some(t) = self.token_ttl {
+            o.lifetimes.central_access = Duration::from_secs(t);
+        }
+        if let Some(s) = self.session_idle {
+            let d = Duration::from_secs(s);
+            o.lifetimes.aoscx_idle = d;
+            o.lifetimes.arubaos_idle = d;
+            o.lifetimes.asa_idle = d;
+        }
+        if let Some(n) = self.central_per_second {
+            o.limits.central_per_second = n;
+        }
+        if let Some(n) = self.central_daily {
+            o.limits.central_daily = n;
+        }
+        o
+    }
+}
+
+/// An expected failure: one line on stderr and an exit status, never a backtrace.
+struct Failure(u8, String);
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let paths = Paths::from_env();
+    crate::logging::init(&paths);
+    crate::init_crypto();
+    // A fan-out to a thousand devices (or a lab of them) needs more descriptors than the
+    // usual soft limit of 1024; raise it to the hard limit.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("netdash: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(dispatch(cli, paths)) {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure(code, msg)) => {
+            eprintln!("netdash: {msg}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn load_config(cli_path: Option<&PathBuf>, paths: &Paths) -> Result<Config, Failure> {
+    let path = cli_path.cloned().unwrap_or_else(|| paths.config_file());
+    if cli_path.is_none() && !path.exists() {
+        return Err(Failure(
+            2,
+            format!(
+                "no config at {}; copy config.example.toml there (or pass --config PATH), or try `netdash demo`",
+                path.display()
+            ),
+        ));
+    }
+    Config::load(&path).map_err(|e| Failure(2, e.to_string()))
+}
+
+async fn dispatch(cli: Cli, paths: Paths) -> Result<u8, Failure> {
+    match cli.command {
+        Some(Cmd::Run(args)) => {
+            let cfg = load_config(cli.config.as_ref(), &paths)?;
+            run_cmd(cfg, &paths, &args).await
+        }
+        Some(Cmd::Watch { json }) => {
+            let cfg = load_config(cli.config.as_ref(), &paths)?;
+            watch_cmd(cfg, &paths, json).await
+        }
+        Some(Cmd::Lab(args)) => lab_cmd(&args).await,
+        Some(Cmd::Demo) => demo_cmd().await,
+        Some(Cmd::Config {
+            what: ConfigCmd::Path,
+        }) => {
+            let cfg = cli.config.clone().unwrap_or_else(|| paths.config_file());
+            println!("config   {}", cfg.display());
+            println!("themes   {}", paths.config_dir.join("themes").display());
+            println!("history  {}", paths.state_dir.join("history").display());
+            println!("log      {}", paths.log_file().display());
+            println!("tokens   {}", paths.token_dir().display());
+            Ok(0)
+        }
+        Some(Cmd::Explore { file }) => {
+            crate::app::launch::explore(file, paths, "default")
+                .await
+                .map_err(|e| Failure(1, e))?;
+            Ok(0)
+        }
+        None => {
+            let cfg = load_config(cli.config.as_ref(), &paths)?;
+            let ro = cli.read_only || cfg.settings.read_only;
+            crate::app::launch::dashboard(Arc::new(cfg), paths, ro)
+                .await
+                .map_err(|e| Failure(1, e))?;
+            Ok(0)
+        }
+    }
+}
+
+async fn run_cmd(cfg: Config, paths: &Paths, args: &RunArgs) -> Result<u8, Failure> {
+    let line = args.command.join(" ");
+    let cmd = Command::parse(&line).map_err(|e| Failure(2, e))?;
+    // Select here too, so a bad target is a usage error (exit 2) before any session starts.
+    let sel = crate::target::select(&cfg, &args.targets, &cmd).map_err(|e| Failure(2, e))?;
+    let only: Vec<String> = sel.targets.iter().map(|t| t.name().to_string()).collect();
+    let ctx = Context::new(
+        paths.clone(),
+        Duration::from_secs(cfg.settings.timeout_secs.max(1)),
+    );
+    let req = crate::run::RunRequest {
+        targets: args.targets.clone(),
+        line,
+        read_only: args.read_only || cfg.settings.read_only,
+        concurrency: args.concurrency.unwrap_or(cfg.settings.concurrency),
+        json: args.json,
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    let end = crate::run::run(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr)
+        .await
+        .map_err(|e| Failure(1, format!("cannot write output: {e}")))?;
+    match end {
+        RunEnd::AllOk => Ok(0),
+        RunEnd::SomeFailed => Ok(1),
+        RunEnd::Rejected(e) => Err(Failure(2, e)),
+        RunEnd::Interrupted => Err(Failure(
+            1,
+            "interrupted; every session was logged out".into(),
+        )),
+    }
+}
+
+async fn watch_cmd(cfg: Config, paths: &Paths, json: bool) -> Result<u8, Failure> {
+    let ctx = Context::new(
+        paths.clone(),
+        Duration::from_secs(cfg.settings.timeout_secs.max(1)),
+    );
+    let opts = EngineOptions {
+        poll_interval: Some(Duration::from_secs(cfg.settings.poll_interval_secs.max(1))),
+        concurrency: cfg.settings.concurrency,
+        read_only: cfg.settings.read_only,
+        ..EngineOptions::default()
+    };
+    let mut stdout = std::io::stdout().lock();
+    crate::run::watch(Arc::new(cfg), ctx, opts, json, &mut stdout)
+        .await
+        .map_err(|e| Failure(1, e.to_string()))?;
+    Ok(0)
+}
+
+async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
+    let lab = Lab::start(args.options())
+        .await
+        .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
+    for d in &lab.devices {
+        println!("{:<16} {:<8} https://{}", d.name, d.sim.kind(), d.addr);
+    }
+    match &args.write_config {
+        Some(p) => {
+            lab.write_config(p)
+                .map_err(|e| Failure(1, format!("cannot write {}: {e}", p.display())))?;
+            println!("config written to {} (CA beside it as ca.pem)", p.display());
+            println!(
+                "try: netdash --config {} run @all -- show version",
+                p.display()
+            );
+        }
+        None => println!("(pass --write-config PATH for a ready config)"),
+    }
+    println!("serving until Ctrl-C");
+    wait_for_stop().await;
+    println!(
+        "lab stopped; {} sessions were still open",
+        lab.open_sessions()
+    );
+    Ok(0)
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP.
+pub async fn wait_for_stop() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = signal(SignalKind::terminate());
+    let hup = signal(SignalKind::hangup());
+    match (term, hup) {
+        (Ok(mut t), Ok(mut h)) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = t.recv() => {}
+                _ = h.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+async fn demo_cmd() -> Result<u8, Failure> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        return demo_dashboard().await;
+    }
+    demo_tour().await
+}
+
+/// The lab in-process and the dashboard on it; files under a temporary directory.
+async fn demo_dashboard() -> Result<u8, Failure> {
+    let lab = Lab::start(LabOptions::default())
+        .await
+        .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
+    let dir = std::env::temp_dir().join(format!("netdash-demo-{}", std::process::id()));
+    let cfg_path = dir.join("config.toml");
+    lab.write_config(&cfg_path)
+        .map_err(|e| Failure(1, format!("cannot write the demo config: {e}")))?;
+    let cfg = Config::load(&cfg_path).map_err(|e| Failure(1, e.to_string()))?;
+    let r = crate::app::launch::dashboard(Arc::new(cfg), Paths::under(&dir), false).await;
+    let open = lab.open_sessions();
+    let _ = std::fs::remove_dir_all(&dir);
+    r.map_err(|e| Failure(1, e))?;
+    println!("netdash demo ended; sessions left open at the lab: {open}");
+    Ok(0)
+}
+
+/// Without a terminal (a pipe, CI): run a few commands across the lab and print them.
+async fn demo_tour() -> Result<u8, Failure> {
+    let lab = Lab::start(LabOptions::default())
+        .await
+        .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
+    let dir = std::env::temp_dir().join(format!("netdash-demo-{}", std::process::id()));
+    let cfg_path = dir.join("config.toml");
+    lab.write_config(&cfg_path)
+        .map_err(|e| Failure(1, format!("cannot write the demo config: {e}")))?;
+    let cfg = Arc::new(Config::load(&cfg_path).map_err(|e| Failure(1, e.to_string()))?);
+    let paths = Paths::under(&dir);
+    println!(
+        "netdash demo: {} simulated devices on 127.0.0.1 (config: {})\n",
+        lab.devices.len(),
+        cfg_path.display()
+    );
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    let mut all_ok = true;
+    for (spec, line) in [
+        ("@all", "show version"),
+        ("@tag:aoscx", "GET /system/vlans?depth=1"),
+        ("@tag:central", "GET /central/v2/sites?offset=0&limit=100"),
+    ] {
+        println!("$ netdash run {spec} -- {line}");
+        let cmd = Command::parse(line).map_err(|e| Failure(1, e))?;
+        let sel =
+            crate::target::select(&cfg, &[spec.to_string()], &cmd).map_err(|e| Failure(1, e))?;
+        let only = sel.targets.iter().map(|t| t.name().to_string()).collect();
+        let req = crate::run::RunRequest {
+            targets: vec![spec.to_string()],
+            line: line.to_string(),
+            read_only: false,
+            concurrency: 8,
+            json: false,
+        };
+        let ctx = Context::new(paths.clone(), Duration::from_secs(10));
+        let end = crate::run::run(cfg.clone(), ctx, req, only, &mut stdout, &mut stderr)
+            .await
+            .map_err(|e| Failure(1, e.to_string()))?;
+        all_ok &= end == RunEnd::AllOk;
+        println!();
+    }
+    println!("sessions still open at the lab: {}", lab.open_sessions());
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(if all_ok { 0 } else { 1 })
+}

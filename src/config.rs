@@ -1,0 +1,527 @@
+//! The TOML configuration: settings, devices and Central accounts.
+//!
+//! Parsing is strict: unknown and missing fields are errors that name the file, the line and
+//! the field, so a typo never silently turns into a default.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A configuration error, already phrased for the person who wrote the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("{0}")]
+    Secret(String),
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub settings: Settings,
+    #[serde(default)]
+    pub devices: Vec<Spanned<DeviceConfig>>,
+    #[serde(default)]
+    pub central: Vec<Spanned<CentralConfig>>,
+    /// Key remapping: action name → key or list of keys (`quit = "x"`).
+    #[serde(default)]
+    pub keys: std::collections::HashMap<String, OneOrMany>,
+}
+
+/// A key binding: one key or several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Config {
+    /// `[keys]` as action → list of keys.
+    pub fn key_overrides(&self) -> std::collections::HashMap<String, Vec<String>> {
+        self.keys
+            .iter()
+            .map(|(k, v)| {
+                let list = match v {
+                    OneOrMany::One(s) => vec![s.clone()],
+                    OneOrMany::Many(v) => v.clone(),
+                };
+                (k.clone(), list)
+            })
+            .collect()
+    }
+}
+
+/// `[settings]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Background refresh of device and Central state, seconds.
+    pub poll_interval_secs: u64,
+    /// Refuse every mutating request before it is sent.
+    pub read_only: bool,
+    /// Theme name (built-in or from the config dir).
+    pub theme: String,
+    /// How many targets a fan-out runs at once.
+    pub concurrency: usize,
+    /// Per-request timeout, seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            poll_interval_secs: 30,
+            read_only: false,
+            theme: "default".into(),
+            concurrency: 32,
+            timeout_secs: 15,
+        }
+    }
+}
+
+/// The four device APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceKind {
+    Eos,
+    Asa,
+    Aoscx,
+    Arubaos,
+}
+
+impl DeviceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceKind::Eos => "eos",
+            DeviceKind::Asa => "asa",
+            DeviceKind::Aoscx => "aoscx",
+            DeviceKind::Arubaos => "arubaos",
+        }
+    }
+
+    /// The port used when `host` names none.
+    pub fn default_port(self) -> u16 {
+        match self {
+            DeviceKind::Arubaos => 4343,
+            _ => 443,
+        }
+    }
+}
+
+/// How a device authenticates, where the kind offers a choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// eAPI default: HTTP Basic on every request. ASA option.
+    Basic,
+    /// eAPI `/login` session cookie.
+    Session,
+    /// ASA default: `X-Auth-Token` from `/api/tokenservices`.
+    Token,
+}
+
+/// One `[[devices]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceConfig {
+    pub name: String,
+    pub kind: DeviceKind,
+    pub host: String,
+    #[serde(default)]
+    pub username: String,
+    pub password: Option<String>,
+    pub password_env: Option<String>,
+    pub password_cmd: Option<String>,
+    #[serde(default = "yes")]
+    pub verify_tls: bool,
+    pub ca_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// AOS-CX REST path version, default "latest".
+    pub api_version: Option<String>,
+    pub auth: Option<AuthMode>,
+    /// eAPI X.509 client certificate instead of a password.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    /// ArubaOS web-server idle timeout if changed from the 900 s default.
+    pub idle_timeout_secs: Option<u64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One `[[central]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CentralConfig {
+    pub name: String,
+    pub base_url: Option<String>,
+    pub region: Option<String>,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub client_secret_env: Option<String>,
+    pub customer_id: String,
+    pub access_token: Option<String>,
+    pub refresh_token: Option<String>,
+    pub tenant_id: Option<String>,
+    #[serde(default = "yes")]
+    pub verify_tls: bool,
+    pub ca_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The gateway's per-second limit for this customer (7 unless Aruba says otherwise).
+    #[serde(default = "seven")]
+    pub calls_per_second: usize,
+}
+
+fn seven() -> usize {
+    7
+}
+
+/// API gateway hosts by region, from the Central guide's domain table (plus the regions
+/// pycentral knows).
+pub const CENTRAL_REGIONS: &[(&str, &str)] = &[
+    ("US-1", "app1-apigw.central.arubanetworks.com"),
+    ("US-2", "apigw-prod2.central.arubanetworks.com"),
+    ("US-East1", "apigw-us-east-1.central.arubanetworks.com"),
+    ("US-West4", "apigw-uswest4.central.arubanetworks.com"),
+    ("US-WEST-4", "apigw-uswest4.central.arubanetworks.com"),
+    ("EU-1", "eu-apigw.central.arubanetworks.com"),
+    ("EU-Central2", "apigw-eucentral2.central.arubanetworks.com"),
+    ("EU-Central3", "apigw-eucentral3.central.arubanetworks.com"),
+    ("EU-3", "apigw-eucentral3.central.arubanetworks.com"),
+    ("Canada-1", "apigw-ca.central.arubanetworks.com"),
+    ("China-1", "apigw.central.arubanetworks.com.cn"),
+    ("APAC-1", "api-ap.central.arubanetworks.com"),
+    ("APAC-EAST1", "apigw-apaceast.central.arubanetworks.com"),
+    ("APAC-SOUTH1", "apigw-apacsouth.central.arubanetworks.com"),
+    ("UAE-NORTH1", "apigw-uaenorth1.central.arubanetworks.com"),
+];
+
+impl CentralConfig {
+    /// The gateway URL, from `base_url` or `region`.
+    pub fn gateway(&self) -> Option<String> {
+        if let Some(u) = &self.base_url {
+            return Some(u.trim_end_matches('/').to_string());
+        }
+        let region = self.region.as_deref()?;
+        CENTRAL_REGIONS
+            .iter()
+            .find(|(r, _)| r.eq_ignore_ascii_case(region))
+            .map(|(_, h)| format!("https://{h}"))
+    }
+
+    /// The client secret, from the file or the environment.
+    pub fn resolve_client_secret(&self) -> Result<SecretString, ConfigError> {
+        match (&self.client_secret, &self.client_secret_env) {
+            (Some(s), None) => Ok(SecretString::from(s.clone())),
+            (None, Some(var)) => std::env::var(var).map(SecretString::from).map_err(|_| {
+                ConfigError::Secret(format!(
+                    "central {}: environment variable {var} (client_secret_env) is not set",
+                    self.name
+                ))
+            }),
+            _ => Err(ConfigError::Secret(format!(
+                "central {}: set exactly one of client_secret or client_secret_env",
+                self.name
+            ))),
+        }
+    }
+}
+
+impl DeviceConfig {
+    /// Host and port, with the kind's default port filled in. Accepts `name`, `name:port`,
+    /// `[v6]` and `[v6]:port`.
+    pub fn host_port(&self) -> Result<(String, u16), String> {
+        split_host_port(&self.host, self.kind.default_port())
+    }
+
+    /// `https://host:port`, IPv6 literals bracketed.
+    pub fn base_url(&self) -> Result<String, String> {
+        let (h, p) = self.host_port()?;
+        if h.contains(':') {
+            Ok(format!("https://[{h}]:{p}"))
+        } else {
+            Ok(format!("https://{h}:{p}"))
+        }
+    }
+
+    /// The password from exactly one of its three sources. `password_cmd` runs through
+    /// `sh -c`; its trailing newline is dropped. The secret never appears in the error.
+    pub fn resolve_password(&self) -> Result<SecretString, ConfigError> {
+        let fail = |m: String| ConfigError::Secret(format!("device {}: {m}", self.name));
+        match (&self.password, &self.password_env, &self.password_cmd) {
+            (Some(p), None, None) => Ok(SecretString::from(p.clone())),
+            (None, Some(var), None) => std::env::var(var).map(SecretString::from).map_err(|_| {
+                fail(format!(
+                    "environment variable {var} (password_env) is not set"
+                ))
+            }),
+            (None, None, Some(cmd)) => {
+                let out = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(cmd)
+                    .stdin(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .output()
+                    .map_err(|e| fail(format!("password_cmd could not start: {e}")))?;
+                if !out.status.success() {
+                    return Err(fail(format!("password_cmd exited with {}", out.status)));
+                }
+                let s = String::from_utf8(out.stdout)
+                    .map_err(|_| fail("password_cmd printed non-UTF-8 output".into()))?;
+                Ok(SecretString::from(
+                    s.trim_end_matches(['\n', '\r']).to_string(),
+                ))
+            }
+            (None, None, None) if self.client_cert.is_some() => {
+                Ok(SecretString::from(String::new()))
+            }
+            _ => Err(fail(
+                "set exactly one of password, password_env or password_cmd".into(),
+            )),
+        }
+    }
+}
+
+/// Split `host`, `host:port`, `[v6]`, `[v6]:port` (a bare IPv6 literal is taken whole).
+pub fn split_host_port(s: &str, default_port: u16) -> Result<(String, u16), String> {
+    let bad = |why: &str| format!("host {s:?}: {why}");
+    if let Some(rest) = s.strip_prefix('[') {
+        let (h, tail) = rest.split_once(']').ok_or_else(|| bad("missing ']'"))?;
+        let port = match tail.strip_prefix(':') {
+            Some(p) => p.parse().map_err(|_| bad("port is not a number"))?,
+            None if tail.is_empty() => default_port,
+            None => return Err(bad("unexpected text after ']'")),
+        };
+        return Ok((h.to_string(), port));
+    }
+    if s.is_empty() {
+        return Err(bad("empty"));
+    }
+    match s.matches(':').count() {
+        0 => Ok((s.to_string(), default_port)),
+        1 => {
+            let (h, p) = s.split_once(':').ok_or_else(|| bad("bad port"))?;
+            Ok((
+                h.to_string(),
+                p.parse().map_err(|_| bad("port is not a number"))?,
+            ))
+        }
+        _ => Ok((s.to_string(), default_port)),
+    }
+}
+
+impl Config {
+    /// Read and validate a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parse and validate config text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| format!("line {}: ", line_of(text, s.start)))
+                .unwrap_or_default();
+            invalid(format!("{line}{}", e.message().trim()))
+        })?;
+        let mut names = HashSet::new();
+        for d in &cfg.devices {
+            let at = line_of(text, d.span().start);
+            let d = d.get_ref();
+            if d.name.trim().is_empty() {
+                return Err(invalid(format!("line {at}: device name is empty")));
+            }
+            if d.name.starts_with('@') || d.name.contains(char::is_whitespace) {
+                return Err(invalid(format!(
+                    "line {at}: device name {:?} must not start with '@' or contain spaces",
+                    d.name
+                )));
+            }
+            if !names.insert(d.name.clone()) {
+                return Err(invalid(format!(
+                    "line {at}: device name {:?} is used twice",
+                    d.name
+                )));
+            }
+            d.host_port()
+                .map_err(|e| invalid(format!("line {at}: device {}: {e}", d.name)))?;
+            let sources = [&d.password, &d.password_env, &d.password_cmd]
+                .iter()
+                .filter(|s| s.is_some())
+                .count();
+            if sources > 1 || (sources == 0 && d.client_cert.is_none()) {
+                return Err(invalid(format!(
+                    "line {at}: device {}: set exactly one of password, password_env or password_cmd",
+                    d.name
+                )));
+            }
+            if d.client_cert.is_some() != d.client_key.is_some() {
+                return Err(invalid(format!(
+                    "line {at}: device {}: client_cert and client_key go together",
+                    d.name
+                )));
+            }
+            if d.client_cert.is_some() && d.kind != DeviceKind::Eos {
+                return Err(invalid(format!(
+                    "line {at}: device {}: client certificates are only supported for eos",
+                    d.name
+                )));
+            }
+            match (d.kind, d.auth) {
+                (_, None)
+                | (DeviceKind::Eos, Some(AuthMode::Basic | AuthMode::Session))
+                | (DeviceKind::Asa, Some(AuthMode::Basic | AuthMode::Token)) => {}
+                (kind, Some(a)) => {
+                    return Err(invalid(format!(
+                        "line {at}: device {}: auth = {:?} is not available for {}",
+                        d.name,
+                        a,
+                        kind.as_str()
+                    )));
+                }
+            }
+            if d.api_version.is_some() && d.kind != DeviceKind::Aoscx {
+                return Err(invalid(format!(
+                    "line {at}: device {}: api_version applies to aoscx only",
+                    d.name
+                )));
+            }
+        }
+        for c in &cfg.central {
+            let at = line_of(text, c.span().start);
+            let c = c.get_ref();
+            if !names.insert(c.name.clone()) {
+                return Err(invalid(format!(
+                    "line {at}: name {:?} is used twice",
+                    c.name
+                )));
+            }
+            if c.base_url.is_some() == c.region.is_some() {
+                return Err(invalid(format!(
+                    "line {at}: central {}: set exactly one of base_url or region",
+                    c.name
+                )));
+            }
+            if c.gateway().is_none() {
+                let known: Vec<&str> = CENTRAL_REGIONS.iter().map(|(r, _)| *r).collect();
+                return Err(invalid(format!(
+                    "line {at}: central {}: unknown region; known: {}",
+                    c.name,
+                    known.join(", ")
+                )));
+            }
+            if c.client_secret.is_some() == c.client_secret_env.is_some() {
+                return Err(invalid(format!(
+                    "line {at}: central {}: set exactly one of client_secret or client_secret_env",
+                    c.name
+                )));
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// All devices, without their spans.
+    pub fn devices(&self) -> impl Iterator<Item = &DeviceConfig> {
+        self.devices.iter().map(|d| d.get_ref())
+    }
+
+    /// All Central accounts, without their spans.
+    pub fn centrals(&self) -> impl Iterator<Item = &CentralConfig> {
+        self.central.iter().map(|c| c.get_ref())
+    }
+}
+
+/// 1-based line number of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset.min(text.len()))
+        .map(|t| t.matches('\n').count() + 1)
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(t: &str) -> Result<Config, ConfigError> {
+        Config::parse(t, Path::new("test.toml"))
+    }
+
+    #[test]
+    fn example_config_parses() {
+        let text = include_str!("../config.example.toml");
+        let cfg = parse(text).expect("config.example.toml must parse");
+        assert!(cfg.devices().count() >= 4);
+        assert_eq!(cfg.centrals().count(), 1);
+    }
+
+    #[test]
+    fn unknown_field_names_line_and_field() {
+        let e = parse("[[devices]]\nname = \"a\"\nkind = \"eos\"\nhost = \"h\"\npassword = \"x\"\ncolour = 1\n")
+            .expect_err("unknown field");
+        let m = e.to_string();
+        assert!(m.contains("test.toml"), "{m}");
+        assert!(m.contains("line 6"), "{m}");
+        assert!(m.contains("colour"), "{m}");
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        let e = parse("[[devices]]\nname = \"a\"\nkind = \"eos\"\npassword = \"x\"\n")
+            .expect_err("missing host");
+        let m = e.to_string();
+        assert!(m.contains("host"), "{m}");
+        assert!(m.contains("line 1"), "{m}");
+    }
+
+    #[test]
+    fn password_sources_are_exclusive() {
+        let e = parse("[[devices]]\nname = \"a\"\nkind = \"eos\"\nhost = \"h\"\npassword = \"x\"\npassword_env = \"Y\"\n")
+            .expect_err("two sources");
+        assert!(e.to_string().contains("exactly one"), "{e}");
+    }
+
+    #[test]
+    fn host_forms() {
+        assert_eq!(split_host_port("sw1", 443), Ok(("sw1".into(), 443)));
+        assert_eq!(split_host_port("sw1:8443", 443), Ok(("sw1".into(), 8443)));
+        assert_eq!(split_host_port("[::1]:8443", 443), Ok(("::1".into(), 8443)));
+        assert_eq!(split_host_port("[::1]", 4343), Ok(("::1".into(), 4343)));
+        assert!(split_host_port("sw1:x", 443).is_err());
+    }
+
+    #[test]
+    fn password_cmd_runs_and_trims() {
+        let cfg = parse("[[devices]]\nname = \"a\"\nkind = \"asa\"\nhost = \"h\"\npassword_cmd = \"echo hunter2\"\n")
+            .expect("valid");
+        let d = cfg.devices().next().expect("one device");
+        use secrecy::ExposeSecret;
+        assert_eq!(
+            d.resolve_password().expect("runs").expose_secret(),
+            "hunter2"
+        );
+    }
+}

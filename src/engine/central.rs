@@ -1,0 +1,345 @@
+//! A Central account in the engine: a few console workers and one background poller, each
+//! with its own driver instance (they share the token store, so one refresh serves all),
+//! and one sliding-window limiter that every call passes just before it is sent. Console
+//! requests are served before polling; polling pages through sites and APs with what the
+//! budget leaves.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+use tokio::sync::{Mutex, Notify, mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::EngineOptions;
+use super::limiter::{Limiter, Priority};
+use super::messages::{AccessPoint, Budget, Event, SessionState, SessionView, Site};
+use crate::command::{Command, Method};
+use crate::config::CentralConfig;
+use crate::vendor::{CommandOutput, Context, Session, VendorError};
+
+/// Work for a Central account.
+pub enum CentralJob {
+    Run {
+        cmd: Command,
+        /// From the console (served first) rather than a script or the poller.
+        interactive: bool,
+        reply: oneshot::Sender<Result<CommandOutput, VendorError>>,
+    },
+    Poll,
+}
+
+type Sessions = Vec<Arc<Mutex<Session>>>;
+
+/// A driver instance wired to the account's limiter.
+fn session(
+    cfg: &CentralConfig,
+    ctx: &Context,
+    limiter: &Limiter,
+    p: Priority,
+) -> Result<Session, VendorError> {
+    let mut s = Session::for_central(cfg, ctx)?;
+    if let Session::Central(c) = &mut s {
+        c.set_limiter(limiter.clone(), p);
+    }
+    Ok(s)
+}
+
+/// Start the workers and the poller. Returns every session (for shutdown) and the tasks.
+/// An account whose config cannot make a session answers every job with the reason.
+pub fn spawn(
+    cfg: &CentralConfig,
+    ctx: &Context,
+    opts: &EngineOptions,
+    events: mpsc::Sender<Event>,
+    jobs: mpsc::Receiver<CentralJob>,
+) -> (Sessions, Vec<JoinHandle<()>>) {
+    // Build every session first: a config error must not leave half a pool running.
+    let limiter = Limiter::new(cfg.calls_per_second, Duration::from_secs(1));
+    let mut made = Vec::new();
+    let polled = opts.poll_interval.is_some();
+    for i in 0..opts.central_workers.max(1) + usize::from(polled) {
+        let p = if i < opts.central_workers.max(1) {
+            Priority::Console
+        } else {
+            Priority::Background
+        };
+        match session(cfg, ctx, &limiter, p) {
+            Ok(s) => made.push(Arc::new(Mutex::new(s))),
+            Err(e) => return (Vec::new(), vec![tokio::spawn(broken(jobs, e))]),
+        }
+    }
+    start_pool(cfg, opts, events, jobs, limiter, made)
+}
+
+fn start_pool(
+    cfg: &CentralConfig,
+    opts: &EngineOptions,
+    events: mpsc::Sender<Event>,
+    mut jobs: mpsc::Receiver<CentralJob>,
+    limiter: Limiter,
+    mut made: Sessions,
+) -> (Sessions, Vec<JoinHandle<()>>) {
+    let name = cfg.name.clone();
+    let sessions = made.clone();
+    let mut tasks = Vec::new();
+    let (work_tx, work_rx) =
+        mpsc::channel::<(Command, oneshot::Sender<Result<CommandOutput, VendorError>>)>(1024);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let poller_session = opts.poll_interval.and_then(|_| made.pop());
+    for s in made {
+        tasks.push(tokio::spawn(worker(
+            name.clone(),
+            s,
+            work_rx.clone(),
+            limiter.clone(),
+            events.clone(),
+        )));
+    }
+    let poke = Arc::new(Notify::new());
+    if let (Some(interval), Some(s)) = (opts.poll_interval, poller_session) {
+        tasks.push(tokio::spawn(poller(
+            name.clone(),
+            s,
+            limiter.clone(),
+            interval,
+            poke.clone(),
+            events.clone(),
+        )));
+    }
+    tasks.push(tokio::spawn(async move {
+        while let Some(job) = jobs.recv().await {
+            match job {
+                CentralJob::Run { cmd, reply, .. } => {
+                    if work_tx.send((cmd, reply)).await.is_err() {
+                        return;
+                    }
+                }
+                CentralJob::Poll => poke.notify_one(),
+            }
+        }
+    }));
+    (sessions, tasks)
+}
+
+/// A Central account whose config cannot make a session answers every job with why.
+pub async fn broken(mut rx: mpsc::Receiver<CentralJob>, e: VendorError) {
+    while let Some(job) = rx.recv().await {
+        if let CentralJob::Run { reply, .. } = job {
+            let _ = reply.send(Err(e.clone()));
+        }
+    }
+}
+
+async fn budget(name: &str, s: &Session, limiter: &Limiter, events: &mpsc::Sender<Event>) {
+    let f = s.facts();
+    let mut b = Budget::from_rate(
+        limiter.per_window,
+        limiter.used_in_window(),
+        limiter.background_waiting(),
+        f.rate,
+    );
+    b.token_expires_at = f.expires_at;
+    b.last_refresh = f.since;
+    let _ = events
+        .send(Event::Budget {
+            account: name.to_string(),
+            budget: b,
+        })
+        .await;
+}
+
+type WorkQueue =
+    Arc<Mutex<mpsc::Receiver<(Command, oneshot::Sender<Result<CommandOutput, VendorError>>)>>>;
+
+async fn worker(
+    name: String,
+    session: Arc<Mutex<Session>>,
+    queue: WorkQueue,
+    limiter: Limiter,
+    events: mpsc::Sender<Event>,
+) {
+    loop {
+        let Some((cmd, reply)) = queue.lock().await.recv().await else {
+            return;
+        };
+        let mut s = session.lock().await;
+        let r = s.execute(&cmd).await;
+        budget(&name, &s, &limiter, &events).await;
+        drop(s);
+        let _ = reply.send(r);
+    }
+}
+
+async fn poller(
+    name: String,
+    session: Arc<Mutex<Session>>,
+    limiter: Limiter,
+    interval: Duration,
+    poke: Arc<Notify>,
+    events: mpsc::Sender<Event>,
+) {
+    let mut last_view: Option<(SessionState, SessionView)> = None;
+    loop {
+        let result = poll_once(&session).await;
+        let state = match &result {
+            Ok(_) => SessionState::Connected,
+            Err(e) => SessionState::BackingOff {
+                reason: e.to_string(),
+                retry_at: SystemTime::now() + interval,
+            },
+        };
+        {
+            let s = session.lock().await;
+            budget(&name, &s, &limiter, &events).await;
+            let view = SessionView::from_facts(&s.facts());
+            if last_view.as_ref() != Some(&(state.clone(), view.clone())) {
+                last_view = Some((state.clone(), view.clone()));
+                let _ = events
+                    .send(Event::Session {
+                        target: name.clone(),
+                        kind: "central",
+                        state,
+                        session: view,
+                    })
+                    .await;
+            }
+        }
+        match result {
+            Ok((sites, aps)) => {
+                let _ = events
+                    .send(Event::Central {
+                        account: name.clone(),
+                        sites,
+                        aps,
+                        at: SystemTime::now(),
+                    })
+                    .await;
+            }
+            Err(e) => {
+                let _ = events
+                    .send(Event::PollFailed {
+                        target: name.clone(),
+                        error: e.to_string(),
+                    })
+                    .await;
+            }
+        }
+        // Wake for the next poll, a poke, or to renew the token ahead of its expiry.
+        let next = Instant::now() + interval;
+        let renew = {
+            let s = session.lock().await;
+            s.facts().expires_at.map(|t| {
+                let left = t
+                    .duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO);
+                // Renew at 90 % of the remaining life, at least a few seconds ahead.
+                Instant::now()
+                    + left
+                        .mul_f64(0.9)
+                        .min(left.saturating_sub(Duration::from_secs(5)))
+            })
+        };
+        let wake = renew.map_or(next, |r| r.min(next));
+        tokio::select! {
+            _ = tokio::time::sleep_until(wake.into()) => {}
+            _ = poke.notified() => {}
+        }
+        if renew.is_some_and(|r| r <= Instant::now()) && Instant::now() < next {
+            let mut s = session.lock().await;
+            if let Err(e) = s.login().await {
+                tracing::warn!(account = %name, error = %e, "token renewal failed");
+            }
+            drop(s);
+            // Back to sleep until the poll is due.
+            tokio::select! {
+                _ = tokio::time::sleep_until(next.into()) => {}
+                _ = poke.notified() => {}
+            }
+        }
+    }
+}
+
+/// Fetch every page of `path` (offset/limit), collecting the items under `key`.
+async fn pages(
+    session: &Arc<Mutex<Session>>,
+    path: &str,
+    key: &str,
+) -> Result<Vec<Value>, VendorError> {
+    const LIMIT: usize = 1000;
+    let mut items = Vec::new();
+    let mut offset = 0;
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let cmd = Command::Rest {
+            method: Method::Get,
+            path: format!("{path}{sep}offset={offset}&limit={LIMIT}&calculate_total=true"),
+            body: None,
+        };
+        let out = session.lock().await.execute(&cmd).await?.to_value();
+        let page = out
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let total = out.get("total").and_then(Value::as_u64).map(|t| t as usize);
+        let n = page.len();
+        items.extend(page);
+        offset += n;
+        if n == 0 || n < LIMIT || total.is_some_and(|t| offset >= t) {
+            return Ok(items);
+        }
+    }
+}
+
+fn text(v: &Value, k: &str) -> String {
+    match v.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+async fn poll_once(
+    session: &Arc<Mutex<Session>>,
+) -> Result<(Vec<Site>, Vec<AccessPoint>), VendorError> {
+    let raw_sites = pages(session, "/central/v2/sites", "sites").await?;
+    let raw_aps = pages(session, "/monitoring/v2/aps", "aps").await?;
+    let aps: Vec<AccessPoint> = raw_aps
+        .iter()
+        .map(|a| AccessPoint {
+            name: text(a, "name"),
+            serial: text(a, "serial"),
+            site: text(a, "site"),
+            model: text(a, "model"),
+            ip: text(a, "ip_address"),
+            up: text(a, "status").eq_ignore_ascii_case("up"),
+            clients: a.get("client_count").and_then(Value::as_u64).unwrap_or(0),
+            firmware: text(a, "firmware_version"),
+        })
+        .collect();
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    for a in &aps {
+        let c = counts.entry(a.site.as_str()).or_default();
+        if a.up {
+            c.0 += 1;
+        } else {
+            c.1 += 1;
+        }
+    }
+    let sites = raw_sites
+        .iter()
+        .map(|s| {
+            let name = text(s, "site_name");
+            let (up, down) = counts.get(name.as_str()).copied().unwrap_or((0, 0));
+            Site {
+                id: text(s, "site_id"),
+                name,
+                aps_up: up,
+                aps_down: down,
+            }
+        })
+        .collect();
+    Ok((sites, aps))
+}

@@ -1,0 +1,289 @@
+//! One actor per device: it owns the device's single session (shared by the console and
+//! background polling, so netdash never eats the device's small session budget), runs jobs
+//! one at a time, polls on its own timer, and walks the session state machine
+//! (disconnected → logging in → connected → refreshing → backing off → closed).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use rand::Rng;
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+use super::backoff::Backoff;
+use super::messages::{Event, SessionState, SessionView};
+use super::poll;
+use crate::command::Command;
+use crate::vendor::{CommandOutput, Session, VendorError};
+
+/// Work for a device actor.
+pub enum Job {
+    Run {
+        cmd: Command,
+        reply: oneshot::Sender<Result<CommandOutput, VendorError>>,
+    },
+    Poll,
+    Reconnect,
+    Close,
+}
+
+/// How a device actor behaves.
+#[derive(Debug, Clone)]
+pub struct ActorOptions {
+    /// Background poll interval; None: no polling (`netdash run`).
+    pub poll_interval: Option<Duration>,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// Renew a session this long before a hard deadline (AOS-CX 8 h, eAPI cookie 24 h).
+    pub renew_margin: Duration,
+}
+
+/// Errors that mean the device (not the command) is the problem: back off.
+fn is_connectivity(e: &VendorError) -> bool {
+    matches!(
+        e,
+        VendorError::Connect(_)
+            | VendorError::Timeout(..)
+            | VendorError::Tls(_)
+            | VendorError::Auth(_)
+            | VendorError::SessionLimit(_)
+            | VendorError::Config(_)
+    )
+}
+
+pub struct DeviceActor {
+    pub name: String,
+    pub kind: &'static str,
+    pub session: Arc<Mutex<Session>>,
+    pub events: mpsc::Sender<Event>,
+    pub jobs: mpsc::Receiver<Job>,
+    pub opts: ActorOptions,
+    state: SessionState,
+    backoff: Backoff,
+    retry_at: Option<Instant>,
+    next_poll: Option<Instant>,
+    last_view: Option<SessionView>,
+}
+
+impl DeviceActor {
+    pub fn new(
+        name: String,
+        kind: &'static str,
+        session: Arc<Mutex<Session>>,
+        events: mpsc::Sender<Event>,
+        jobs: mpsc::Receiver<Job>,
+        opts: ActorOptions,
+    ) -> Self {
+        // Stagger first polls so a thousand devices are not polled in the same instant.
+        let next_poll = opts.poll_interval.map(|i| {
+            let spread = (i.as_millis() as u64 / 10).clamp(1, 2000);
+            Instant::now() + Duration::from_millis(rand::rng().random_range(0..spread))
+        });
+        DeviceActor {
+            backoff: Backoff::new(opts.backoff_base, opts.backoff_cap),
+            name,
+            kind,
+            session,
+            events,
+            jobs,
+            opts,
+            state: SessionState::Disconnected,
+            retry_at: None,
+            next_poll,
+            last_view: None,
+        }
+    }
+
+    pub async fn run(mut self) {
+        self.publish().await;
+        loop {
+            let wake = self.next_wake();
+            let job = tokio::select! {
+                j = self.jobs.recv() => match j {
+                    Some(j) => j,
+                    None => return,
+                },
+                _ = sleep_until(wake) => Job::Poll,
+            };
+            match job {
+                Job::Run { cmd, reply } => {
+                    let r = self.execute(&cmd).await;
+                    let _ = reply.send(r);
+                }
+                Job::Poll => self.poll().await,
+                Job::Reconnect => {
+                    self.logout().await;
+                    self.retry_at = None;
+                    self.backoff.reset();
+                    let _ = self.ensure_login().await;
+                }
+                Job::Close => {
+                    self.logout().await;
+                    self.set_state(SessionState::Closed).await;
+                }
+            }
+        }
+    }
+
+    fn next_wake(&self) -> Option<Instant> {
+        let renew = self.renew_at();
+        [self.next_poll, self.retry_at, renew]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// When to renew ahead of a hard deadline: only while polling keeps the session in use.
+    fn renew_at(&self) -> Option<Instant> {
+        self.opts.poll_interval?;
+        let view = self.last_view.as_ref()?;
+        let deadline = [view.hard_deadline, view.expires_at]
+            .into_iter()
+            .flatten()
+            .min()?;
+        let left = deadline
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO);
+        Some(Instant::now() + left.saturating_sub(self.opts.renew_margin))
+    }
+
+    async fn set_state(&mut self, s: SessionState) {
+        if self.state != s {
+            self.state = s;
+            self.last_view = None; // force a publish
+        }
+        self.publish().await;
+    }
+
+    /// Send a Session event when the state or the session's deadlines changed.
+    async fn publish(&mut self) {
+        let view = SessionView::from_facts(&self.session.lock().await.facts());
+        if self.last_view.as_ref() == Some(&view) {
+            return;
+        }
+        self.last_view = Some(view.clone());
+        let _ = self
+            .events
+            .send(Event::Session {
+                target: self.name.clone(),
+                kind: self.kind,
+                state: self.state.clone(),
+                session: view,
+            })
+            .await;
+    }
+
+    async fn ensure_login(&mut self) -> Result<(), VendorError> {
+        if self.session.lock().await.is_logged_in() {
+            return Ok(());
+        }
+        self.set_state(SessionState::LoggingIn).await;
+        let r = self.session.lock().await.login().await;
+        match &r {
+            // The backoff resets only when a command works: stateless logins (Basic)
+            // succeed without touching the device.
+            Ok(()) => self.set_state(SessionState::Connected).await,
+            Err(e) => self.back_off(e).await,
+        }
+        r
+    }
+
+    async fn back_off(&mut self, e: &VendorError) {
+        if matches!(e, VendorError::Auth(_) | VendorError::Config(_)) {
+            // Retrying a wrong password quickly could lock the account.
+            self.backoff.saturate();
+        }
+        let delay = self.backoff.next_delay();
+        self.retry_at = Some(Instant::now() + delay);
+        // The session is unusable: forget it locally so the next try logs in afresh.
+        let _ = self.session.lock().await.logout().await;
+        self.set_state(SessionState::BackingOff {
+            reason: e.to_string(),
+            retry_at: SystemTime::now() + delay,
+        })
+        .await;
+    }
+
+    async fn execute(&mut self, cmd: &Command) -> Result<CommandOutput, VendorError> {
+        // Someone asked for this device: try now even if backing off.
+        self.ensure_login().await?;
+        let r = self.session.lock().await.execute(cmd).await;
+        match &r {
+            Err(e) if is_connectivity(e) => self.back_off(e).await,
+            _ => {
+                self.backoff.reset();
+                self.retry_at = None;
+                if matches!(
+                    self.state,
+                    SessionState::BackingOff { .. }
+                        | SessionState::Disconnected
+                        | SessionState::LoggingIn
+                ) {
+                    self.set_state(SessionState::Connected).await;
+                } else {
+                    self.publish().await;
+                }
+            }
+        }
+        r
+    }
+
+    async fn poll(&mut self) {
+        let now = Instant::now();
+        if let Some(at) = self.renew_at()
+            && at <= now
+            && self.session.lock().await.is_logged_in()
+        {
+            self.set_state(SessionState::Refreshing).await;
+            self.logout().await;
+        }
+        if let Some(i) = self.opts.poll_interval {
+            self.next_poll = Some(now + i);
+        } else {
+            self.next_poll = None;
+        }
+        if self.retry_at.is_some_and(|t| t > now) {
+            return;
+        }
+        let Some(cmd) = poll::health_command(self.kind) else {
+            return;
+        };
+        let start = Instant::now();
+        match self.execute(&cmd).await {
+            Ok(out) => {
+                let facts = poll::facts(self.kind, &out.to_value());
+                let _ = self
+                    .events
+                    .send(Event::Polled {
+                        target: self.name.clone(),
+                        latency_ms: start.elapsed().as_millis() as u64,
+                        facts,
+                    })
+                    .await;
+            }
+            Err(e) => {
+                let _ = self
+                    .events
+                    .send(Event::PollFailed {
+                        target: self.name.clone(),
+                        error: e.to_string(),
+                    })
+                    .await;
+            }
+        }
+    }
+
+    async fn logout(&mut self) {
+        let r = self.session.lock().await.logout().await;
+        if let Err(e) = r {
+            tracing::warn!(target = %self.name, error = %e, "logout failed");
+        }
+        self.set_state(SessionState::Disconnected).await;
+    }
+}
+
+async fn sleep_until(t: Option<Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t.into()).await,
+        None => std::future::pending().await,
+    }
+}

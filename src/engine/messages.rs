@@ -1,0 +1,303 @@
+//! The engine's language: `Command`s in from the UI (or `run`, or `watch`), `Event`s out.
+//! Plain data, no network state: the engine owns that.
+
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::vendor::{Body, CommandOutput, RateFacts, SessionFacts};
+
+/// Identifies one fan-out, so results find their way back to what asked for them.
+pub type RunId = u64;
+
+/// What the UI asks of the engine.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Run one command line on targets (names, `@tag:NAME`, `@all`).
+    Run {
+        id: RunId,
+        targets: Vec<String>,
+        line: String,
+        /// From the console: served before background polling.
+        interactive: bool,
+    },
+    /// Poll now instead of waiting for the interval (one target, or all).
+    RefreshNow { target: Option<String> },
+    /// Drop the session and log in again (clears a backoff).
+    Reconnect { target: String },
+    /// Log out and stay logged out until something needs the device.
+    Close { target: String },
+    /// Turn read-only mode on or off (`:readonly`).
+    SetReadOnly(bool),
+    /// Log every session out (bounded time), then stop.
+    Shutdown,
+}
+
+/// A session's life.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SessionState {
+    Disconnected,
+    LoggingIn,
+    Connected,
+    /// Renewing a credential ahead of its expiry (Central refresh, AOS-CX hard limit).
+    Refreshing,
+    /// Login failed; the next attempt waits.
+    BackingOff {
+        reason: String,
+        #[serde(serialize_with = "epoch")]
+        retry_at: SystemTime,
+    },
+    Closed,
+}
+
+impl SessionState {
+    /// One word for the screen (never colour alone).
+    pub fn word(&self) -> &'static str {
+        match self {
+            SessionState::Disconnected => "idle",
+            SessionState::LoggingIn => "login",
+            SessionState::Connected => "up",
+            SessionState::Refreshing => "renew",
+            SessionState::BackingOff { .. } => "down",
+            SessionState::Closed => "closed",
+        }
+    }
+}
+
+/// A session's state and what the driver knows about it, ready for countdowns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionView {
+    pub auth: &'static str,
+    /// Sessions netdash holds on this device (0 or 1: one session serves everything).
+    pub held: u32,
+    pub per_user_limit: Option<u32>,
+    pub per_device_limit: Option<u32>,
+    #[serde(serialize_with = "epoch_opt")]
+    pub since: Option<SystemTime>,
+    #[serde(serialize_with = "epoch_opt")]
+    pub idle_deadline: Option<SystemTime>,
+    #[serde(serialize_with = "epoch_opt")]
+    pub hard_deadline: Option<SystemTime>,
+    #[serde(serialize_with = "epoch_opt")]
+    pub expires_at: Option<SystemTime>,
+    pub relogins: u32,
+}
+
+impl SessionView {
+    pub fn from_facts(f: &SessionFacts) -> Self {
+        SessionView {
+            auth: f.auth,
+            held: u32::from(
+                f.logged_in
+                    && f.auth != "basic"
+                    && f.auth != "client certificate"
+                    && f.auth != "bearer",
+            ),
+            per_user_limit: f.limits.per_user,
+            per_device_limit: f.limits.per_device,
+            since: f.since,
+            idle_deadline: f.last_used.zip(f.idle_timeout).map(|(t, d)| t + d),
+            hard_deadline: f.since.zip(f.hard_limit).map(|(t, d)| t + d),
+            expires_at: f.expires_at,
+            relogins: f.relogins,
+        }
+    }
+}
+
+/// Facts from a background poll.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct DeviceFacts {
+    pub hostname: Option<String>,
+    pub model: Option<String>,
+    pub version: Option<String>,
+    pub serial: Option<String>,
+    pub uptime_secs: Option<u64>,
+}
+
+/// A Central site with its AP counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Site {
+    pub id: String,
+    pub name: String,
+    pub aps_up: usize,
+    pub aps_down: usize,
+}
+
+/// A Central access point.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccessPoint {
+    pub name: String,
+    pub serial: String,
+    pub site: String,
+    pub model: String,
+    pub ip: String,
+    pub up: bool,
+    pub clients: u64,
+    pub firmware: String,
+}
+
+/// Rate budget of a Central account, live.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Budget {
+    pub per_second_limit: usize,
+    /// Calls sent in the last second (by our limiter).
+    pub used_this_second: usize,
+    pub background_waiting: usize,
+    pub limit_day: Option<u64>,
+    pub remaining_day: Option<u64>,
+    /// 429 answers seen so far.
+    pub throttled: u64,
+    #[serde(serialize_with = "epoch_opt")]
+    pub token_expires_at: Option<SystemTime>,
+    #[serde(serialize_with = "epoch_opt")]
+    pub last_refresh: Option<SystemTime>,
+}
+
+impl Budget {
+    pub fn from_rate(
+        per_second_limit: usize,
+        used: usize,
+        waiting: usize,
+        r: Option<RateFacts>,
+    ) -> Self {
+        let r = r.unwrap_or_default();
+        Budget {
+            per_second_limit,
+            used_this_second: used,
+            background_waiting: waiting,
+            limit_day: r.limit_day,
+            remaining_day: r.remaining_day,
+            throttled: r.throttled,
+            token_expires_at: None,
+            last_refresh: None,
+        }
+    }
+}
+
+/// What the engine reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A session changed state (or its deadlines moved).
+    Session {
+        target: String,
+        kind: &'static str,
+        #[serde(flatten)]
+        state: SessionState,
+        session: SessionView,
+    },
+    /// A fan-out was accepted: how many targets, who was skipped and why.
+    RunStarted {
+        id: RunId,
+        line: String,
+        total: usize,
+        skipped: Vec<(String, String)>,
+    },
+    /// A fan-out could not start (bad command, unknown target).
+    RunRejected { id: RunId, error: String },
+    /// One target's answer.
+    Result {
+        id: RunId,
+        target: String,
+        kind: &'static str,
+        elapsed_ms: u64,
+        #[serde(flatten)]
+        outcome: Outcome,
+    },
+    /// Fan-out progress, after every result.
+    Progress {
+        id: RunId,
+        done: usize,
+        failed: usize,
+        total: usize,
+    },
+    /// A background poll answered.
+    Polled {
+        target: String,
+        latency_ms: u64,
+        facts: DeviceFacts,
+    },
+    /// A background poll failed (the session state says what happens next).
+    PollFailed { target: String, error: String },
+    /// A Central account's budget changed.
+    Budget { account: String, budget: Budget },
+    /// Central sites and APs, after a complete poll.
+    Central {
+        account: String,
+        sites: Vec<Site>,
+        aps: Vec<AccessPoint>,
+        #[serde(serialize_with = "epoch")]
+        at: SystemTime,
+    },
+    /// Something needs attention, or stopped needing it.
+    Alarm {
+        target: String,
+        message: String,
+        raised: bool,
+    },
+    /// A line for the status bar.
+    Log { message: String },
+    /// Every session was logged out (or the time ran out); the engine has stopped.
+    ShutdownComplete {
+        logged_out: usize,
+        failed: Vec<(String, String)>,
+    },
+}
+
+/// A result's payload: output or one readable error line.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    Ok {
+        ok: bool,
+        output: Value,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        notes: Vec<String>,
+        #[serde(skip)]
+        text: bool,
+    },
+    Err {
+        ok: bool,
+        error: String,
+    },
+}
+
+impl Outcome {
+    pub fn from_result(r: &Result<CommandOutput, crate::vendor::VendorError>) -> Self {
+        match r {
+            Ok(o) => Outcome::Ok {
+                ok: true,
+                output: o.to_value(),
+                notes: o.notes.clone(),
+                text: matches!(o.body, Body::Text(_)),
+            },
+            Err(e) => Outcome::Err {
+                ok: false,
+                error: e.to_string(),
+            },
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Outcome::Ok { .. })
+    }
+}
+
+fn secs(t: &SystemTime) -> f64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs_f64()
+}
+
+fn epoch<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((secs(t) * 1000.0).round() / 1000.0)
+}
+
+fn epoch_opt<S: serde::Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => epoch(t, s),
+        None => s.serialize_none(),
+    }
+}

@@ -1,0 +1,420 @@
+//! The engine: one async task that owns every device and Central session, runs what the
+//! UI (or `netdash run`, or `netdash watch`) asks, polls in the background, and streams
+//! typed events back. The only place that does network I/O for the product.
+//!
+//! Shape: a coordinator task reads [`Command`]s; each device has an actor
+//! ([`device::DeviceActor`]) that owns its one session; each Central account has a small
+//! worker pool behind one rate limiter ([`central`]). Every session is also in a registry
+//! so shutdown can log all of them out concurrently, within a bounded time, whatever state
+//! their actors are in.
+
+pub mod backoff;
+pub mod central;
+pub mod device;
+pub mod guard;
+pub mod limiter;
+pub mod messages;
+pub mod poll;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+pub use messages::{Command, Event, RunId, SessionState};
+
+use crate::command::Command as Cmd;
+use crate::config::Config;
+use crate::target::{self, Target};
+use crate::vendor::{Context, Session, VendorError};
+use device::{ActorOptions, DeviceActor, Job};
+use messages::Outcome;
+
+/// How the engine behaves.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Background polling every interval; None for `netdash run`.
+    pub poll_interval: Option<Duration>,
+    /// Targets one fan-out runs at once.
+    pub concurrency: usize,
+    /// Refuse mutating commands before anything is sent.
+    pub read_only: bool,
+    /// Only these targets get sessions (`netdash run`); None: every configured target.
+    pub only: Option<Vec<String>>,
+    /// Longest time shutdown waits for logouts.
+    pub shutdown_grace: Duration,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// Central console workers (requests in flight at once per account).
+    pub central_workers: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            poll_interval: Some(Duration::from_secs(30)),
+            concurrency: 32,
+            read_only: false,
+            only: None,
+            shutdown_grace: Duration::from_secs(3),
+            backoff_base: Duration::from_secs(2),
+            backoff_cap: Duration::from_secs(300),
+            central_workers: 4,
+        }
+    }
+}
+
+/// The UI's end of the engine.
+pub struct EngineHandle {
+    pub commands: mpsc::UnboundedSender<Command>,
+    pub events: mpsc::Receiver<Event>,
+    pub task: JoinHandle<()>,
+    /// Set once every session has been logged out (the panic hook waits for it).
+    pub finished: guard::Finished,
+}
+
+/// Where a target's work goes.
+#[derive(Clone)]
+enum Mailbox {
+    Device(mpsc::Sender<Job>),
+    Central(mpsc::Sender<central::CentralJob>),
+}
+
+/// Start the engine on the current tokio runtime.
+pub fn start(config: Arc<Config>, ctx: Context, opts: EngineOptions) -> EngineHandle {
+    let (ctx_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = mpsc::channel(4096);
+    let finished = guard::Finished::default();
+    let task = tokio::spawn(coordinator(
+        config,
+        ctx,
+        opts,
+        cmd_rx,
+        ev_tx,
+        finished.clone(),
+    ));
+    EngineHandle {
+        commands: ctx_tx,
+        events: ev_rx,
+        task,
+        finished,
+    }
+}
+
+struct Registry {
+    /// (target name, session) for every session the engine holds.
+    sessions: Vec<(String, Arc<Mutex<Session>>)>,
+    mailboxes: HashMap<String, Mailbox>,
+    actors: Vec<JoinHandle<()>>,
+}
+
+fn spawn_actors(
+    config: &Config,
+    ctx: &Context,
+    opts: &EngineOptions,
+    events: &mpsc::Sender<Event>,
+) -> Registry {
+    let mut reg = Registry {
+        sessions: Vec::new(),
+        mailboxes: HashMap::new(),
+        actors: Vec::new(),
+    };
+    let wanted = |name: &str| {
+        opts.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|n| n == name))
+    };
+    let actor_opts = ActorOptions {
+        poll_interval: opts.poll_interval,
+        backoff_base: opts.backoff_base,
+        backoff_cap: opts.backoff_cap,
+        renew_margin: Duration::from_secs(60),
+    };
+    for d in config.devices().filter(|d| wanted(&d.name)) {
+        let (tx, rx) = mpsc::channel(256);
+        match Session::for_device(d, ctx) {
+            Ok(s) => {
+                let s = Arc::new(Mutex::new(s));
+                reg.sessions.push((d.name.clone(), s.clone()));
+                let actor = DeviceActor::new(
+                    d.name.clone(),
+                    d.kind.as_str(),
+                    s,
+                    events.clone(),
+                    rx,
+                    actor_opts.clone(),
+                );
+                reg.actors.push(tokio::spawn(actor.run()));
+                reg.mailboxes.insert(d.name.clone(), Mailbox::Device(tx));
+            }
+            Err(e) => {
+                // A device whose config cannot make a session (missing password env var,
+                // unreadable CA) answers every job with that error.
+                reg.actors.push(tokio::spawn(broken_device(rx, e)));
+                reg.mailboxes.insert(d.name.clone(), Mailbox::Device(tx));
+            }
+        }
+    }
+    for c in config.centrals().filter(|c| wanted(&c.name)) {
+        let (tx, rx) = mpsc::channel(1024);
+        let (sessions, handles) = central::spawn(c, ctx, opts, events.clone(), rx);
+        reg.sessions
+            .extend(sessions.into_iter().map(|s| (c.name.clone(), s)));
+        reg.actors.extend(handles);
+        reg.mailboxes.insert(c.name.clone(), Mailbox::Central(tx));
+    }
+    reg
+}
+
+async fn broken_device(mut rx: mpsc::Receiver<Job>, e: VendorError) {
+    while let Some(job) = rx.recv().await {
+        if let Job::Run { reply, .. } = job {
+            let _ = reply.send(Err(e.clone()));
+        }
+    }
+}
+
+async fn coordinator(
+    config: Arc<Config>,
+    ctx: Context,
+    mut opts: EngineOptions,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    events: mpsc::Sender<Event>,
+    finished: guard::Finished,
+) {
+    let reg = spawn_actors(&config, &ctx, &opts, &events);
+    let mut runs: Vec<JoinHandle<()>> = Vec::new();
+    while let Some(cmd) = commands.recv().await {
+        runs.retain(|r| !r.is_finished());
+        match cmd {
+            Command::Run {
+                id,
+                targets,
+                line,
+                interactive,
+            } => match plan(&config, &targets, &line) {
+                Ok((parsed, names, skipped)) => {
+                    let _ = events
+                        .send(Event::RunStarted {
+                            id,
+                            line: line.clone(),
+                            total: names.len(),
+                            skipped,
+                        })
+                        .await;
+                    runs.push(tokio::spawn(fan_out(
+                        id,
+                        parsed,
+                        names,
+                        reg.mailboxes.clone(),
+                        config.clone(),
+                        opts.concurrency,
+                        opts.read_only,
+                        interactive,
+                        events.clone(),
+                    )));
+                }
+                Err(error) => {
+                    let _ = events.send(Event::RunRejected { id, error }).await;
+                }
+            },
+            Command::RefreshNow { target } => {
+                for (name, mb) in &reg.mailboxes {
+                    if target.as_ref().is_none_or(|t| t == name) {
+                        match mb {
+                            Mailbox::Device(tx) => {
+                                let _ = tx.try_send(Job::Poll);
+                            }
+                            Mailbox::Central(tx) => {
+                                let _ = tx.try_send(central::CentralJob::Poll);
+                            }
+                        }
+                    }
+                }
+            }
+            Command::Reconnect { target } => {
+                send_control(&reg, &target, Job::Reconnect, &events).await
+            }
+            Command::Close { target } => send_control(&reg, &target, Job::Close, &events).await,
+            Command::SetReadOnly(on) => {
+                opts.read_only = on;
+                let _ = events
+                    .send(Event::Log {
+                        message: format!("read-only mode {}", if on { "on" } else { "off" }),
+                    })
+                    .await;
+            }
+            Command::Shutdown => break,
+        }
+    }
+    // Shutdown: stop the work, then log every session out concurrently, bounded in time.
+    for r in &runs {
+        r.abort();
+    }
+    for a in &reg.actors {
+        a.abort();
+    }
+    let (logged_out, failed) = logout_all(&reg.sessions, opts.shutdown_grace).await;
+    tracing::info!(logged_out, failed = failed.len(), "engine shut down");
+    finished.set();
+    // try_send: nobody may be draining events any more (a panicking UI).
+    let _ = events.try_send(Event::ShutdownComplete { logged_out, failed });
+}
+
+async fn send_control(reg: &Registry, target: &str, job: Job, events: &mpsc::Sender<Event>) {
+    match reg.mailboxes.get(target) {
+        Some(Mailbox::Device(tx)) => {
+            let _ = tx.send(job).await;
+        }
+        Some(Mailbox::Central(_)) => {
+            let _ = events
+                .send(Event::Log {
+                    message: format!("{target}: Central uses bearer tokens; nothing to reconnect"),
+                })
+                .await;
+        }
+        None => {
+            let _ = events
+                .send(Event::Log {
+                    message: format!("unknown target {target:?}"),
+                })
+                .await;
+        }
+    }
+}
+
+/// Log out every session concurrently; give up on whatever is not done within `grace`.
+pub async fn logout_all(
+    sessions: &[(String, Arc<Mutex<Session>>)],
+    grace: Duration,
+) -> (usize, Vec<(String, String)>) {
+    let deadline = Instant::now() + grace;
+    let results = futures::future::join_all(sessions.iter().map(|(name, s)| async move {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let r = tokio::time::timeout(left, async {
+            // An actor may hold the lock mid-request; waiting for it is part of the grace.
+            let mut s = s.lock().await;
+            let held = s.is_logged_in();
+            s.logout().await.map(|_| held)
+        })
+        .await;
+        (name.clone(), r)
+    }))
+    .await;
+    let mut ok = 0;
+    let mut failed = Vec::new();
+    for (name, r) in results {
+        match r {
+            Ok(Ok(true)) => ok += 1,
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => failed.push((name, e.to_string())),
+            Err(_) => failed.push((name, format!("no logout within {} s", grace.as_secs()))),
+        }
+    }
+    (ok, failed)
+}
+
+type Plan = (Cmd, Vec<String>, Vec<(String, String)>);
+
+fn plan(config: &Config, specs: &[String], line: &str) -> Result<Plan, String> {
+    let cmd = Cmd::parse(line)?;
+    let sel = target::select(config, specs, &cmd)?;
+    let names = sel.targets.iter().map(|t| t.name().to_string()).collect();
+    Ok((cmd, names, sel.skipped))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn fan_out(
+    id: RunId,
+    cmd: Cmd,
+    names: Vec<String>,
+    mailboxes: HashMap<String, Mailbox>,
+    config: Arc<Config>,
+    concurrency: usize,
+    read_only: bool,
+    interactive: bool,
+    events: mpsc::Sender<Event>,
+) {
+    let total = names.len();
+    let kinds: HashMap<String, &'static str> = config
+        .devices()
+        .map(Target::Device)
+        .chain(config.centrals().map(Target::Central))
+        .map(|t| (t.name().to_string(), t.kind()))
+        .collect();
+    let cmd = &cmd;
+    let mailboxes = &mailboxes;
+    let mut stream = futures::stream::iter(names)
+        .map(|name| async move {
+            let start = Instant::now();
+            let r = if let Some(why) = read_only.then(|| cmd.read_only_refusal()).flatten() {
+                Err(VendorError::ReadOnly(why))
+            } else {
+                dispatch(mailboxes.get(&name), cmd, interactive).await
+            };
+            (name, start.elapsed(), r)
+        })
+        .buffer_unordered(concurrency.max(1));
+    let (mut done, mut failed) = (0, 0);
+    while let Some((name, elapsed, r)) = stream.next().await {
+        done += 1;
+        if r.is_err() {
+            failed += 1;
+        }
+        let kind = kinds.get(&name).copied().unwrap_or("?");
+        let _ = events
+            .send(Event::Result {
+                id,
+                target: name,
+                kind,
+                elapsed_ms: elapsed.as_millis() as u64,
+                outcome: Outcome::from_result(&r),
+            })
+            .await;
+        let _ = events
+            .send(Event::Progress {
+                id,
+                done,
+                failed,
+                total,
+            })
+            .await;
+    }
+}
+
+async fn dispatch(
+    mb: Option<&Mailbox>,
+    cmd: &Cmd,
+    interactive: bool,
+) -> Result<crate::vendor::CommandOutput, VendorError> {
+    let gone = || VendorError::Unsupported("the engine is shutting down".into());
+    match mb {
+        Some(Mailbox::Device(tx)) => {
+            let (reply, rx) = oneshot::channel();
+            tx.send(Job::Run {
+                cmd: cmd.clone(),
+                reply,
+            })
+            .await
+            .map_err(|_| gone())?;
+            rx.await.map_err(|_| gone())?
+        }
+        Some(Mailbox::Central(tx)) => {
+            let (reply, rx) = oneshot::channel();
+            tx.send(central::CentralJob::Run {
+                cmd: cmd.clone(),
+                interactive,
+                reply,
+            })
+            .await
+            .map_err(|_| gone())?;
+            rx.await.map_err(|_| gone())?
+        }
+        None => Err(VendorError::Unsupported(
+            "this target has no session in this engine".into(),
+        )),
+    }
+}

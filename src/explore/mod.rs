@@ -1,0 +1,3 @@
+pub mod doc;
+pub mod filter;
+pub mod tree;

@@ -1,0 +1,343 @@
+//! The lab: simulated EOS, ASA, AOS-CX, ArubaOS and Central APIs on 127.0.0.1 with real TLS.
+//! Strict like the real devices (credentials, CSRF, UIDARUBA, session limits, expiring and
+//! rotating tokens, rate limits) and built from recorded responses in `fixtures/`.
+//! Used by `netdash lab`, `netdash demo` and the tests; lifetimes and limits are settable so
+//! tests can make sessions expire in seconds, and every simulator counts its open sessions
+//! so tests can prove nothing leaks.
+
+pub mod aoscx;
+pub mod arubaos;
+pub mod asa;
+pub mod central;
+pub mod eos;
+pub mod tls;
+pub mod util;
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// How long things live in the lab. Defaults are the vendors' documented figures.
+#[derive(Debug, Clone)]
+pub struct Lifetimes {
+    /// eAPI `/login` session cookie (24 h).
+    pub eos_session: Duration,
+    /// ASA token idle timeout (`http server idle-timeout`, 20 min).
+    pub asa_idle: Duration,
+    /// AOS-CX session idle timeout (20 min).
+    pub aoscx_idle: Duration,
+    /// AOS-CX session hard limit (8 h).
+    pub aoscx_hard: Duration,
+    /// ArubaOS web-server session timeout (900 s).
+    pub arubaos_idle: Duration,
+    /// Central access token (`expires_in`, 7200 s).
+    pub central_access: Duration,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes {
+            eos_session: Duration::from_secs(24 * 3600),
+            asa_idle: Duration::from_secs(20 * 60),
+            aoscx_idle: Duration::from_secs(20 * 60),
+            aoscx_hard: Duration::from_secs(8 * 3600),
+            arubaos_idle: Duration::from_secs(900),
+            central_access: Duration::from_secs(7200),
+        }
+    }
+}
+
+/// Session and rate limits. Defaults are the vendors' documented figures.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub asa_sessions: usize,
+    pub aoscx_per_user: usize,
+    pub aoscx_total: usize,
+    pub arubaos_sessions: usize,
+    pub central_per_second: usize,
+    pub central_daily: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            asa_sessions: 25,
+            aoscx_per_user: 6,
+            aoscx_total: 48,
+            arubaos_sessions: 64,
+            central_per_second: 7,
+            central_daily: 5000,
+        }
+    }
+}
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct LabOptions {
+    pub eos: usize,
+    pub asa: usize,
+    pub aoscx: usize,
+    pub arubaos: usize,
+    pub central: usize,
+    pub lifetimes: Lifetimes,
+    pub limits: Limits,
+    /// Sites and APs each simulated Central account holds.
+    pub central_sites: usize,
+    pub central_aps: usize,
+}
+
+impl Default for LabOptions {
+    fn default() -> Self {
+        LabOptions {
+            eos: 2,
+            asa: 1,
+            aoscx: 1,
+            arubaos: 1,
+            central: 1,
+            lifetimes: Lifetimes::default(),
+            limits: Limits::default(),
+            central_sites: 6,
+            central_aps: 120,
+        }
+    }
+}
+
+/// The lab login every simulated device accepts (the lab's own, written into its config).
+pub const USERNAME: &str = "admin";
+/// A second, low-privilege eAPI user (privilege 1): `configure` is refused with 1005.
+pub const VIEWER: &str = "viewer";
+
+/// The password for a lab device of `kind`.
+pub fn password(kind: &str) -> String {
+    format!("lab-{kind}-pass")
+}
+
+/// One running simulator.
+#[derive(Clone)]
+pub enum Sim {
+    Eos(Arc<eos::EosSim>),
+    Asa(Arc<asa::AsaSim>),
+    AosCx(Arc<aoscx::AosCxSim>),
+    ArubaOs(Arc<arubaos::ArubaOsSim>),
+    Central(Arc<central::CentralSim>),
+}
+
+impl Sim {
+    fn router(&self) -> axum::Router {
+        match self {
+            Sim::Eos(s) => s.clone().router(),
+            Sim::Asa(s) => s.clone().router(),
+            Sim::AosCx(s) => s.clone().router(),
+            Sim::ArubaOs(s) => s.clone().router(),
+            Sim::Central(s) => s.clone().router(),
+        }
+    }
+
+    /// Sessions open on this simulator right now (expired ones are not counted).
+    pub fn open_sessions(&self) -> usize {
+        match self {
+            Sim::Eos(s) => s.open_sessions(),
+            Sim::Asa(s) => s.open_sessions(),
+            Sim::AosCx(s) => s.open_sessions(),
+            Sim::ArubaOs(s) => s.open_sessions(),
+            Sim::Central(_) => 0,
+        }
+    }
+
+    /// End every session now, as `https-server session close all` would (tests use this to
+    /// prove re-login).
+    pub fn expire_sessions(&self) {
+        match self {
+            Sim::Eos(s) => s.expire_sessions(),
+            Sim::Asa(s) => s.expire_sessions(),
+            Sim::AosCx(s) => s.expire_sessions(),
+            Sim::ArubaOs(s) => s.expire_sessions(),
+            Sim::Central(s) => s.expire_sessions(),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Sim::Eos(_) => "eos",
+            Sim::Asa(_) => "asa",
+            Sim::AosCx(_) => "aoscx",
+            Sim::ArubaOs(_) => "arubaos",
+            Sim::Central(_) => "central",
+        }
+    }
+}
+
+/// A simulated device or Central account, listening on its own port.
+pub struct LabDevice {
+    pub name: String,
+    pub addr: SocketAddr,
+    pub sim: Sim,
+    pub tags: Vec<String>,
+}
+
+/// A running lab. Dropping it stops every simulator.
+pub struct Lab {
+    pub pki: tls::Pki,
+    pub devices: Vec<LabDevice>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Lab {
+    /// Generate a CA and start every simulator on 127.0.0.1 (ephemeral ports).
+    pub async fn start(opts: LabOptions) -> std::io::Result<Lab> {
+        let pki = tls::Pki::generate()?;
+        let mut sims: Vec<(String, Sim, Vec<String>)> = Vec::new();
+        let wide = |n: usize| if n >= 100 { 4 } else { 2 };
+        for i in 1..=opts.eos {
+            let name = format!("lab-eos-{:0w$}", i, w = wide(opts.eos));
+            let role = if i % 2 == 1 { "spine" } else { "leaf" };
+            sims.push((
+                name.clone(),
+                Sim::Eos(eos::EosSim::new(&name, i, &opts)),
+                vec!["lab".into(), "eos".into(), role.into()],
+            ));
+        }
+        for i in 1..=opts.asa {
+            let name = format!("lab-asa-{i:02}");
+            sims.push((
+                name.clone(),
+                Sim::Asa(asa::AsaSim::new(&name, &opts)),
+                vec!["lab".into(), "asa".into(), "edge".into()],
+            ));
+        }
+        for i in 1..=opts.aoscx {
+            let name = format!("lab-cx-{i:02}");
+            sims.push((
+                name.clone(),
+                Sim::AosCx(aoscx::AosCxSim::new(&name, &opts)),
+                vec!["lab".into(), "aoscx".into(), "access".into()],
+            ));
+        }
+        for i in 1..=opts.arubaos {
+            let name = format!("lab-mc-{i:02}");
+            sims.push((
+                name.clone(),
+                Sim::ArubaOs(arubaos::ArubaOsSim::new(&name, &opts)),
+                vec!["lab".into(), "arubaos".into(), "wireless".into()],
+            ));
+        }
+        for i in 1..=opts.central {
+            let name = format!("lab-central-{i:02}");
+            sims.push((
+                name.clone(),
+                Sim::Central(central::CentralSim::new(&name, &opts)),
+                vec!["lab".into(), "central".into(), "wireless".into()],
+            ));
+        }
+        let mut devices = Vec::with_capacity(sims.len());
+        let mut tasks = Vec::with_capacity(sims.len());
+        for (name, sim, tags) in sims {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            tasks.push(tokio::spawn(tls::serve(
+                listener,
+                pki.acceptor.clone(),
+                sim.router(),
+            )));
+            devices.push(LabDevice {
+                name,
+                addr,
+                sim,
+                tags,
+            });
+        }
+        Ok(Lab {
+            pki,
+            devices,
+            tasks,
+        })
+    }
+
+    /// Sessions open across the whole lab.
+    pub fn open_sessions(&self) -> usize {
+        self.devices.iter().map(|d| d.sim.open_sessions()).sum()
+    }
+
+    /// The simulator named `name`.
+    pub fn device(&self, name: &str) -> Option<&LabDevice> {
+        self.devices.iter().find(|d| d.name == name)
+    }
+
+    /// The first simulator of `kind`.
+    pub fn first(&self, kind: &str) -> Option<&LabDevice> {
+        self.devices.iter().find(|d| d.sim.kind() == kind)
+    }
+
+    /// A config that points at every simulator; `ca_path` is where the CA PEM is (or will
+    /// be) written.
+    pub fn config_toml(&self, ca_path: &Path) -> String {
+        let ca = toml_str(&ca_path.display().to_string());
+        let mut out = String::from(
+            "# Written by `netdash lab`: it points at the simulated devices on 127.0.0.1.\n\
+             # The passwords and tokens below are the lab's own, not real credentials.\n\n\
+             [settings]\npoll_interval_secs = 10\nread_only = false\ntheme = \"default\"\n",
+        );
+        for d in &self.devices {
+            let tags: Vec<String> = d.tags.iter().map(|t| toml_str(t)).collect();
+            match &d.sim {
+                Sim::Central(c) => {
+                    let _ = write!(
+                        out,
+                        "\n[[central]]\nname = {}\nbase_url = {}\nclient_id = {}\nclient_secret = {}\ncustomer_id = {}\naccess_token = {}\nrefresh_token = {}\nca_cert = {ca}\ntags = [{}]\n",
+                        toml_str(&d.name),
+                        toml_str(&format!("https://{}", d.addr)),
+                        toml_str(&c.client_id),
+                        toml_str(&c.client_secret),
+                        toml_str(&c.customer_id),
+                        toml_str(&c.seed_access_token),
+                        toml_str(&c.seed_refresh_token),
+                        tags.join(", ")
+                    );
+                }
+                sim => {
+                    let kind = sim.kind();
+                    let _ = write!(
+                        out,
+                        "\n[[devices]]\nname = {}\nkind = \"{kind}\"\nhost = \"{}\"\nusername = \"{USERNAME}\"\npassword = {}\nca_cert = {ca}\ntags = [{}]\n",
+                        toml_str(&d.name),
+                        d.addr,
+                        toml_str(&password(kind)),
+                        tags.join(", ")
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// Write `config.toml` content to `path` and the CA to `ca.pem` beside it.
+    pub fn write_config(&self, path: &Path) -> std::io::Result<()> {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let dir = dir.canonicalize()?;
+        let ca_path = dir.join("ca.pem");
+        std::fs::write(&ca_path, &self.pki.ca_pem)?;
+        util::write_private(path, self.config_toml(&ca_path).as_bytes())
+    }
+}
+
+/// A TOML basic string.
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}

@@ -1,0 +1,25 @@
+//! netdash: one terminal tool for the REST APIs of Arista EOS, Cisco ASA, AOS-CX,
+//! ArubaOS 8 and Aruba Central. The binary in `main.rs` is a thin shell over these modules,
+//! which `tests/` and `benches/` use directly.
+
+pub mod app;
+pub mod cli;
+pub mod command;
+pub mod config;
+pub mod engine;
+pub mod explore;
+pub mod lab;
+pub mod logging;
+pub mod paths;
+pub mod redact;
+pub mod run;
+pub mod target;
+pub mod ui;
+pub mod vendor;
+
+/// Install the process-wide rustls crypto provider (ring). Both the HTTP client and the lab
+/// server use rustls; installing once avoids a runtime panic about an ambiguous provider.
+pub fn init_crypto() {
+    // An Err only means a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

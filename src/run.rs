@@ -1,0 +1,315 @@
+//! `netdash run` and `netdash watch`: the engine without a screen. `run` sends one fan-out
+//! and prints each result as it arrives; `watch` prints every engine event until stopped.
+//! Both end with the engine's shutdown, which logs every session out.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::engine::messages::Outcome;
+use crate::engine::{self, Command, EngineOptions, Event};
+use crate::vendor::Context;
+
+/// The `--json` line for one result: `{"target","kind","ok","elapsed_ms","output"|"error"}`.
+pub fn result_json(target: &str, kind: &str, elapsed_ms: u64, outcome: &Outcome) -> Value {
+    let mut v = json!({"target": target, "kind": kind, "elapsed_ms": elapsed_ms});
+    match outcome {
+        Outcome::Ok { output, notes, .. } => {
+            v["ok"] = json!(true);
+            v["output"] = output.clone();
+            if !notes.is_empty() {
+                v["notes"] = json!(notes);
+            }
+        }
+        Outcome::Err { error, .. } => {
+            v["ok"] = json!(false);
+            v["error"] = json!(error);
+        }
+    }
+    v
+}
+
+/// Readable form of one result; a header line when there are several targets.
+pub fn write_readable(
+    out: &mut impl Write,
+    target: &str,
+    kind: &str,
+    elapsed_ms: u64,
+    outcome: &Outcome,
+    header: bool,
+) -> std::io::Result<()> {
+    if header {
+        let status = if outcome.is_ok() { "ok" } else { "FAILED" };
+        writeln!(out, "=== {target} ({kind}) {status} in {elapsed_ms} ms")?;
+    }
+    match outcome {
+        Outcome::Ok {
+            output,
+            notes,
+            text,
+            ..
+        } => {
+            for n in notes {
+                writeln!(out, "note: {n}")?;
+            }
+            match (text, output) {
+                (true, Value::String(t)) => {
+                    write!(out, "{t}")?;
+                    if !t.ends_with('\n') {
+                        writeln!(out)?;
+                    }
+                }
+                (_, v) => writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+                )?,
+            }
+        }
+        Outcome::Err { error, .. } => writeln!(out, "error: {target}: {error}")?,
+    }
+    Ok(())
+}
+
+/// What `run` was asked to do.
+pub struct RunRequest {
+    pub targets: Vec<String>,
+    pub line: String,
+    pub read_only: bool,
+    pub concurrency: usize,
+    pub json: bool,
+}
+
+/// How a run ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Every target answered without error.
+    AllOk,
+    /// At least one target failed.
+    SomeFailed,
+    /// The command or the targets were rejected before anything ran.
+    Rejected(String),
+    /// Stopped by a signal before every result arrived.
+    Interrupted,
+}
+
+/// Run one fan-out on the engine, printing results as they finish. `only` limits the
+/// engine to the selected targets (no sessions for the rest).
+pub async fn run(
+    config: Arc<Config>,
+    ctx: Context,
+    req: RunRequest,
+    only: Vec<String>,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<RunEnd> {
+    let many = only.len() > 1;
+    let opts = EngineOptions {
+        poll_interval: None,
+        concurrency: req.concurrency,
+        read_only: req.read_only,
+        only: Some(only),
+        ..EngineOptions::default()
+    };
+    let mut engine = engine::start(config, ctx, opts);
+    let _guard = engine::guard::install(&engine);
+    let _ = engine.commands.send(Command::Run {
+        id: 1,
+        targets: req.targets,
+        line: req.line,
+        interactive: false,
+    });
+    let mut end = None;
+    let mut failed_any = false;
+    let stop = crate::cli::wait_for_stop();
+    tokio::pin!(stop);
+    loop {
+        let ev = tokio::select! {
+            ev = engine.events.recv() => ev,
+            _ = &mut stop, if end.is_none() => {
+                end = Some(RunEnd::Interrupted);
+                let _ = engine.commands.send(Command::Shutdown);
+                continue;
+            }
+        };
+        let Some(ev) = ev else { break };
+        match ev {
+            Event::RunStarted { skipped, .. } => {
+                for (name, why) in skipped {
+                    writeln!(err, "netdash: skipped {name}: {why}")?;
+                }
+            }
+            Event::RunRejected { error, .. } => {
+                end = Some(RunEnd::Rejected(error));
+                let _ = engine.commands.send(Command::Shutdown);
+            }
+            Event::Result {
+                target,
+                kind,
+                elapsed_ms,
+                outcome,
+                ..
+            } => {
+                failed_any |= !outcome.is_ok();
+                if req.json {
+                    writeln!(out, "{}", result_json(&target, kind, elapsed_ms, &outcome))?;
+                } else {
+                    write_readable(out, &target, kind, elapsed_ms, &outcome, many)?;
+                }
+                out.flush()?;
+            }
+            Event::Progress { done, total, .. } if done == total && end.is_none() => {
+                end = Some(if failed_any {
+                    RunEnd::SomeFailed
+                } else {
+                    RunEnd::AllOk
+                });
+                let _ = engine.commands.send(Command::Shutdown);
+            }
+            Event::ShutdownComplete { failed, .. } => {
+                for (name, why) in failed {
+                    writeln!(err, "netdash: {name}: logout failed: {why}")?;
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+    Ok(end.unwrap_or(RunEnd::Interrupted))
+}
+
+/// Print engine events as lines until Ctrl-C, SIGTERM or SIGHUP; then log out and stop.
+pub async fn watch(
+    config: Arc<Config>,
+    ctx: Context,
+    opts: EngineOptions,
+    json_lines: bool,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let mut engine = engine::start(config, ctx, opts);
+    let _guard = engine::guard::install(&engine);
+    let stop = crate::cli::wait_for_stop();
+    tokio::pin!(stop);
+    let mut stopping = false;
+    loop {
+        let ev = tokio::select! {
+            ev = engine.events.recv() => ev,
+            _ = &mut stop, if !stopping => {
+                stopping = true;
+                let _ = engine.commands.send(Command::Shutdown);
+                continue;
+            }
+        };
+        let Some(ev) = ev else { break };
+        let last = matches!(ev, Event::ShutdownComplete { .. });
+        // A closed pipe (`| head`) or a dropped terminal must not stop the logout.
+        let written = if json_lines {
+            serde_json::to_string(&ev)
+                .map_err(std::io::Error::other)
+                .and_then(|l| writeln!(out, "{l}"))
+        } else {
+            writeln!(out, "{}", human(&ev))
+        };
+        if written.and_then(|_| out.flush()).is_err() && !stopping {
+            stopping = true;
+            let _ = engine.commands.send(Command::Shutdown);
+        }
+        if last {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// One readable line per event.
+pub fn human(ev: &Event) -> String {
+    let now = chrono_like_now();
+    match ev {
+        Event::Session {
+            target,
+            state,
+            session,
+            ..
+        } => {
+            let extra = match state {
+                engine::SessionState::BackingOff { reason, .. } => format!(": {reason}"),
+                _ => String::new(),
+            };
+            format!(
+                "{now} {target:<16} session {} ({}, held {}){extra}",
+                state.word(),
+                session.auth,
+                session.held
+            )
+        }
+        Event::Polled {
+            target,
+            latency_ms,
+            facts,
+        } => format!(
+            "{now} {target:<16} polled in {latency_ms} ms: {} {} {}",
+            facts.hostname.as_deref().unwrap_or("-"),
+            facts.model.as_deref().unwrap_or("-"),
+            facts.version.as_deref().unwrap_or("-")
+        ),
+        Event::PollFailed { target, error } => format!("{now} {target:<16} poll failed: {error}"),
+        Event::Budget { account, budget } => format!(
+            "{now} {account:<16} budget {}/{} this second, day {}/{} left, 429s {}",
+            budget.used_this_second,
+            budget.per_second_limit,
+            budget.remaining_day.map_or("?".into(), |r| r.to_string()),
+            budget.limit_day.map_or("?".into(), |r| r.to_string()),
+            budget.throttled
+        ),
+        Event::Central {
+            account,
+            sites,
+            aps,
+            ..
+        } => format!(
+            "{now} {account:<16} {} sites, {} APs ({} down)",
+            sites.len(),
+            aps.len(),
+            aps.iter().filter(|a| !a.up).count()
+        ),
+        Event::Alarm {
+            target,
+            message,
+            raised,
+        } => format!(
+            "{now} {target:<16} alarm {}: {message}",
+            if *raised { "raised" } else { "cleared" }
+        ),
+        Event::Log { message } => format!("{now} {message}"),
+        Event::ShutdownComplete { logged_out, failed } => format!(
+            "{now} shut down: {logged_out} sessions logged out, {} failed",
+            failed.len()
+        ),
+        Event::RunStarted { line, total, .. } => format!("{now} run '{line}' on {total} targets"),
+        Event::RunRejected { error, .. } => format!("{now} run rejected: {error}"),
+        Event::Result {
+            target, outcome, ..
+        } => format!(
+            "{now} {target:<16} result {}",
+            if outcome.is_ok() { "ok" } else { "failed" }
+        ),
+        Event::Progress {
+            done,
+            failed,
+            total,
+            ..
+        } => format!("{now} progress {done}/{total} ({failed} failed)"),
+    }
+}
+
+/// HH:MM:SS (UTC) without pulling in a date crate.
+fn chrono_like_now() -> String {
+    let s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        % 86400;
+    format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+}

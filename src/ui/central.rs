@@ -1,0 +1,124 @@
+//! Pane 5: Central sites (a bar of up/down APs per site) and the AP table, down first.
+//!
+//! ```text
+//! ┌ 5 Central (lab-central-01, 14s ago) ─────────┐
+//! │ HQ        ██████████░░  18 up  2 down        │
+//! │ name       site   model   ip        status … │
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+use super::theme::Styles;
+use super::{age, block};
+use crate::app::state::{ApFilter, App};
+use crate::app::update::filtered_aps;
+
+pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
+    let c = &app.central;
+    let refreshed = c
+        .order
+        .iter()
+        .filter_map(|n| c.accounts.get(n).and_then(|a| a.at))
+        .max()
+        .and_then(|t| app.now.duration_since(t).ok())
+        .map(|d| format!("{} ago", age(d)))
+        .unwrap_or_else(|| "waiting for the first poll".into());
+    let filter = match (c.status, &c.site) {
+        (ApFilter::All, None) => String::new(),
+        (st, site) => format!(
+            " · {}{}",
+            match st {
+                ApFilter::All => "all",
+                ApFilter::Up => "up",
+                ApFilter::Down => "down",
+            },
+            site.as_ref().map(|x| format!(" @ {x}")).unwrap_or_default()
+        ),
+    };
+    let outer = block(format!("5 Central ({refreshed}{filter})"), s, focused);
+    let inner = outer.inner(r);
+    f.render_widget(outer, r);
+    let sites: Vec<_> = c
+        .order
+        .iter()
+        .filter_map(|n| c.accounts.get(n))
+        .flat_map(|a| a.sites.iter())
+        .collect();
+    let site_rows = (sites.len() as u16)
+        .min(inner.height / 3)
+        .max(u16::from(!sites.is_empty()));
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(site_rows), Constraint::Min(1)]).areas(inner);
+    let bar_w = (top.width as usize).saturating_sub(31).clamp(6, 30);
+    let site_lines: Vec<Line> = sites
+        .iter()
+        .take(site_rows as usize)
+        .map(|site| {
+            let total = site.aps_up + site.aps_down;
+            let up_cells = (site.aps_up * bar_w).checked_div(total).unwrap_or(0);
+            Line::from(vec![
+                Span::styled(format!("{:<12.12} ", site.name), s.text),
+                Span::styled("█".repeat(up_cells), s.ok),
+                Span::styled(
+                    "█".repeat(if total == 0 { 0 } else { bar_w - up_cells }),
+                    s.error,
+                ),
+                Span::styled(" ".repeat(if total == 0 { bar_w } else { 0 }), s.dim),
+                Span::styled(format!(" {:>3} up", site.aps_up), s.ok),
+                Span::styled(
+                    format!(" {:>3} down", site.aps_down),
+                    if site.aps_down > 0 { s.error } else { s.dim },
+                ),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(site_lines), top);
+    let aps = filtered_aps(app);
+    let h = bottom.height.saturating_sub(1) as usize;
+    let sel = c.selected.min(aps.len().saturating_sub(1));
+    let start = sel.saturating_sub(h.saturating_sub(1));
+    let rows = aps
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(h)
+        .map(|(i, (_, ap))| {
+            let (word, st) = if ap.up {
+                ("up", s.ok)
+            } else {
+                ("DOWN", s.error)
+            };
+            let row = Row::new(vec![
+                Cell::from(ap.name.clone()).style(s.text),
+                Cell::from(ap.site.clone()).style(s.dim),
+                Cell::from(ap.model.clone()).style(s.dim),
+                Cell::from(ap.ip.clone()).style(s.dim),
+                Cell::from(word).style(st),
+                Cell::from(ap.clients.to_string()).style(s.text),
+                Cell::from(ap.firmware.clone()).style(s.dim),
+            ]);
+            if focused && i == sel {
+                row.style(s.selected)
+            } else {
+                row
+            }
+        });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(10),
+            Constraint::Length(10),
+            Constraint::Length(8),
+            Constraint::Length(13),
+            Constraint::Length(4),
+            Constraint::Length(4),
+            Constraint::Min(6),
+        ],
+    )
+    .header(Row::new(["name", "site", "model", "ip", "stat", "cli", "firmware"]).style(s.title))
+    .column_spacing(1);
+    f.render_widget(table, bottom);
+}

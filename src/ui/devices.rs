@@ -1,0 +1,145 @@
+//! Pane 1: one row per device and Central account.
+//!
+//! ```text
+//! ┌ 1 Devices (sort: name) ──────────────────────────────────────────────┐
+//! │   name          kind    state  latency         poll  model / version  │
+//! │ * spine-eos-01  eos     up       3 ms ▂▃▂▅▂    4s    cEOSLab 4.30.0F  │
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Table};
+
+use super::theme::Styles;
+use super::{age, block, state_style};
+use crate::app::state::App;
+
+const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A sparkline of the last `n` samples, scaled to their own maximum.
+pub fn sparkline(samples: impl Iterator<Item = u64> + Clone, n: usize) -> String {
+    let v: Vec<u64> = samples.collect();
+    let tail = &v[v.len().saturating_sub(n)..];
+    let max = tail.iter().copied().max().unwrap_or(0).max(1);
+    tail.iter()
+        .map(|x| SPARK[((x * 7) / max).min(7) as usize])
+        .collect()
+}
+
+pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
+    let d = &app.devices;
+    let title = if d.filtering || !d.filter.is_empty() {
+        format!(
+            "1 Devices (sort: {}, filter: {}{})",
+            d.sort.label(),
+            d.filter,
+            if d.filtering { "█" } else { "" }
+        )
+    } else {
+        format!("1 Devices ({} · sort: {})", d.rows.len(), d.sort.label())
+    };
+    let inner_h = r.height.saturating_sub(3) as usize; // borders + header
+    let sel = d.selected.min(d.view.len().saturating_sub(1));
+    let start = sel.saturating_sub(inner_h.saturating_sub(1));
+    let wide = r.width >= 100;
+    let rows = d
+        .view
+        .iter()
+        .skip(start)
+        .take(inner_h)
+        .enumerate()
+        .filter_map(|(k, &i)| {
+            let row = d.rows.get(i)?;
+            let (st, word) = state_style(&row.state, s);
+            let lat = row
+                .latency
+                .back()
+                .map(|l| format!("{l:>4} ms"))
+                .unwrap_or_else(|| "   - ms".into());
+            let spark = sparkline(row.latency.iter().copied(), 8);
+            let poll = row
+                .last_poll
+                .and_then(|t| app.now.duration_since(t).ok())
+                .map(age)
+                .unwrap_or_else(|| "-".into());
+            let mv = match (&row.facts.model, &row.facts.version) {
+                (Some(m), Some(v)) => format!("{m} {v}"),
+                (Some(m), None) => m.clone(),
+                (None, Some(v)) => v.clone(),
+                _ => row.last_error.clone().unwrap_or_default(),
+            };
+            let mut cells = vec![
+                Cell::from(if row.marked { "*" } else { " " }).style(s.accent),
+                Cell::from(row.name.clone()).style(s.text),
+                Cell::from(row.kind).style(s.dim),
+                Cell::from(word).style(st),
+                Cell::from(Line::from(vec![
+                    Span::styled(lat, s.text),
+                    Span::raw(" "),
+                    Span::styled(spark, s.accent),
+                ])),
+                Cell::from(poll).style(s.dim),
+                Cell::from(mv).style(if row.facts.model.is_none() && row.last_error.is_some() {
+                    s.error
+                } else {
+                    s.text
+                }),
+            ];
+            if wide {
+                cells.insert(3, Cell::from(row.host.clone()).style(s.dim));
+                cells.push(Cell::from(row.tags.join(",")).style(s.dim));
+            }
+            let mut line = Row::new(cells);
+            if focused && start + k == sel {
+                line = line.style(s.selected);
+            } else if start + k == sel {
+                line = line.style(s.text.add_modifier(ratatui::style::Modifier::UNDERLINED));
+            }
+            Some(line)
+        });
+    let mut widths = vec![
+        Constraint::Length(1),
+        Constraint::Min(12),
+        Constraint::Length(7),
+        Constraint::Length(6),
+        Constraint::Length(16),
+        Constraint::Length(5),
+        Constraint::Min(10),
+    ];
+    let mut header = vec![
+        "",
+        "name",
+        "kind",
+        "state",
+        "latency",
+        "poll",
+        "model / version",
+    ];
+    if wide {
+        widths.insert(3, Constraint::Length(21));
+        header.insert(3, "host");
+        widths.push(Constraint::Length(16));
+        header.push("tags");
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(s.title))
+        .block(block(title, s, focused))
+        .column_spacing(1);
+    f.render_widget(table, r);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sparkline_scales() {
+        assert_eq!(super::sparkline([1, 2, 4, 8].into_iter(), 8), "▁▂▄█");
+        assert_eq!(super::sparkline([0, 0].into_iter(), 8), "▁▁");
+        assert_eq!(
+            super::sparkline((1..=20).map(|x| x as u64), 3)
+                .chars()
+                .count(),
+            3
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! Pane 4: the JSON explorer: a tree of the selected result (only visible rows are laid
+//! out), or its raw text; the jq-style path of the cursor; search and jq filter lines.
+//!
+//! ```text
+//! ┌ 4 Explorer: lab-eos-01 (7 ms) ────────┐
+//! │ ▾ {…} 19 keys                         │
+//! │   mfgName: "Arista"                   │
+//! │ ▸ vlans: {…} 3 keys                   │
+//! │ .vlans  (t raw, | jq, / search)       │
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme::Styles;
+use super::{block, one_line};
+use crate::app::state::{App, ExplorerBody};
+use crate::explore::doc::Kind;
+use crate::explore::tree::Tree;
+
+/// The first row to draw so the cursor stays visible.
+pub fn scroll(cursor: usize, offset: usize, height: usize) -> usize {
+    if height == 0 {
+        return cursor;
+    }
+    if cursor < offset {
+        cursor
+    } else if cursor >= offset + height {
+        cursor + 1 - height
+    } else {
+        offset
+    }
+}
+
+fn row_line<'a>(t: &'a Tree, i: usize, width: usize, s: &Styles, selected: bool) -> Line<'a> {
+    let Some(r) = t.rows.get(i) else {
+        return Line::default();
+    };
+    let mut spans = Vec::with_capacity(6);
+    spans.push(Span::raw("  ".repeat(r.depth as usize)));
+    let container = r.entry.kind.is_container();
+    spans.push(Span::styled(
+        if !container {
+            "  "
+        } else if r.expanded {
+            "▾ "
+        } else {
+            "▸ "
+        },
+        s.accent,
+    ));
+    if let Some(k) = t.doc.key(&r.entry) {
+        spans.push(Span::styled(k, s.key));
+        spans.push(Span::styled(": ", s.dim));
+    } else if i > 0 {
+        spans.push(Span::styled(format!("[{}] ", r.entry.index), s.dim));
+    }
+    let used: usize = spans.iter().map(|x| x.width()).sum();
+    let room = width.saturating_sub(used);
+    match r.entry.kind {
+        Kind::Object | Kind::Array => {
+            let n = t.count(i);
+            let (open, unit) = if r.entry.kind == Kind::Object {
+                ("{…}", "keys")
+            } else {
+                ("[…]", "items")
+            };
+            spans.push(Span::styled(format!("{open} {n} {unit}"), s.dim));
+        }
+        kind => {
+            let text = t.doc.text(r.entry.value);
+            let st = match kind {
+                Kind::String => s.string,
+                Kind::Number => s.number,
+                _ => s.literal,
+            };
+            spans.push(Span::styled(one_line(text, room), st));
+        }
+    }
+    let mut line = Line::from(spans);
+    if selected {
+        line = line.style(s.selected);
+    }
+    line
+}
+
+pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
+    let e = &app.explorer;
+    let title = if e.title.is_empty() {
+        "4 Explorer".to_string()
+    } else {
+        format!("4 Explorer: {}", e.title)
+    };
+    let outer = block(title, s, focused);
+    let inner = outer.inner(r);
+    f.render_widget(outer, r);
+    let [body, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    let h = body.height as usize;
+    let w = body.width as usize;
+    let lines: Vec<Line> = match &e.body {
+        ExplorerBody::Empty => vec![Line::from(Span::styled(
+            "run a command in the console; its result opens here",
+            s.dim,
+        ))],
+        ExplorerBody::Text(text) => {
+            let start = scroll(e.cursor, e.offset, h);
+            text.iter()
+                .enumerate()
+                .skip(start)
+                .take(h)
+                .map(|(i, l)| {
+                    let line = Line::from(Span::styled(one_line(l, w), s.text));
+                    if focused && i == e.cursor {
+                        line.style(s.selected)
+                    } else {
+                        line
+                    }
+                })
+                .collect()
+        }
+        ExplorerBody::Tree(t) if e.raw => {
+            // Raw: the document's own text, only the visible lines.
+            let text = std::str::from_utf8(t.doc.bytes()).unwrap_or("");
+            text.lines()
+                .skip(e.cursor.min(text.len()))
+                .take(h)
+                .map(|l| Line::from(Span::styled(one_line(l, w), s.text)))
+                .collect()
+        }
+        ExplorerBody::Tree(t) => {
+            let start = scroll(e.cursor, e.offset, h);
+            (start..(start + h).min(t.len()))
+                .map(|i| row_line(t, i, w, s, focused && i == e.cursor))
+                .collect()
+        }
+    };
+    f.render_widget(Paragraph::new(lines), body);
+    let foot_line = if e.searching {
+        Line::from(vec![
+            Span::styled("/", s.accent),
+            Span::styled(format!("{}█", e.search), s.text),
+        ])
+    } else if e.jq_editing || !e.jq.is_empty() {
+        let mut v = vec![
+            Span::styled("jq ", s.accent),
+            Span::styled(
+                format!("{}{}", e.jq, if e.jq_editing { "█" } else { "" }),
+                s.text,
+            ),
+        ];
+        if let Some(err) = &e.jq_error {
+            v.push(Span::styled(
+                format!("  {}", one_line(err, w.saturating_sub(e.jq.len() + 6))),
+                s.error,
+            ));
+        }
+        Line::from(v)
+    } else if let Some(p) = &e.save_path {
+        Line::from(vec![
+            Span::styled("save to: ", s.accent),
+            Span::styled(format!("{p}█"), s.text),
+        ])
+    } else if let ExplorerBody::Tree(t) = &e.body {
+        Line::from(vec![
+            Span::styled(one_line(&t.path(e.cursor), w.saturating_sub(24)), s.accent),
+            Span::styled("  t raw · | jq · / search", s.dim),
+        ])
+    } else {
+        Line::from(Span::styled("/ search", s.dim))
+    };
+    f.render_widget(Paragraph::new(foot_line), foot);
+}

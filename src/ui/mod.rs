@@ -1,0 +1,359 @@
+//! Drawing: a pure function of the app state. One file per pane; this one lays them out,
+//! draws the title bar, the status line, the command line and the help overlay.
+//!
+//! ```text
+//! wide (>= 120x30)                          narrow (80x24)
+//! ┌ title ─────────────────────────────┐     ┌ title ───────────────┐
+//! │ 1 Devices        │ 2 Sessions      │     │ tabs 1..5            │
+//! ├──────────┬───────┴─────┬───────────┤     │ focused pane         │
+//! │3 Console │ 4 Explorer  │ 5 Central │     │                      │
+//! └ status ────────────────────────────┘     └ status ──────────────┘
+//! ```
+
+pub mod central;
+pub mod console;
+pub mod devices;
+pub mod explorer;
+pub mod sessions;
+pub mod theme;
+
+use std::time::{Duration, SystemTime};
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Tabs};
+
+use crate::app::keymap::{ACTIONS, KeyMap};
+use crate::app::state::{App, Pane};
+use crate::engine::SessionState;
+use theme::Styles;
+
+/// Where each pane was drawn (for mouse clicks).
+pub type PaneRects = Vec<(Pane, Rect)>;
+
+/// Below this size panes are shown one at a time, with tabs.
+pub fn is_narrow(area: Rect) -> bool {
+    area.width < 120 || area.height < 30
+}
+
+/// Draw everything; returns the pane rectangles.
+pub fn render(f: &mut Frame, app: &App, s: &Styles, keys: &KeyMap) -> PaneRects {
+    let area = f.area();
+    let [title, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    title_bar(f, title, app, s);
+    let rects = if let Some(p) = app.solo {
+        draw_pane(f, p, body, app, s, true);
+        vec![(p, body)]
+    } else if is_narrow(area) {
+        let [tabs, pane] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
+        let titles: Vec<Line> = Pane::ALL.iter().map(|p| Line::from(p.title())).collect();
+        f.render_widget(
+            Tabs::new(titles)
+                .select(app.focus.index())
+                .style(s.dim)
+                .highlight_style(s.selected)
+                .divider("│"),
+            tabs,
+        );
+        draw_pane(f, app.focus, pane, app, s, true);
+        vec![(app.focus, pane)]
+    } else {
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+        let [dev, ses] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
+        let [con, exp, cen] = Layout::horizontal([
+            Constraint::Percentage(34),
+            Constraint::Percentage(38),
+            Constraint::Percentage(28),
+        ])
+        .areas(bottom);
+        let rects = vec![
+            (Pane::Devices, dev),
+            (Pane::Sessions, ses),
+            (Pane::Console, con),
+            (Pane::Explorer, exp),
+            (Pane::Central, cen),
+        ];
+        for (p, r) in &rects {
+            draw_pane(f, *p, *r, app, s, app.focus == *p);
+        }
+        rects
+    };
+    status_line(f, status, app, s, keys);
+    if app.help {
+        help(f, area, app, s, keys);
+    }
+    rects
+}
+
+fn draw_pane(f: &mut Frame, p: Pane, r: Rect, app: &App, s: &Styles, focused: bool) {
+    match p {
+        Pane::Devices => devices::render(f, r, app, s, focused),
+        Pane::Sessions => sessions::render(f, r, app, s, focused),
+        Pane::Console => console::render(f, r, app, s, focused),
+        Pane::Explorer => explorer::render(f, r, app, s, focused),
+        Pane::Central => central::render(f, r, app, s, focused),
+    }
+}
+
+/// A bordered block for a pane; the focused one stands out by style and a marker.
+pub fn block<'a>(title: impl Into<String>, s: &Styles, focused: bool) -> Block<'a> {
+    let t: String = title.into();
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(if focused { s.border_focus } else { s.border })
+        .title(Span::styled(
+            if focused {
+                format!("▶ {t} ")
+            } else {
+                format!(" {t} ")
+            },
+            if focused { s.title } else { s.dim },
+        ))
+}
+
+fn title_bar(f: &mut Frame, r: Rect, app: &App, s: &Styles) {
+    let up = app
+        .devices
+        .rows
+        .iter()
+        .filter(|d| d.state == SessionState::Connected)
+        .count();
+    let down = app
+        .devices
+        .rows
+        .iter()
+        .filter(|d| matches!(d.state, SessionState::BackingOff { .. }))
+        .count();
+    let mut spans = vec![
+        Span::styled(" netdash ", s.title),
+        Span::styled(format!(" {up} up "), s.ok),
+        Span::styled(
+            format!(" {down} down "),
+            if down > 0 { s.error } else { s.dim },
+        ),
+        Span::styled(
+            format!(" {} alarms ", app.alarms),
+            if app.alarms > 0 { s.warn } else { s.dim },
+        ),
+    ];
+    if app.read_only {
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            s.warn.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
+    let clock = clock(app.now);
+    let used: usize = spans.iter().map(|x| x.width()).sum();
+    let pad = (r.width as usize).saturating_sub(used + clock.len() + 1);
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::styled(clock, s.text));
+    f.render_widget(Paragraph::new(Line::from(spans)), r);
+}
+
+fn status_line(f: &mut Frame, r: Rect, app: &App, s: &Styles, keys: &KeyMap) {
+    use crate::app::keymap::Action;
+    let line = if let Some(cl) = &app.command_line {
+        Line::from(vec![
+            Span::styled(":", s.accent),
+            Span::styled(cl.clone(), s.text),
+            Span::styled("█", s.accent),
+        ])
+    } else if let Some(msg) = &app.status {
+        Line::from(Span::styled(one_line(msg, r.width as usize), s.warn))
+    } else {
+        Line::from(Span::styled(
+            format!(
+                "{} help  {} quit  1-5 panes  {} next  {} commands",
+                keys.label(Action::Help),
+                keys.label(Action::Quit),
+                keys.label(Action::NextPane),
+                keys.label(Action::CommandLine)
+            ),
+            s.dim,
+        ))
+    };
+    f.render_widget(Paragraph::new(line), r);
+}
+
+fn help(f: &mut Frame, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
+    use crate::app::keymap::Action as A;
+    let pane_actions: &[A] = match app.focus {
+        Pane::Devices => &[
+            A::Up,
+            A::Down,
+            A::Top,
+            A::Bottom,
+            A::Mark,
+            A::Sort,
+            A::Filter,
+            A::Select,
+            A::Refresh,
+            A::Reconnect,
+        ],
+        Pane::Sessions => &[A::Up, A::Down, A::Refresh, A::Reconnect],
+        Pane::Console => &[A::FocusInput, A::Up, A::Down, A::Select],
+        Pane::Explorer => &[
+            A::Up,
+            A::Down,
+            A::Left,
+            A::Right,
+            A::Select,
+            A::ExpandAll,
+            A::CollapseAll,
+            A::DeeperLevel,
+            A::ShallowerLevel,
+            A::Filter,
+            A::SearchNext,
+            A::SearchPrev,
+            A::JqFilter,
+            A::RawToggle,
+            A::CopyValue,
+            A::CopyPath,
+            A::Save,
+        ],
+        Pane::Central => &[A::Up, A::Down, A::StatusFilter, A::Filter, A::Refresh],
+    };
+    let global = [
+        A::Help,
+        A::Quit,
+        A::CommandLine,
+        A::NextPane,
+        A::PrevPane,
+        A::Pane1,
+        A::Pane2,
+        A::Pane3,
+        A::Pane4,
+        A::Pane5,
+    ];
+    let row = |a: &A| {
+        let text = ACTIONS
+            .iter()
+            .find(|(x, ..)| x == a)
+            .map(|(_, _, _, t)| *t)
+            .unwrap_or("");
+        Line::from(vec![
+            Span::styled(format!("{:>12}  ", keys.label(*a)), s.accent),
+            Span::styled(text.to_string(), s.text),
+        ])
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        app.focus.title().to_string(),
+        s.title,
+    ))];
+    lines.extend(pane_actions.iter().map(row));
+    if app.focus == Pane::Console {
+        for (k, t) in [
+            ("enter", "run the command"),
+            ("esc", "leave the input"),
+            ("↑/↓", "history"),
+            ("ctrl-r", "search history"),
+            ("tab", "complete @target or a recent command"),
+        ] {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{k:>12}  "), s.accent),
+                Span::styled(t, s.text),
+            ]));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("everywhere", s.title)));
+    lines.extend(global.iter().map(row));
+    lines.push(Line::from(Span::styled(
+        "keys can be remapped in [keys] of the config",
+        s.dim,
+    )));
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let w = 64.min(area.width);
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).block(block("help (esc closes)", s, true)),
+        r,
+    );
+}
+
+/// HH:MM:SS UTC.
+pub fn clock(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        % 86400;
+    format!(
+        "{:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+/// "4s", "12m", "3h", "2d".
+pub fn age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+/// "14:59" or "7:59:10" until a deadline; "expired" after.
+pub fn countdown(now: SystemTime, deadline: SystemTime) -> String {
+    match deadline.duration_since(now) {
+        Ok(d) => {
+            let s = d.as_secs();
+            if s >= 3600 {
+                format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+            } else {
+                format!("{}:{:02}", s / 60, s % 60)
+            }
+        }
+        Err(_) => "expired".into(),
+    }
+}
+
+/// Cut a message to one line of `width`.
+pub fn one_line(s: &str, width: usize) -> String {
+    let first = s.lines().next().unwrap_or("");
+    if first.chars().count() <= width {
+        first.to_string()
+    } else {
+        first
+            .chars()
+            .take(width.saturating_sub(1))
+            .collect::<String>()
+            + "…"
+    }
+}
+
+/// The style and word for a session state: never colour alone.
+pub fn state_style(state: &SessionState, s: &Styles) -> (Style, &'static str) {
+    let st = match state {
+        SessionState::Connected => s.ok,
+        SessionState::BackingOff { .. } => s.error,
+        SessionState::LoggingIn | SessionState::Refreshing => s.warn,
+        SessionState::Disconnected | SessionState::Closed => s.dim,
+    };
+    (st, state.word())
+}

@@ -1,0 +1,181 @@
+//! Pane 2: one row per live session (countdowns, session budget) and one per Central
+//! account (per-second and daily budgets, 429s, last refresh).
+//!
+//! ```text
+//! ┌ 2 Sessions ─────────────────────────────────────────────────────┐
+//! │ lab-cx-01  cookie + CSRF  1/6  idle 19:41 ████████▌ hard 7:59:41 │
+//! │ central    7/s ███░░░ 3/7  day 4210/5000 left  429s 0  refresh 2m │
+//! ```
+
+use std::time::SystemTime;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme::Styles;
+use super::{age, block, countdown};
+use crate::app::state::App;
+
+/// A text gauge `███░░░` of `width` cells for `frac` in 0..=1.
+pub fn bar(frac: f64, width: usize) -> String {
+    let full = (frac.clamp(0.0, 1.0) * width as f64).round() as usize;
+    "█".repeat(full) + &"░".repeat(width.saturating_sub(full))
+}
+
+/// Amber past 75 % used, red past 90 %.
+fn level(used_frac: f64, s: &Styles) -> Style {
+    if used_frac >= 0.9 {
+        s.error
+    } else if used_frac >= 0.75 {
+        s.warn
+    } else {
+        s.ok
+    }
+}
+
+fn remaining_frac(now: SystemTime, deadline: SystemTime, total_secs: u64) -> f64 {
+    let left = deadline
+        .duration_since(now)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    if total_secs == 0 {
+        0.0
+    } else {
+        left / total_secs as f64
+    }
+}
+
+pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
+    let now = app.now;
+    let mut lines: Vec<Line> = Vec::new();
+    let h = r.height.saturating_sub(2) as usize;
+    for (k, row) in app.devices.rows.iter().enumerate() {
+        if lines.len() >= h {
+            break;
+        }
+        let Some(v) = &row.session else { continue };
+        if row.kind == "central" {
+            continue;
+        }
+        let mut spans = vec![
+            Span::styled(
+                format!("{:<13.13} ", row.name),
+                if focused && k == app.sessions_selected {
+                    s.selected
+                } else {
+                    s.text
+                },
+            ),
+            Span::styled(format!("{:<13.13} ", v.auth), s.dim),
+        ];
+        let stateless = matches!(v.auth, "basic" | "client certificate");
+        let limit = v.per_user_limit.or(v.per_device_limit);
+        spans.push(Span::styled(
+            match (stateless, limit) {
+                (true, _) => "stateless".to_string(),
+                (false, Some(l)) => format!("{}/{l:<3}", v.held),
+                (false, None) => format!("{:<5}", v.held),
+            },
+            s.text,
+        ));
+        if let Some(idle) = v.idle_deadline {
+            let total = idle
+                .duration_since(v.since.unwrap_or(now))
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+                .max(1);
+            let frac = remaining_frac(now, idle, total);
+            spans.push(Span::styled(
+                format!(" idle {:>5} ", countdown(now, idle)),
+                level(1.0 - frac, s),
+            ));
+            spans.push(Span::styled(bar(frac, 6), level(1.0 - frac, s)));
+            spans.push(Span::raw(" "));
+        }
+        if let Some(hard) = v.hard_deadline.or(v.expires_at) {
+            let total = hard
+                .duration_since(v.since.unwrap_or(now))
+                .map(|d| d.as_secs())
+                .unwrap_or(1)
+                .max(1);
+            let frac = remaining_frac(now, hard, total);
+            spans.push(Span::styled(
+                format!("hard {}", countdown(now, hard)),
+                level(1.0 - frac, s),
+            ));
+        }
+        if v.relogins > 0 {
+            spans.push(Span::styled(format!("  relogins {}", v.relogins), s.dim));
+        }
+        lines.push(Line::from(spans));
+    }
+    for name in &app.central.order {
+        let Some(acct) = app.central.accounts.get(name) else {
+            continue;
+        };
+        let Some(b) = &acct.budget else { continue };
+        let sec_frac = b.used_this_second as f64 / b.per_second_limit.max(1) as f64;
+        // Two lines: the per-second budget, then the daily quota and the token.
+        let mut spans = vec![
+            Span::styled(format!("{name:<13.13} "), s.text),
+            Span::styled("bearer        ", s.dim),
+            Span::styled(
+                format!("{}/{} per s ", b.used_this_second, b.per_second_limit),
+                level(sec_frac, s),
+            ),
+            Span::styled(bar(sec_frac, 7), level(sec_frac, s)),
+            Span::styled(
+                format!("  429s {}", b.throttled),
+                if b.throttled > 0 { s.warn } else { s.dim },
+            ),
+        ];
+        if b.background_waiting > 0 {
+            spans.push(Span::styled(
+                format!("  queued {}", b.background_waiting),
+                s.dim,
+            ));
+        }
+        lines.push(Line::from(spans));
+        let mut day = vec![Span::raw("              ")];
+        if let (Some(limit), Some(rem)) = (b.limit_day, b.remaining_day) {
+            let used = limit.saturating_sub(rem);
+            let frac = used as f64 / limit.max(1) as f64;
+            day.push(Span::styled(
+                format!("day {used}/{limit} used, {rem} left "),
+                level(frac, s),
+            ));
+            day.push(Span::styled(bar(frac, 8), level(frac, s)));
+        } else {
+            day.push(Span::styled("day quota: no headers yet", s.dim));
+        }
+        if let Some(t) = b.token_expires_at {
+            day.push(Span::styled(
+                format!("  token {}", countdown(now, t)),
+                s.dim,
+            ));
+        }
+        if let Some(t) = b.last_refresh.and_then(|t| now.duration_since(t).ok()) {
+            day.push(Span::styled(format!("  renewed {} ago", age(t)), s.dim));
+        }
+        lines.push(Line::from(day));
+    }
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled("no sessions yet", s.dim)));
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(block("2 Sessions", s, focused)),
+        r,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bar_fills() {
+        assert_eq!(super::bar(0.5, 4), "██░░");
+        assert_eq!(super::bar(2.0, 3), "███");
+    }
+}

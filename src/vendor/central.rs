@@ -1,0 +1,374 @@
+//! Aruba Central API gateway: OAuth2 bearer tokens, refreshed ahead of expiry with the
+//! refresh token (`POST /oauth2/token`, parameters in the query string as pycentral sends
+//! them). Refresh tokens rotate, so every new pair goes to the token store before it is
+//! used, and the stored pair wins over the config's seed from then on. `X-RateLimit-*`
+//! headers are recorded; a 429 is waited out (Retry-After) and counted. When the engine
+//! wires in its limiter, every call (retries too) waits for a permit first.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::Client;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use super::http::{self, Reply, TlsPolicy};
+use super::token_store::{TokenPair, TokenStore, now_secs};
+use super::{CommandOutput, Context, Driver, RateFacts, SessionFacts, VendorError};
+use crate::command::Command;
+use crate::config::CentralConfig;
+use crate::engine::limiter::{Limiter, Priority};
+
+/// 429s waited out for one request before giving up.
+const MAX_429: u32 = 6;
+
+/// One Central account.
+pub struct Central {
+    client: Client,
+    base: String,
+    peer: String,
+    client_id: String,
+    client_secret: SecretString,
+    tenant_id: Option<String>,
+    seed: Option<TokenPair>,
+    store: TokenStore,
+    token: Option<TokenPair>,
+    rate: RateFacts,
+    refreshed: Option<SystemTime>,
+    timeout: Duration,
+    limiter: Option<(Limiter, Priority)>,
+    last_token_call: Option<Instant>,
+    logged_in: bool,
+    relogins: u32,
+}
+
+fn header_u64(r: &Reply, name: &str) -> Option<u64> {
+    r.header(name).and_then(|v| v.trim().parse().ok())
+}
+
+impl Central {
+    pub fn new(cfg: &CentralConfig, ctx: &Context) -> Result<Self, VendorError> {
+        let base = cfg.gateway().ok_or_else(|| {
+            VendorError::Config(format!("central {}: no base_url or known region", cfg.name))
+        })?;
+        let client = ctx.clients.get(&TlsPolicy {
+            verify: cfg.verify_tls,
+            ca_cert: cfg.ca_cert.clone(),
+            identity: None,
+        })?;
+        let seed = match (&cfg.access_token, &cfg.refresh_token) {
+            (None, None) => None,
+            (a, r) => Some(TokenPair {
+                access_token: a.clone().unwrap_or_default(),
+                refresh_token: r.clone().unwrap_or_default(),
+                expires_at: None,
+                lifetime: None,
+                obtained_at: 0,
+            }),
+        };
+        Ok(Central {
+            client,
+            peer: base.trim_start_matches("https://").to_string(),
+            base,
+            client_id: cfg.client_id.clone(),
+            client_secret: cfg
+                .resolve_client_secret()
+                .map_err(|e| VendorError::Config(e.to_string()))?,
+            tenant_id: cfg.tenant_id.clone(),
+            seed,
+            store: TokenStore::for_account(&ctx.paths.token_dir(), &cfg.name, &cfg.client_id),
+            token: None,
+            rate: RateFacts::default(),
+            refreshed: None,
+            timeout: ctx.timeout,
+            limiter: None,
+            last_token_call: None,
+            logged_in: false,
+            relogins: 0,
+        })
+    }
+
+    /// Send every call through the account's limiter at this priority.
+    pub fn set_limiter(&mut self, limiter: Limiter, priority: Priority) {
+        self.limiter = Some((limiter, priority));
+    }
+
+    /// Where this account's tokens are kept.
+    pub fn token_file(&self) -> &std::path::Path {
+        self.store.path()
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        let mut v = vec![self.client_secret.expose_secret()];
+        for t in self.token.iter().chain(self.seed.iter()) {
+            v.push(&t.access_token);
+            v.push(&t.refresh_token);
+        }
+        v
+    }
+
+    fn message(&self, reply: &Reply) -> String {
+        let m = serde_json::from_slice::<Value>(&reply.body)
+            .ok()
+            .and_then(|v| {
+                ["error_description", "message", "detail", "error"]
+                    .iter()
+                    .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
+            })
+            .unwrap_or_else(|| reply.snippet());
+        crate::redact::text(&m, &self.secrets())
+    }
+
+    fn record_rate(&mut self, r: &Reply) {
+        let get = |n| header_u64(r, n);
+        self.rate.limit_second = get("x-ratelimit-limit-second").or(self.rate.limit_second);
+        self.rate.remaining_second =
+            get("x-ratelimit-remaining-second").or(self.rate.remaining_second);
+        self.rate.limit_day = get("x-ratelimit-limit-day").or(self.rate.limit_day);
+        self.rate.remaining_day = get("x-ratelimit-remaining-day").or(self.rate.remaining_day);
+    }
+
+    /// One call to the token endpoint with `refresh_token`; the gateway allows one call
+    /// per second there.
+    async fn token_call(
+        &mut self,
+        refresh_token: &str,
+    ) -> Result<Result<TokenPair, (u16, String)>, VendorError> {
+        if let Some(t) = self.last_token_call {
+            let wait = Duration::from_secs(1).saturating_sub(t.elapsed());
+            tokio::time::sleep(wait).await;
+        }
+        for _ in 0..3 {
+            self.last_token_call = Some(Instant::now());
+            let rb = self
+                .client
+                .post(format!("{}/oauth2/token", self.base))
+                .query(&[
+                    ("client_id", self.client_id.as_str()),
+                    ("client_secret", self.client_secret.expose_secret()),
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh_token),
+                ]);
+            let reply = http::send(rb, &self.peer, self.timeout).await?;
+            if reply.status.as_u16() == 429 {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            if !reply.status.is_success() {
+                return Ok(Err((reply.status.as_u16(), self.message(&reply))));
+            }
+            let v = reply.json(&self.peer)?;
+            let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+            let (Some(access_token), Some(refresh_token)) = (s("access_token"), s("refresh_token"))
+            else {
+                return Err(VendorError::BadResponse(
+                    "the token endpoint answered without a token pair".into(),
+                ));
+            };
+            let lifetime = v.get("expires_in").and_then(Value::as_u64);
+            let now = now_secs();
+            return Ok(Ok(TokenPair {
+                access_token,
+                refresh_token,
+                expires_at: lifetime.map(|l| now + l),
+                lifetime,
+                obtained_at: now,
+            }));
+        }
+        Err(VendorError::RateLimited(
+            "the token endpoint kept answering 429".into(),
+        ))
+    }
+
+    /// Get a fresh pair, coordinating with other processes through the store's lock.
+    async fn refresh(&mut self) -> Result<(), VendorError> {
+        let _lock = self.store.lock(Duration::from_secs(15)).await?;
+        // Someone else may have refreshed while we waited: adopt their pair.
+        let stored = self.store.load()?;
+        if let Some(s) = &stored
+            && self
+                .token
+                .as_ref()
+                .is_none_or(|t| t.access_token != s.access_token)
+            && !s.due()
+            && s.expires_at.is_some()
+        {
+            self.token = stored;
+            return Ok(());
+        }
+        let mut candidates: Vec<String> = Vec::new();
+        if let Some(s) = &stored {
+            candidates.push(s.refresh_token.clone());
+        }
+        if let Some(t) = &self.token {
+            candidates.push(t.refresh_token.clone());
+        }
+        // A stale store (a different account re-created, a restarted lab) falls back to
+        // the refresh token pasted in the config.
+        if let Some(s) = &self.seed {
+            candidates.push(s.refresh_token.clone());
+        }
+        candidates.retain(|c| !c.is_empty());
+        candidates.dedup();
+        if candidates.is_empty() {
+            return Err(VendorError::Auth(
+                "no Central refresh token: paste an access/refresh token pair from the Central UI into the config".into(),
+            ));
+        }
+        let mut last = (0, String::new());
+        for rt in candidates {
+            match self.token_call(&rt).await? {
+                Ok(pair) => {
+                    // Saved before it is used: the old refresh token is already dead.
+                    self.store.save(&pair)?;
+                    if self.token.is_some() {
+                        self.relogins += 1;
+                    }
+                    self.token = Some(pair);
+                    self.refreshed = Some(SystemTime::now());
+                    tracing::info!(target = %self.peer, "Central token refreshed");
+                    return Ok(());
+                }
+                Err((status, msg)) => last = (status, msg),
+            }
+        }
+        Err(match last.0 {
+            401 => VendorError::Auth(format!(
+                "Central rejected client_id/client_secret ({})",
+                last.1
+            )),
+            _ => VendorError::Auth(format!(
+                "Central rejected the refresh token ({}); paste a fresh access/refresh token pair into the config",
+                last.1
+            )),
+        })
+    }
+}
+
+impl Driver for Central {
+    async fn login(&mut self) -> Result<(), VendorError> {
+        if self.token.is_none() {
+            // The stored pair wins over the config's seed once it exists.
+            self.token = self.store.load()?.or_else(|| self.seed.clone());
+        }
+        let usable = self
+            .token
+            .as_ref()
+            .is_some_and(|t| !t.access_token.is_empty() && !t.due());
+        if !usable {
+            self.refresh().await?;
+        }
+        self.logged_in = true;
+        Ok(())
+    }
+
+    async fn execute_once(&mut self, cmd: &Command) -> Result<CommandOutput, VendorError> {
+        let Command::Rest { method, path, body } = cmd else {
+            return Err(VendorError::Unsupported(
+                "Central takes REST requests only, e.g. GET /monitoring/v2/aps".into(),
+            ));
+        };
+        // Renew ahead of expiry rather than waiting for a 401.
+        if self.token.as_ref().is_none_or(|t| t.due()) {
+            self.refresh().await?;
+        }
+        let mut throttled = 0;
+        loop {
+            if let Some((l, p)) = &self.limiter {
+                l.acquire(*p).await;
+            }
+            let access = self
+                .token
+                .as_ref()
+                .map(|t| t.access_token.clone())
+                .unwrap_or_default();
+            let mut rb = self
+                .client
+                .request(method.http(), format!("{}{path}", self.base))
+                .bearer_auth(access)
+                .header(reqwest::header::ACCEPT, "application/json");
+            if let Some(t) = &self.tenant_id {
+                rb = rb.header("TenantID", t);
+            }
+            if let Some(b) = body {
+                rb = rb.json(b);
+            }
+            let reply = http::send(rb, &self.peer, self.timeout).await?;
+            self.record_rate(&reply);
+            match reply.status.as_u16() {
+                429 => {
+                    self.rate.throttled += 1;
+                    throttled += 1;
+                    if reply.header("x-ratelimit-remaining-day").map(str::trim) == Some("0") {
+                        return Err(VendorError::RateLimited(format!(
+                            "daily quota of {} calls exhausted; it resets at 00:00 UTC",
+                            self.rate.limit_day.map_or("?".into(), |l| l.to_string())
+                        )));
+                    }
+                    if throttled > MAX_429 {
+                        return Err(VendorError::RateLimited(format!(
+                            "{} answered 429 {throttled} times in a row; try again in a minute",
+                            self.peer
+                        )));
+                    }
+                    let wait = header_u64(&reply, "retry-after").unwrap_or(1).clamp(1, 60);
+                    tokio::time::sleep(Duration::from_secs(wait)).await;
+                }
+                401 => {
+                    if let Some(t) = &mut self.token {
+                        t.expires_at = Some(0);
+                    }
+                    return Err(VendorError::Expired(format!(
+                        "Central: {}",
+                        self.message(&reply)
+                    )));
+                }
+                s if !(200..300).contains(&s) => {
+                    return Err(VendorError::Http {
+                        status: s,
+                        message: format!(
+                            "{} {}: {}",
+                            method.as_str(),
+                            crate::redact::url(path),
+                            self.message(&reply)
+                        ),
+                    });
+                }
+                _ => {
+                    let mut out = if reply.body.iter().all(u8::is_ascii_whitespace) {
+                        CommandOutput::json(Value::Null)
+                    } else {
+                        CommandOutput::json(reply.json(&self.peer)?)
+                    };
+                    if throttled > 0 {
+                        out.notes
+                            .push(format!("waited out {throttled} 429 responses"));
+                    }
+                    return Ok(out);
+                }
+            }
+        }
+    }
+
+    fn facts(&self) -> SessionFacts {
+        SessionFacts {
+            auth: "bearer",
+            logged_in: self.logged_in,
+            since: self.refreshed,
+            expires_at: self.token.as_ref().and_then(TokenPair::expires),
+            rate: Some(self.rate),
+            relogins: self.relogins,
+            ..SessionFacts::default()
+        }
+    }
+
+    fn is_logged_in(&self) -> bool {
+        self.logged_in
+    }
+
+    /// Bearer tokens are not sessions: nothing to end at the gateway (and revoking would
+    /// break other users of the same token).
+    async fn logout(&mut self) -> Result<(), VendorError> {
+        self.logged_in = false;
+        Ok(())
+    }
+}

@@ -1,0 +1,349 @@
+//! Arista EOS eAPI: JSON-RPC 2.0 `runCmds` on `/command-api`.
+//!
+//! Auth is HTTP Basic (default, stateless), the `/login` session cookie (24 h), or an X.509
+//! client certificate. Every request starts with `enable`, as pyeapi does, and its `{}`
+//! answer is dropped. Errors are mapped by code; a 1003 (no JSON model) is rerun once with
+//! `format: "text"` and the output says so.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use reqwest::Client;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+
+use super::http::{self, TlsPolicy};
+use super::{CommandOutput, Context, Driver, SessionFacts, VendorError};
+use crate::command::Command;
+use crate::config::{AuthMode, DeviceConfig};
+
+/// The eAPI session cookie lives 24 hours.
+const SESSION_LIFE: Duration = Duration::from_secs(24 * 3600);
+
+static REQUEST_ID: AtomicU64 = AtomicU64::new(1);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Auth {
+    Basic,
+    Session,
+    Certificate,
+}
+
+/// One eAPI session.
+pub struct Eos {
+    client: Client,
+    base: String,
+    peer: String,
+    username: String,
+    password: SecretString,
+    auth: Auth,
+    timeout: Duration,
+    /// The `Session` cookie, in session mode.
+    cookie: Option<SecretString>,
+    logged_in: bool,
+    since: Option<SystemTime>,
+    last_used: Option<SystemTime>,
+    relogins: u32,
+}
+
+impl Eos {
+    pub fn new(cfg: &DeviceConfig, ctx: &Context) -> Result<Self, VendorError> {
+        let base = cfg.base_url().map_err(VendorError::Config)?;
+        let identity = cfg.client_cert.clone().zip(cfg.client_key.clone());
+        let auth = if identity.is_some() {
+            Auth::Certificate
+        } else if cfg.auth == Some(AuthMode::Session) {
+            Auth::Session
+        } else {
+            Auth::Basic
+        };
+        let client = ctx.clients.get(&TlsPolicy {
+            verify: cfg.verify_tls,
+            ca_cert: cfg.ca_cert.clone(),
+            identity,
+        })?;
+        let password = if auth == Auth::Certificate {
+            SecretString::from(String::new())
+        } else {
+            cfg.resolve_password()
+                .map_err(|e| VendorError::Config(e.to_string()))?
+        };
+        Ok(Eos {
+            client,
+            peer: base.trim_start_matches("https://").to_string(),
+            base,
+            username: cfg.username.clone(),
+            password,
+            auth,
+            timeout: ctx.timeout,
+            cookie: None,
+            logged_in: false,
+            since: None,
+            last_used: None,
+            relogins: 0,
+        })
+    }
+
+    fn authed(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match (self.auth, &self.cookie) {
+            (Auth::Basic, _) => rb.basic_auth(&self.username, Some(self.password.expose_secret())),
+            (Auth::Session, Some(c)) => rb.header(
+                reqwest::header::COOKIE,
+                format!("Session={}", c.expose_secret()),
+            ),
+            _ => rb,
+        }
+    }
+
+    /// One `runCmds` call with `enable` prepended; returns the results after `enable`.
+    async fn run_cmds(&mut self, cmds: &[String], format: &str) -> Result<Vec<Value>, VendorError> {
+        let mut all = vec![Value::String("enable".into())];
+        all.extend(cmds.iter().cloned().map(Value::String));
+        let id = format!("netdash-{}", REQUEST_ID.fetch_add(1, Ordering::Relaxed));
+        let body = json!({
+            "jsonrpc": "2.0",
+            "method": "runCmds",
+            "params": {"version": 1, "cmds": all, "format": format},
+            "id": id,
+        });
+        let rb = self
+            .client
+            .post(format!("{}/command-api", self.base))
+            .header(reqwest::header::CONTENT_TYPE, "application/json-rpc")
+            .json(&body);
+        let reply = http::send(self.authed(rb), &self.peer, self.timeout).await?;
+        if reply.status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(match self.auth {
+                Auth::Session => VendorError::Expired("eAPI session cookie rejected".into()),
+                Auth::Basic => {
+                    VendorError::Auth(format!("{} answered 401 Unauthorized", self.peer))
+                }
+                Auth::Certificate => VendorError::Auth(format!(
+                    "{} rejected the client certificate (is its CA trusted on the switch?)",
+                    self.peer
+                )),
+            });
+        }
+        if !reply.status.is_success() {
+            return Err(VendorError::Http {
+                status: reply.status.as_u16(),
+                message: format!("{} ({})", reply.snippet(), self.peer),
+            });
+        }
+        self.last_used = Some(SystemTime::now());
+        let v = reply.json(&self.peer)?;
+        if let Some(err) = v.get("error") {
+            return Err(map_error(err, cmds));
+        }
+        let mut results = v
+            .get("result")
+            .and_then(Value::as_array)
+            .cloned()
+            .ok_or_else(|| {
+                VendorError::BadResponse(format!(
+                    "{} sent a JSON-RPC reply without result",
+                    self.peer
+                ))
+            })?;
+        if results.is_empty() {
+            return Err(VendorError::BadResponse(format!(
+                "{} sent an empty result list",
+                self.peer
+            )));
+        }
+        results.remove(0);
+        Ok(results)
+    }
+}
+
+/// Split a CLI line into eAPI commands: `;` separates commands, so a config change can be
+/// sent in one request (eAPI leaves config mode at the end of every request).
+fn split_cmds(line: &str) -> Vec<String> {
+    line.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A JSON-RPC error as one line. `data` holds the results up to and including the failing
+/// command (counting the `enable` we prepended); its last entry carries `errors`.
+fn map_error(err: &Value, cmds: &[String]) -> VendorError {
+    let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
+    let message = err.get("message").and_then(Value::as_str).unwrap_or("");
+    let data = err.get("data").and_then(Value::as_array);
+    let failed_at = data.map(|d| d.len().saturating_sub(2));
+    let cmd = failed_at
+        .and_then(|i| cmds.get(i))
+        .map(String::as_str)
+        .unwrap_or("");
+    let errors: Vec<String> = data
+        .and_then(|d| d.last())
+        .and_then(|e| e.get("errors"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let detail = if errors.is_empty() {
+        message.to_string()
+    } else {
+        errors.join("; ")
+    };
+    let what = match code {
+        1000 => "could not run",
+        1001 => "caused an internal exception",
+        1002 => "invalid command",
+        1003 => "has no JSON model",
+        1004 => "cannot run over eAPI",
+        1005 => "not authorized for this user",
+        -32700 => "JSON-RPC parse error",
+        -32600 => "JSON-RPC invalid request",
+        -32601 => "JSON-RPC method not found",
+        -32602 => "JSON-RPC invalid params",
+        -32603 => "JSON-RPC internal error",
+        _ => "failed",
+    };
+    if code < 0 {
+        return VendorError::Command(format!("eAPI error {code} ({what}): {message}"));
+    }
+    let hint = match code {
+        1002 => "; eAPI takes full command names, no abbreviations or pipes",
+        1005 => "; the account needs a higher privilege level",
+        _ => "",
+    };
+    VendorError::Command(format!("eAPI error {code}: '{cmd}' {what}: {detail}{hint}"))
+}
+
+fn is_unconverted(e: &VendorError) -> bool {
+    matches!(e, VendorError::Command(m) if m.starts_with("eAPI error 1003"))
+}
+
+impl Driver for Eos {
+    async fn login(&mut self) -> Result<(), VendorError> {
+        if self.auth == Auth::Session {
+            let rb = self
+                .client
+                .post(format!("{}/login", self.base))
+                .json(&json!({
+                    "username": self.username,
+                    "password": self.password.expose_secret(),
+                }));
+            let reply = http::send(rb, &self.peer, self.timeout).await?;
+            if reply.status == reqwest::StatusCode::UNAUTHORIZED {
+                return Err(VendorError::Auth(format!(
+                    "{} answered 401 to /login",
+                    self.peer
+                )));
+            }
+            if !reply.status.is_success() {
+                return Err(VendorError::Http {
+                    status: reply.status.as_u16(),
+                    message: format!("/login: {}", reply.snippet()),
+                });
+            }
+            let c = http::cookie(&reply.headers, "Session").ok_or_else(|| {
+                VendorError::BadResponse(format!(
+                    "{} accepted /login but set no Session cookie",
+                    self.peer
+                ))
+            })?;
+            self.cookie = Some(SecretString::from(c));
+            if self.logged_in {
+                self.relogins += 1;
+            }
+        }
+        // Basic and certificate auth are stateless: the first command proves them.
+        self.logged_in = true;
+        self.since = Some(SystemTime::now());
+        Ok(())
+    }
+
+    async fn execute_once(&mut self, cmd: &Command) -> Result<CommandOutput, VendorError> {
+        let line = match cmd {
+            Command::Cli(l) => l,
+            Command::Rest { .. } => {
+                return Err(VendorError::Unsupported(
+                    "eAPI takes CLI commands only (runCmds), e.g. show version".into(),
+                ));
+            }
+        };
+        let cmds = split_cmds(line);
+        let (results, format_note) = match self.run_cmds(&cmds, "json").await {
+            Err(e) if is_unconverted(&e) => {
+                let results = self.run_cmds(&cmds, "text").await?;
+                (
+                    results,
+                    Some(format!(
+                        "'{line}' has no JSON model on this EOS (error 1003): ran it with format text"
+                    )),
+                )
+            }
+            other => (other?, None),
+        };
+        let texts: Option<Vec<String>> = format_note.as_ref().map(|_| {
+            results
+                .iter()
+                .map(|r| {
+                    r.get("output")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect()
+        });
+        let mut out = match (texts, results.len()) {
+            (Some(t), _) => CommandOutput::text(t.join("")),
+            (None, 1) => CommandOutput::json(results.into_iter().next().unwrap_or(Value::Null)),
+            (None, _) => CommandOutput::json(Value::Array(results)),
+        };
+        out.notes.extend(format_note);
+        Ok(out)
+    }
+
+    fn facts(&self) -> SessionFacts {
+        SessionFacts {
+            auth: match self.auth {
+                Auth::Basic => "basic",
+                Auth::Session => "session cookie",
+                Auth::Certificate => "client certificate",
+            },
+            logged_in: self.logged_in,
+            since: self.since,
+            last_used: self.last_used,
+            expires_at: match self.auth {
+                Auth::Session => self.since.map(|t| t + SESSION_LIFE),
+                _ => None,
+            },
+            relogins: self.relogins,
+            ..SessionFacts::default()
+        }
+    }
+
+    fn is_logged_in(&self) -> bool {
+        self.logged_in
+    }
+
+    async fn logout(&mut self) -> Result<(), VendorError> {
+        self.logged_in = false;
+        let Some(c) = self.cookie.take() else {
+            return Ok(());
+        };
+        let rb = self.client.post(format!("{}/logout", self.base)).header(
+            reqwest::header::COOKIE,
+            format!("Session={}", c.expose_secret()),
+        );
+        let reply = http::send(rb, &self.peer, self.timeout).await?;
+        if reply.status.is_success() {
+            Ok(())
+        } else {
+            Err(VendorError::Http {
+                status: reply.status.as_u16(),
+                message: "eAPI /logout refused the session".into(),
+            })
+        }
+    }
+}

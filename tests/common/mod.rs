@@ -1,0 +1,93 @@
+//! Shared by the integration tests: a lab started in-process, its config parsed, and a
+//! session context whose files live in a temporary directory.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use netdash::command::Command;
+use netdash::config::Config;
+use netdash::lab::{Lab, LabOptions};
+use netdash::paths::Paths;
+use netdash::vendor::{Context, Session};
+
+pub struct TestLab {
+    pub lab: Lab,
+    pub config: Config,
+    pub config_path: PathBuf,
+    pub ctx: Context,
+    pub dir: tempfile::TempDir,
+}
+
+/// Start a lab with `opts`, write its config into a temp dir, parse it back.
+pub async fn start(opts: LabOptions) -> TestLab {
+    netdash::init_crypto();
+    let lab = Lab::start(opts).await.expect("lab starts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config_path = dir.path().join("config.toml");
+    lab.write_config(&config_path).expect("config written");
+    let config = Config::load(&config_path).expect("lab config parses");
+    let ctx = Context::new(Paths::under(dir.path()), Duration::from_secs(10));
+    TestLab {
+        lab,
+        config,
+        config_path,
+        ctx,
+        dir,
+    }
+}
+
+/// Only the named kinds, one each, everything else zero.
+pub fn only(kind: &str) -> LabOptions {
+    let mut o = LabOptions {
+        eos: 0,
+        asa: 0,
+        aoscx: 0,
+        arubaos: 0,
+        central: 0,
+        ..LabOptions::default()
+    };
+    match kind {
+        "eos" => o.eos = 1,
+        "asa" => o.asa = 1,
+        "aoscx" => o.aoscx = 1,
+        "arubaos" => o.arubaos = 1,
+        "central" => o.central = 1,
+        other => panic!("unknown kind {other}"),
+    }
+    o
+}
+
+impl TestLab {
+    /// A fresh session for the first configured target of `kind`.
+    pub fn session(&self, kind: &str) -> Session {
+        if kind == "central" {
+            let c = self.config.centrals().next().expect("a central account");
+            return Session::for_central(c, &self.ctx).expect("session");
+        }
+        let d = self
+            .config
+            .devices()
+            .find(|d| d.kind.as_str() == kind)
+            .expect("a device of that kind");
+        Session::for_device(d, &self.ctx).expect("session")
+    }
+
+    /// The config entry of the first device of `kind`, for tests that alter it.
+    pub fn device_config(&self, kind: &str) -> netdash::config::DeviceConfig {
+        self.config
+            .devices()
+            .find(|d| d.kind.as_str() == kind)
+            .expect("a device of that kind")
+            .clone()
+    }
+}
+
+pub fn cmd(s: &str) -> Command {
+    Command::parse(s).expect("command parses")
+}
+
+/// Path of the built netdash binary (for tests that run it as a process).
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_netdash"))
+}

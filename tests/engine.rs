@@ -1,0 +1,408 @@
+//! The engine, headless, against the lab: backoff for unreachable devices while others keep
+//! working, and no session left open when the process is told to hang up.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use netdash::config::Config;
+use netdash::engine::{self, Command, EngineOptions, Event, SessionState};
+use netdash::lab::LabOptions;
+
+fn eos_lab(n: usize) -> LabOptions {
+    LabOptions {
+        eos: n,
+        asa: 0,
+        aoscx: 0,
+        arubaos: 0,
+        central: 0,
+        ..LabOptions::default()
+    }
+}
+
+/// The lab config with every EOS device on session-cookie auth (sessions the lab can count).
+fn with_eos_sessions(text: &str) -> String {
+    text.replace("kind = \"eos\"", "kind = \"eos\"\nauth = \"session\"")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_device_backs_off_while_others_work() {
+    let tl = common::start(eos_lab(2)).await;
+    // A third device on a port nobody listens on.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let text = std::fs::read_to_string(&tl.config_path).expect("config")
+        + &format!(
+            "\n[[devices]]\nname = \"gone\"\nkind = \"eos\"\nhost = \"127.0.0.1:{port}\"\nusername = \"admin\"\npassword = \"x\"\n"
+        );
+    let cfg = Arc::new(Config::parse(&text, std::path::Path::new("t.toml")).expect("config"));
+    let opts = EngineOptions {
+        poll_interval: Some(Duration::from_millis(300)),
+        backoff_base: Duration::from_millis(200),
+        backoff_cap: Duration::from_secs(5),
+        ..EngineOptions::default()
+    };
+    let mut e = engine::start(cfg, tl.ctx.clone(), opts);
+    let mut polled_ok = std::collections::HashMap::<String, usize>::new();
+    let mut gone_backoffs = 0;
+    let mut gone_polls = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(4);
+    while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, e.events.recv()).await {
+        match ev {
+            Event::Polled { target, .. } => *polled_ok.entry(target).or_default() += 1,
+            Event::PollFailed { target, .. } if target == "gone" => gone_polls += 1,
+            Event::Session {
+                target,
+                state: SessionState::BackingOff { reason, .. },
+                ..
+            } if target == "gone" => {
+                assert!(reason.contains("connection refused"), "{reason}");
+                gone_backoffs += 1;
+            }
+            _ => {}
+        }
+    }
+    // The healthy devices kept being polled at the interval...
+    for name in ["lab-eos-01", "lab-eos-02"] {
+        assert!(
+            polled_ok.get(name).copied().unwrap_or(0) >= 5,
+            "{name}: {polled_ok:?}"
+        );
+    }
+    // ...while the dead one was retried with growing gaps, far fewer times than polls.
+    assert!(gone_backoffs >= 2, "backoffs: {gone_backoffs}");
+    assert!(
+        gone_polls < polled_ok["lab-eos-01"],
+        "gone {gone_polls} vs {polled_ok:?}"
+    );
+    let _ = e.commands.send(Command::Shutdown);
+    while let Some(ev) = e.events.recv().await {
+        if matches!(ev, Event::ShutdownComplete { .. }) {
+            break;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fan_out_streams_results_and_progress() {
+    let tl = common::start(eos_lab(5)).await;
+    let cfg = Arc::new(tl.config.clone());
+    let opts = EngineOptions {
+        poll_interval: None,
+        concurrency: 2,
+        ..EngineOptions::default()
+    };
+    let mut e = engine::start(cfg, tl.ctx.clone(), opts);
+    e.commands
+        .send(Command::Run {
+            id: 7,
+            targets: vec!["@all".into()],
+            line: "show hostname".into(),
+            interactive: true,
+        })
+        .expect("send");
+    let mut results = Vec::new();
+    let mut last_progress = (0, 0, 0);
+    while let Some(ev) = e.events.recv().await {
+        match ev {
+            Event::Result {
+                id: 7,
+                target,
+                outcome,
+                ..
+            } => {
+                assert!(outcome.is_ok());
+                results.push(target);
+            }
+            Event::Progress {
+                id: 7,
+                done,
+                failed,
+                total,
+            } => {
+                assert_eq!(done, results.len());
+                last_progress = (done, failed, total);
+                if done == total {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(last_progress, (5, 0, 5));
+    results.sort();
+    assert_eq!(
+        results,
+        (1..=5)
+            .map(|i| format!("lab-eos-{i:02}"))
+            .collect::<Vec<_>>()
+    );
+    // A bad target is rejected, not run.
+    e.commands
+        .send(Command::Run {
+            id: 8,
+            targets: vec!["nope".into()],
+            line: "show version".into(),
+            interactive: true,
+        })
+        .expect("send");
+    loop {
+        match e.events.recv().await {
+            Some(Event::RunRejected { id: 8, error }) => {
+                assert!(error.contains("unknown target"), "{error}");
+                break;
+            }
+            Some(_) => {}
+            None => panic!("engine stopped"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_logs_every_session_out() {
+    let tl = common::start(LabOptions::default()).await;
+    let text = with_eos_sessions(&std::fs::read_to_string(&tl.config_path).expect("config"));
+    std::fs::write(&tl.config_path, text).expect("write");
+    let dir = tl.dir.path();
+    let mut child = tokio::process::Command::new(common::bin())
+        .arg("--config")
+        .arg(&tl.config_path)
+        .args(["watch", "--json"])
+        .env("NETDASH_DATA_DIR", dir.join("data"))
+        .env("NETDASH_STATE_DIR", dir.join("state"))
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("netdash watch starts");
+    // Wait until every device that holds sessions has one open at the lab.
+    let holders = tl
+        .lab
+        .devices
+        .iter()
+        .filter(|d| d.sim.kind() != "central")
+        .count();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while tl.lab.open_sessions() < holders {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} sessions opened",
+            tl.lab.open_sessions()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pid = child.id().expect("pid").to_string();
+    let st = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill");
+    assert!(st.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("netdash exits after SIGHUP")
+        .expect("wait");
+    assert!(status.success(), "{status:?}");
+    assert_eq!(tl.lab.open_sessions(), 0, "sessions left open after SIGHUP");
+}
+
+fn central_only(tweak: impl FnOnce(&mut LabOptions)) -> LabOptions {
+    let mut o = LabOptions {
+        eos: 0,
+        asa: 0,
+        aoscx: 0,
+        arubaos: 0,
+        central: 1,
+        ..LabOptions::default()
+    };
+    tweak(&mut o);
+    o
+}
+
+fn central_sim(tl: &common::TestLab) -> Arc<netdash::lab::central::CentralSim> {
+    match &tl.lab.first("central").expect("central").sim {
+        netdash::lab::Sim::Central(s) => s.clone(),
+        _ => panic!("not central"),
+    }
+}
+
+/// Most calls in any one-second window among `times`.
+fn max_in_a_second(times: &[std::time::Instant]) -> usize {
+    let mut t = times.to_vec();
+    t.sort();
+    (0..t.len())
+        .map(|i| {
+            t[i..]
+                .iter()
+                .take_while(|u| u.duration_since(t[i]) < Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+async fn flood(e: &mut engine::EngineHandle, target: &str, n: u64) -> (usize, usize) {
+    for id in 0..n {
+        e.commands
+            .send(Command::Run {
+                id,
+                targets: vec![target.into()],
+                line: "GET /central/v2/sites?limit=10".into(),
+                interactive: true,
+            })
+            .expect("send");
+    }
+    let (mut ok, mut failed) = (0, 0);
+    while ok + failed < n as usize {
+        match tokio::time::timeout(Duration::from_secs(90), e.events.recv()).await {
+            Ok(Some(Event::Result { outcome, .. })) => {
+                if outcome.is_ok() {
+                    ok += 1
+                } else {
+                    failed += 1
+                }
+            }
+            Ok(Some(_)) => {}
+            _ => panic!("engine stalled after {ok} ok, {failed} failed"),
+        }
+    }
+    (ok, failed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn central_flood_stays_within_seven_per_second() {
+    let tl = common::start(central_only(|_| {})).await;
+    let sim = central_sim(&tl);
+    let opts = EngineOptions {
+        poll_interval: None,
+        ..EngineOptions::default()
+    };
+    let mut e = engine::start(Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
+    let start = std::time::Instant::now();
+    let (ok, failed) = flood(&mut e, "lab-central-01", 200).await;
+    let took = start.elapsed();
+    assert_eq!((ok, failed), (200, 0));
+    let arrivals = sim.arrivals();
+    assert_eq!(arrivals.len(), 200, "no retries were needed");
+    let max = max_in_a_second(&arrivals);
+    assert!(max <= 7, "{max} calls arrived within one second");
+    assert_eq!(sim.throttled(), 0, "zero 429s in normal running");
+    // The budget is used, not wasted: 200 calls at 7/s need about 28.6 s.
+    println!(
+        "200 Central calls in {took:?}: {:.2} calls/s",
+        200.0 / took.as_secs_f64()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn central_429_storm_is_survived() {
+    // The gateway allows 2/s while netdash believes 7/s: a storm of 429s.
+    let tl = common::start(central_only(|o| o.limits.central_per_second = 2)).await;
+    let sim = central_sim(&tl);
+    let opts = EngineOptions {
+        poll_interval: None,
+        ..EngineOptions::default()
+    };
+    let mut e = engine::start(Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
+    let (ok, failed) = flood(&mut e, "lab-central-01", 16).await;
+    assert_eq!(
+        (ok, failed),
+        (16, 0),
+        "every request succeeds after waiting"
+    );
+    assert!(sim.throttled() > 0, "the storm happened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn central_token_renewed_before_expiry_without_401() {
+    let tl = common::start(central_only(|o| {
+        o.lifetimes.central_access = Duration::from_secs(4)
+    }))
+    .await;
+    let sim = central_sim(&tl);
+    // Start from a pair with a known lifetime (the pasted seed's age is unknown).
+    sim.expire_sessions();
+    let opts = EngineOptions {
+        poll_interval: Some(Duration::from_millis(700)),
+        central_workers: 2,
+        ..EngineOptions::default()
+    };
+    let mut e = engine::start(Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
+    let mut polls = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, e.events.recv()).await {
+        if let Event::Central { sites, .. } = ev {
+            assert_eq!(sites.len(), 6);
+            polls += 1;
+        }
+    }
+    assert!(polls >= 5, "{polls} polls");
+    assert!(
+        sim.refreshes() >= 3,
+        "renewed {} times over 10 s of 4 s tokens",
+        sim.refreshes()
+    );
+    // The only 401 allowed is the first call with the deliberately expired seed.
+    assert!(sim.unauthorized() <= 1, "{} 401s", sim.unauthorized());
+    let _ = e.commands.send(Command::Shutdown);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_expired_sessions_are_reestablished_transparently() {
+    let tl = common::start(LabOptions {
+        eos: 0,
+        asa: 0,
+        aoscx: 1,
+        arubaos: 1,
+        central: 0,
+        ..LabOptions::default()
+    })
+    .await;
+    let opts = EngineOptions {
+        poll_interval: None,
+        ..EngineOptions::default()
+    };
+    let mut e = engine::start(Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
+    let run = |id: u64| {
+        e.commands
+            .send(Command::Run { id, targets: vec!["lab-cx-01".into(), "lab-mc-01".into()], line: "show version".into(), interactive: true })
+            .expect("send");
+    };
+    let mut relogins = 0;
+    let mut expired = false;
+    for id in 1..=2 {
+        run(id);
+        let mut ok = 0;
+        while ok < 2 {
+            match e.events.recv().await.expect("event") {
+                Event::Result { outcome, id: rid, .. } => {
+                    assert!(outcome.is_ok(), "run {rid}: {outcome:?}");
+                    ok += 1;
+                }
+                Event::Session { session, .. } => relogins = relogins.max(session.relogins),
+                _ => {}
+            }
+        }
+        if id == 1 {
+            // The devices drop every session (idle timeout, `session close all`).
+            for d in &tl.lab.devices {
+                d.sim.expire_sessions();
+            }
+            assert_eq!(tl.lab.open_sessions(), 0);
+            expired = true;
+        }
+    }
+    assert!(expired);
+    assert!(relogins >= 1, "a transparent re-login was reported");
+    assert_eq!(tl.lab.open_sessions(), 2, "one session per device, no more");
+    let _ = e.commands.send(Command::Shutdown);
+    loop {
+        if let Some(Event::ShutdownComplete { logged_out, failed }) = e.events.recv().await {
+            assert_eq!((logged_out, failed.len()), (2, 0));
+            break;
+        }
+    }
+    assert_eq!(tl.lab.open_sessions(), 0);
+}
