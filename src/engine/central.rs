@@ -135,7 +135,7 @@ pub async fn broken(mut rx: mpsc::Receiver<CentralJob>, e: VendorError) {
 async fn budget(name: &str, s: &Session, limiter: &Limiter, events: &mpsc::Sender<Event>) {
     let f = s.facts();
     let mut b = Budget::from_rate(
-        limiter.per_window,
+        limiter.per_window(),
         limiter.used_in_window(),
         limiter.background_waiting(),
         f.rate,

@@ -120,6 +120,9 @@ impl Central {
 
     fn record_rate(&mut self, r: &Reply) {
         let get = |n| header_u64(r, n);
+        if let (Some((l, _)), Some(n)) = (&self.limiter, get("x-ratelimit-limit-second")) {
+            l.gateway_limit(n);
+        }
         self.rate.limit_second = get("x-ratelimit-limit-second").or(self.rate.limit_second);
         self.rate.remaining_second =
             get("x-ratelimit-remaining-second").or(self.rate.remaining_second);
@@ -273,9 +276,11 @@ impl Driver for Central {
         }
         let mut throttled = 0;
         loop {
-            if let Some((l, p)) = &self.limiter {
-                l.acquire(*p).await;
-            }
+            // Held until the answer is in: the limiter's window starts there.
+            let permit = match &self.limiter {
+                Some((l, p)) => l.acquire(*p).await,
+                None => None,
+            };
             let access = self
                 .token
                 .as_ref()
@@ -292,7 +297,9 @@ impl Driver for Central {
             if let Some(b) = body {
                 rb = rb.json(b);
             }
-            let reply = http::send(rb, &self.peer, self.timeout).await?;
+            let reply = http::send(rb, &self.peer, self.timeout).await;
+            drop(permit);
+            let reply = reply?;
             self.record_rate(&reply);
             match reply.status.as_u16() {
                 429 => {
@@ -310,8 +317,14 @@ impl Driver for Central {
                             self.peer
                         )));
                     }
-                    let wait = header_u64(&reply, "retry-after").unwrap_or(1).clamp(1, 60);
-                    tokio::time::sleep(Duration::from_secs(wait)).await;
+                    let wait = Duration::from_secs(
+                        header_u64(&reply, "retry-after").unwrap_or(1).clamp(1, 60),
+                    );
+                    match &self.limiter {
+                        // Every caller of the account waits, not only this one.
+                        Some((l, _)) => l.refused(wait),
+                        None => tokio::time::sleep(wait).await,
+                    }
                 }
                 401 => {
                     if let Some(t) = &mut self.token {
