@@ -213,7 +213,10 @@ async fn unmapped_cli_suggests_a_path() {
         .expect_err("unmapped");
     assert!(matches!(e, VendorError::Unsupported(_)), "{e:?}");
     assert!(e.to_string().contains("try GET"), "{e}");
-    assert!(!s.is_logged_in(), "no session is spent on a command AOS-CX cannot take");
+    assert!(
+        !s.is_logged_in(),
+        "no session is spent on a command AOS-CX cannot take"
+    );
     s.logout().await.expect("logout");
 }
 
@@ -226,5 +229,8 @@ async fn a_second_401_after_a_fresh_login_is_an_error() {
     let mut s = tl.session("aoscx");
     let e = s.execute(&cmd("GET /system")).await.expect_err("401 twice");
     assert!(matches!(e, VendorError::Auth(_)), "{e:?}");
-    assert!(e.to_string().contains("rejected a fresh session too"), "{e}");
+    assert!(
+        e.to_string().contains("rejected a fresh session too"),
+        "{e}"
+    );
 }

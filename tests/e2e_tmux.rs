@@ -17,8 +17,15 @@ struct Tmux {
 
 impl Tmux {
     fn new(name: &str) -> Tmux {
-        let ok = Command::new("tmux").arg("-V").output().map(|o| o.status.success()).unwrap_or(false);
-        assert!(ok, "tmux is required for this test (.ci/run installs it: apt-get install tmux)");
+        let ok = Command::new("tmux")
+            .arg("-V")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        assert!(
+            ok,
+            "tmux is required for this test (.ci/run installs it: apt-get install tmux)"
+        );
         Tmux {
             socket: format!("netdash-test-{}-{name}", std::process::id()),
             session: name.to_string(),
@@ -26,7 +33,12 @@ impl Tmux {
     }
 
     fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux runs")
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
     }
 
     fn start(&self, config: &Path, dir: &Path) {
@@ -36,13 +48,28 @@ impl Tmux {
             bin = common::bin().display(),
             cfg = config.display()
         );
-        let o = self.cmd(&["new-session", "-d", "-s", &self.session, "-x", "160", "-y", "48", &line]);
+        let o = self.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            &self.session,
+            "-x",
+            "160",
+            "-y",
+            "48",
+            &line,
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         self.cmd(&["set", "-g", "escape-time", "0"]);
     }
 
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", &self.session]).stdout).into_owned()
+        String::from_utf8_lossy(
+            &self
+                .cmd(&["capture-pane", "-p", "-t", &self.session])
+                .stdout,
+        )
+        .into_owned()
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -52,9 +79,13 @@ impl Tmux {
     }
 
     fn pid(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["display", "-p", "-t", &self.session, "#{pane_pid}"]).stdout)
-            .trim()
-            .to_string()
+        String::from_utf8_lossy(
+            &self
+                .cmd(&["display", "-p", "-t", &self.session, "#{pane_pid}"])
+                .stdout,
+        )
+        .trim()
+        .to_string()
     }
 
     /// Wait until `pred(screen)` holds; panic with the screen after `secs`.
@@ -65,7 +96,10 @@ impl Tmux {
             if pred(&s) {
                 return s;
             }
-            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{s}"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -80,13 +114,20 @@ impl Drop for Tmux {
 async fn wait_gone(pid: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while Path::new(&format!("/proc/{pid}")).exists() {
-        assert!(tokio::time::Instant::now() < deadline, "netdash (pid {pid}) did not exit");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "netdash (pid {pid}) did not exit"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 fn all_connected(screen: &str, names: &[String]) -> bool {
-    names.iter().all(|n| screen.lines().any(|l| l.contains(n.as_str()) && l.contains(" up ")))
+    names.iter().all(|n| {
+        screen
+            .lines()
+            .any(|l| l.contains(n.as_str()) && l.contains(" up "))
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,19 +136,29 @@ async fn dashboard_end_to_end_in_tmux() {
     let names: Vec<String> = tl.lab.devices.iter().map(|d| d.name.clone()).collect();
     let t = Tmux::new("e2e");
     t.start(&tl.config_path, tl.dir.path());
-    t.wait_for("every device connected", 30, |s| all_connected(s, &names)).await;
+    t.wait_for("every device connected", 30, |s| all_connected(s, &names))
+        .await;
 
     t.keys(&["3"]);
     t.keys(&["@lab-eos-01 show version", "Enter"]);
-    t.wait_for("the version in the explorer", 15, |s| s.contains("cEOSLab") && s.contains("4.30.0F")).await;
+    t.wait_for("the version in the explorer", 15, |s| {
+        s.contains("cEOSLab") && s.contains("4.30.0F")
+    })
+    .await;
 
     t.keys(&["Escape"]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     t.keys(&["5"]);
-    t.wait_for("Central sites", 20, |s| s.contains("Roseville-01") && s.contains("5 Central")).await;
+    t.wait_for("Central sites", 20, |s| {
+        s.contains("Roseville-01") && s.contains("5 Central")
+    })
+    .await;
 
     t.keys(&["2"]);
-    t.wait_for("the daily quota", 15, |s| s.contains("day ") && s.contains("/5000 used")).await;
+    t.wait_for("the daily quota", 15, |s| {
+        s.contains("day ") && s.contains("/5000 used")
+    })
+    .await;
 
     let pid = t.pid();
     t.keys(&["q"]);
@@ -121,8 +172,12 @@ async fn killed_terminal_logs_sessions_out() {
     let names: Vec<String> = tl.lab.devices.iter().map(|d| d.name.clone()).collect();
     let t = Tmux::new("hup");
     t.start(&tl.config_path, tl.dir.path());
-    t.wait_for("every device connected", 30, |s| all_connected(s, &names)).await;
-    assert!(tl.lab.open_sessions() >= 3, "sessions are held while running");
+    t.wait_for("every device connected", 30, |s| all_connected(s, &names))
+        .await;
+    assert!(
+        tl.lab.open_sessions() >= 3,
+        "sessions are held while running"
+    );
     let pid = t.pid();
     // Killing the tmux session hangs up the terminal: SIGHUP, like a dropped SSH link.
     t.cmd(&["kill-session", "-t", "hup"]);

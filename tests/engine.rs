@@ -315,7 +315,11 @@ async fn central_429_storm_is_survived() {
     assert!(sim.throttled() > 0, "the storm happened");
     // The gateway's announced limit and Retry-After pause the whole account, so the storm
     // ends instead of every worker retrying into it.
-    assert!(sim.throttled() <= 8, "{} 429s for 16 calls", sim.throttled());
+    assert!(
+        sim.throttled() <= 8,
+        "{} 429s for 16 calls",
+        sim.throttled()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -370,7 +374,12 @@ async fn device_expired_sessions_are_reestablished_transparently() {
     let mut e = engine::start(Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
     let run = |id: u64| {
         e.commands
-            .send(Command::Run { id, targets: vec!["lab-cx-01".into(), "lab-mc-01".into()], line: "show version".into(), interactive: true })
+            .send(Command::Run {
+                id,
+                targets: vec!["lab-cx-01".into(), "lab-mc-01".into()],
+                line: "show version".into(),
+                interactive: true,
+            })
             .expect("send");
     };
     let mut relogins = 0;
@@ -380,7 +389,9 @@ async fn device_expired_sessions_are_reestablished_transparently() {
         let mut ok = 0;
         while ok < 2 {
             match e.events.recv().await.expect("event") {
-                Event::Result { outcome, id: rid, .. } => {
+                Event::Result {
+                    outcome, id: rid, ..
+                } => {
                     assert!(outcome.is_ok(), "run {rid}: {outcome:?}");
                     ok += 1;
                 }

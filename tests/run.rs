@@ -268,16 +268,53 @@ async fn rotated_central_token_is_persisted_and_used_by_a_second_process() {
     };
     sim.expire_sessions();
     let cfg = &tl.config_path;
-    let o = netdash(cfg, &["run", "--json", "lab-central-01", "--", "GET", "/central/v2/sites"]).await;
+    let o = netdash(
+        cfg,
+        &[
+            "run",
+            "--json",
+            "lab-central-01",
+            "--",
+            "GET",
+            "/central/v2/sites",
+        ],
+    )
+    .await;
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
     assert_eq!(sim.refreshes(), 1);
     let dir = tl.dir.path().join("data").join("central");
-    let files: Vec<_> = std::fs::read_dir(&dir).expect("token dir").flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("token dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
-    assert_eq!(std::fs::metadata(&files[0]).expect("meta").permissions().mode() & 0o777, 0o600);
-    assert!(!sim.refresh_token_valid(&sim.seed_refresh_token), "the config's seed is dead now");
+    assert_eq!(
+        std::fs::metadata(&files[0])
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    assert!(
+        !sim.refresh_token_valid(&sim.seed_refresh_token),
+        "the config's seed is dead now"
+    );
     // A second process: the stored pair wins over the (dead) seed, no second refresh.
-    let o = netdash(cfg, &["run", "--json", "lab-central-01", "--", "GET", "/monitoring/v2/aps?limit=3"]).await;
+    let o = netdash(
+        cfg,
+        &[
+            "run",
+            "--json",
+            "lab-central-01",
+            "--",
+            "GET",
+            "/monitoring/v2/aps?limit=3",
+        ],
+    )
+    .await;
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
     assert_eq!(sim.refreshes(), 1);
     assert_no_secrets(&o, &secrets(cfg));

@@ -1028,7 +1028,12 @@ fn submit_run(app: &mut App, targets: Vec<String>, line: String) -> Vec<Effect> 
         app.console.transcript.pop_front();
     }
     let n = app.console.transcript.len();
-    for t in app.console.transcript.iter_mut().take(n.saturating_sub(OUTPUTS_KEPT)) {
+    for t in app
+        .console
+        .transcript
+        .iter_mut()
+        .take(n.saturating_sub(OUTPUTS_KEPT))
+    {
         for r in &mut t.results {
             r.output = None;
         }
