@@ -118,13 +118,7 @@ async fn connection_refused() {
     let dir = tempfile::tempdir().expect("dir");
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, &pki.ca_pem).expect("ca");
-    // Bind then drop: the port is (almost certainly) closed now.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let (_closed, port) = common::closed_port();
     let mut s = session_for(
         &format!("127.0.0.1:{port}"),
         &ca,

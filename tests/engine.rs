@@ -30,11 +30,7 @@ fn with_eos_sessions(text: &str) -> String {
 async fn unreachable_device_backs_off_while_others_work() {
     let tl = common::start(eos_lab(2)).await;
     // A third device on a port nobody listens on.
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = closed.local_addr().expect("addr").port();
-    drop(closed);
+    let (_closed, port) = common::closed_port();
     let text = std::fs::read_to_string(&tl.config_path).expect("config")
         + &format!(
             "\n[[devices]]\nname = \"gone\"\nkind = \"eos\"\nhost = \"127.0.0.1:{port}\"\nusername = \"admin\"\npassword = \"x\"\n"

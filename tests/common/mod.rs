@@ -91,3 +91,12 @@ pub fn cmd(s: &str) -> Command {
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_netdash"))
 }
+
+/// A loopback port that refuses connections for as long as the returned socket lives: it
+/// is bound (so no other test's lab can take it) but never listens.
+pub fn closed_port() -> (tokio::net::TcpSocket, u16) {
+    let s = tokio::net::TcpSocket::new_v4().expect("socket");
+    s.bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+    let port = s.local_addr().expect("addr").port();
+    (s, port)
+}
