@@ -15,6 +15,15 @@ use crate::run::RunEnd;
 use crate::vendor::Context;
 use std::sync::Arc;
 
+/// `println!` that survives a closed stdout (`netdash lab | head`): the message is lost,
+/// the lab keeps serving.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "netdash",
@@ -25,8 +34,9 @@ pub struct Cli {
     /// Config file (default: ~/.config/netdash/config.toml).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Dashboard: refuse every mutating request (the NOC wall-screen mode).
-    #[arg(long)]
+    /// Refuse every mutating request before it is sent (dashboard, run and watch; the NOC
+    /// wall-screen mode). Accepted before or after the subcommand.
+    #[arg(long, global = true)]
     pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
@@ -69,9 +79,6 @@ pub struct RunArgs {
     /// One JSON object per target per line, in the order they finish.
     #[arg(long)]
     pub json: bool,
-    /// Refuse every mutating request before it is sent.
-    #[arg(long)]
-    pub read_only: bool,
     /// Targets run at once (default: settings.concurrency, 32).
     #[arg(long)]
     pub concurrency: Option<usize>,
@@ -189,11 +196,11 @@ async fn dispatch(cli: Cli, paths: Paths) -> Result<u8, Failure> {
     match cli.command {
         Some(Cmd::Run(args)) => {
             let cfg = load_config(cli.config.as_ref(), &paths)?;
-            run_cmd(cfg, &paths, &args).await
+            run_cmd(cfg, &paths, &args, cli.read_only).await
         }
         Some(Cmd::Watch { json }) => {
             let cfg = load_config(cli.config.as_ref(), &paths)?;
-            watch_cmd(cfg, &paths, json).await
+            watch_cmd(cfg, &paths, json, cli.read_only).await
         }
         Some(Cmd::Lab(args)) => lab_cmd(&args).await,
         Some(Cmd::Demo) => demo_cmd().await,
@@ -201,11 +208,11 @@ async fn dispatch(cli: Cli, paths: Paths) -> Result<u8, Failure> {
             what: ConfigCmd::Path,
         }) => {
             let cfg = cli.config.clone().unwrap_or_else(|| paths.config_file());
-            println!("config   {}", cfg.display());
-            println!("themes   {}", paths.config_dir.join("themes").display());
-            println!("history  {}", paths.state_dir.join("history").display());
-            println!("log      {}", paths.log_file().display());
-            println!("tokens   {}", paths.token_dir().display());
+            say!("config   {}", cfg.display());
+            say!("themes   {}", paths.config_dir.join("themes").display());
+            say!("history  {}", paths.state_dir.join("history").display());
+            say!("log      {}", paths.log_file().display());
+            say!("tokens   {}", paths.token_dir().display());
             Ok(0)
         }
         Some(Cmd::Explore { file }) => {
@@ -225,7 +232,12 @@ async fn dispatch(cli: Cli, paths: Paths) -> Result<u8, Failure> {
     }
 }
 
-async fn run_cmd(cfg: Config, paths: &Paths, args: &RunArgs) -> Result<u8, Failure> {
+async fn run_cmd(
+    cfg: Config,
+    paths: &Paths,
+    args: &RunArgs,
+    read_only: bool,
+) -> Result<u8, Failure> {
     let line = args.command.join(" ");
     let cmd = Command::parse(&line).map_err(|e| Failure(2, e))?;
     // Select here too, so a bad target is a usage error (exit 2) before any session starts.
@@ -238,7 +250,7 @@ async fn run_cmd(cfg: Config, paths: &Paths, args: &RunArgs) -> Result<u8, Failu
     let req = crate::run::RunRequest {
         targets: args.targets.clone(),
         line,
-        read_only: args.read_only || cfg.settings.read_only,
+        read_only: read_only || cfg.settings.read_only,
         concurrency: args.concurrency.unwrap_or(cfg.settings.concurrency),
         json: args.json,
     };
@@ -258,7 +270,7 @@ async fn run_cmd(cfg: Config, paths: &Paths, args: &RunArgs) -> Result<u8, Failu
     }
 }
 
-async fn watch_cmd(cfg: Config, paths: &Paths, json: bool) -> Result<u8, Failure> {
+async fn watch_cmd(cfg: Config, paths: &Paths, json: bool, read_only: bool) -> Result<u8, Failure> {
     let ctx = Context::new(
         paths.clone(),
         Duration::from_secs(cfg.settings.timeout_secs.max(1)),
@@ -266,7 +278,7 @@ async fn watch_cmd(cfg: Config, paths: &Paths, json: bool) -> Result<u8, Failure
     let opts = EngineOptions {
         poll_interval: Some(Duration::from_secs(cfg.settings.poll_interval_secs.max(1))),
         concurrency: cfg.settings.concurrency,
-        read_only: cfg.settings.read_only,
+        read_only: read_only || cfg.settings.read_only,
         ..EngineOptions::default()
     };
     let mut stdout = std::io::stdout().lock();
@@ -281,23 +293,23 @@ async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
         .await
         .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
     for d in &lab.devices {
-        println!("{:<16} {:<8} https://{}", d.name, d.sim.kind(), d.addr);
+        say!("{:<16} {:<8} https://{}", d.name, d.sim.kind(), d.addr);
     }
     match &args.write_config {
         Some(p) => {
             lab.write_config(p)
                 .map_err(|e| Failure(1, format!("cannot write {}: {e}", p.display())))?;
-            println!("config written to {} (CA beside it as ca.pem)", p.display());
-            println!(
+            say!("config written to {} (CA beside it as ca.pem)", p.display());
+            say!(
                 "try: netdash --config {} run @all -- show version",
                 p.display()
             );
         }
-        None => println!("(pass --write-config PATH for a ready config)"),
+        None => say!("(pass --write-config PATH for a ready config)"),
     }
-    println!("serving until Ctrl-C");
+    say!("serving until Ctrl-C");
     wait_for_stop().await;
-    println!(
+    say!(
         "lab stopped; {} sessions were still open",
         lab.open_sessions()
     );
@@ -345,7 +357,7 @@ async fn demo_dashboard() -> Result<u8, Failure> {
     let open = lab.open_sessions();
     let _ = std::fs::remove_dir_all(&dir);
     r.map_err(|e| Failure(1, e))?;
-    println!("netdash demo ended; sessions left open at the lab: {open}");
+    say!("netdash demo ended; sessions left open at the lab: {open}");
     Ok(0)
 }
 
@@ -360,7 +372,7 @@ async fn demo_tour() -> Result<u8, Failure> {
         .map_err(|e| Failure(1, format!("cannot write the demo config: {e}")))?;
     let cfg = Arc::new(Config::load(&cfg_path).map_err(|e| Failure(1, e.to_string()))?);
     let paths = Paths::under(&dir);
-    println!(
+    say!(
         "netdash demo: {} simulated devices on 127.0.0.1 (config: {})\n",
         lab.devices.len(),
         cfg_path.display()
@@ -373,7 +385,7 @@ async fn demo_tour() -> Result<u8, Failure> {
         ("@tag:aoscx", "GET /system/vlans?depth=1"),
         ("@tag:central", "GET /central/v2/sites?offset=0&limit=100"),
     ] {
-        println!("$ netdash run {spec} -- {line}");
+        say!("$ netdash run {spec} -- {line}");
         let cmd = Command::parse(line).map_err(|e| Failure(1, e))?;
         let sel =
             crate::target::select(&cfg, &[spec.to_string()], &cmd).map_err(|e| Failure(1, e))?;
@@ -390,9 +402,9 @@ async fn demo_tour() -> Result<u8, Failure> {
             .await
             .map_err(|e| Failure(1, e.to_string()))?;
         all_ok &= end == RunEnd::AllOk;
-        println!();
+        say!();
     }
-    println!("sessions still open at the lab: {}", lab.open_sessions());
+    say!("sessions still open at the lab: {}", lab.open_sessions());
     let _ = std::fs::remove_dir_all(&dir);
     Ok(if all_ok { 0 } else { 1 })
 }

@@ -58,6 +58,13 @@ impl Command {
         if line.is_empty() {
             return Err("empty command: type a CLI line (show version) or GET /path".into());
         }
+        // A line break would smuggle a second command past the read-only check (ASA's
+        // /api/cli and ArubaOS take the line as is).
+        if line.chars().any(|c| c.is_control() && c != '\t') {
+            return Err(
+                "the command contains a line break or control character: send one command per line (eAPI: separate commands with ;)".into(),
+            );
+        }
         let (first, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let method = match first.to_ascii_uppercase().as_str() {
             "GET" => Some(Method::Get),
@@ -96,6 +103,9 @@ impl Command {
                 method.as_str(),
                 method.as_str()
             )),
+            None if cli_segments(line).next().is_none() => {
+                Err("empty command: type a CLI line (show version) or GET /path".into())
+            }
             None => Ok(Command::Cli(line.to_string())),
         }
     }
@@ -106,16 +116,10 @@ impl Command {
     /// config posts).
     pub fn read_only_refusal(&self) -> Option<String> {
         match self {
-            Command::Cli(line) => {
-                let first = line.split_whitespace().next().unwrap_or("");
-                if first.eq_ignore_ascii_case("show") {
-                    None
-                } else {
-                    Some(format!(
-                        "refused in read-only mode: '{line}' is not a show command"
-                    ))
-                }
-            }
+            // Every `;`-separated part (eAPI runs each as a command) must be a show.
+            Command::Cli(line) => cli_segments(line)
+                .find(|c| !is_show(c))
+                .map(|c| format!("refused in read-only mode: '{c}' is not a show command")),
             Command::Rest { method, path, .. } if *method != Method::Get => Some(format!(
                 "refused in read-only mode: {} {path} would change the device",
                 method.as_str()
@@ -128,6 +132,19 @@ impl Command {
     pub fn is_mutating(&self) -> bool {
         self.read_only_refusal().is_some()
     }
+}
+
+/// The commands in a CLI line: `;` separates commands (eAPI sends them in one request);
+/// empty parts are dropped.
+pub fn cli_segments(line: &str) -> impl Iterator<Item = &str> {
+    line.split(';').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// True for a `show` command (which only reads, on every vendor).
+pub fn is_show(cmd: &str) -> bool {
+    cmd.split_whitespace()
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("show"))
 }
 
 impl std::fmt::Display for Command {
@@ -188,5 +205,17 @@ mod tests {
         assert!(ro("enable").is_some());
         assert!(ro("POST /commands/writemem").is_some());
         assert!(ro("DELETE /system/vlans/30").is_some());
+        // A show first does not let a change through behind it.
+        assert!(ro("show version; configure; hostname pwned").is_some());
+        assert!(ro("show version ; show clock").is_none());
+        assert!(ro("showconfig").is_some());
+    }
+
+    #[test]
+    fn line_breaks_and_empty_batches_are_refused() {
+        assert!(Command::parse("show version\nwrite memory").is_err());
+        assert!(Command::parse("show version\rwrite memory").is_err());
+        assert!(Command::parse(" ; ;").is_err());
+        assert!(Command::parse("show\tversion").is_ok());
     }
 }

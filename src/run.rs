@@ -123,6 +123,23 @@ pub async fn run(
     });
     let mut end = None;
     let mut failed_any = false;
+    // A closed stdout (`| head -1`) must not skip the logout: remember the error, stop the
+    // engine, and keep draining until every session is closed.
+    let mut broken: Option<std::io::Error> = None;
+    macro_rules! emit {
+        ($e:expr) => {
+            if broken.is_none()
+                && let Err(e) = (|| -> std::io::Result<()> {
+                    $e;
+                    Ok(())
+                })()
+            {
+                broken = Some(e);
+                end.get_or_insert(RunEnd::Interrupted);
+                let _ = engine.commands.send(Command::Shutdown);
+            }
+        };
+    }
     let stop = crate::cli::wait_for_stop();
     tokio::pin!(stop);
     loop {
@@ -138,7 +155,7 @@ pub async fn run(
         match ev {
             Event::RunStarted { skipped, .. } => {
                 for (name, why) in skipped {
-                    writeln!(err, "netdash: skipped {name}: {why}")?;
+                    emit!(writeln!(err, "netdash: skipped {name}: {why}")?);
                 }
             }
             Event::RunRejected { error, .. } => {
@@ -153,12 +170,14 @@ pub async fn run(
                 ..
             } => {
                 failed_any |= !outcome.is_ok();
-                if req.json {
-                    writeln!(out, "{}", result_json(&target, kind, elapsed_ms, &outcome))?;
-                } else {
-                    write_readable(out, &target, kind, elapsed_ms, &outcome, many)?;
-                }
-                out.flush()?;
+                emit!({
+                    if req.json {
+                        writeln!(out, "{}", result_json(&target, kind, elapsed_ms, &outcome))?;
+                    } else {
+                        write_readable(out, &target, kind, elapsed_ms, &outcome, many)?;
+                    }
+                    out.flush()?
+                });
             }
             Event::Progress { done, total, .. } if done == total && end.is_none() => {
                 end = Some(if failed_any {
@@ -170,14 +189,18 @@ pub async fn run(
             }
             Event::ShutdownComplete { failed, .. } => {
                 for (name, why) in failed {
-                    writeln!(err, "netdash: {name}: logout failed: {why}")?;
+                    // stderr may be gone too; the logout already happened (or failed).
+                    let _ = writeln!(err, "netdash: {name}: logout failed: {why}");
                 }
                 break;
             }
             _ => {}
         }
     }
-    Ok(end.unwrap_or(RunEnd::Interrupted))
+    match broken {
+        Some(e) => Err(e),
+        None => Ok(end.unwrap_or(RunEnd::Interrupted)),
+    }
 }
 
 /// Print engine events as lines until Ctrl-C, SIGTERM or SIGHUP; then log out and stop.

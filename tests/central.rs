@@ -20,10 +20,10 @@ fn sim(tl: &common::TestLab) -> Arc<CentralSim> {
 }
 
 fn token_file(s: &Session) -> std::path::PathBuf {
-    match s {
-        Session::Central(c) => c.token_file().to_path_buf(),
-        _ => panic!("not central"),
-    }
+    s.central()
+        .expect("a Central session")
+        .token_file()
+        .to_path_buf()
 }
 
 #[tokio::test]

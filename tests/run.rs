@@ -198,12 +198,78 @@ async fn run_json_over_every_vendor() {
     assert_eq!(o.code, 1);
     assert!(o.stdout.contains("read-only"), "{}", o.stdout);
 
+    // A show in front does not carry a change past read-only, and the flag works before
+    // the subcommand too (`netdash --read-only run ...`).
+    let o = netdash(
+        cfg,
+        &[
+            "--read-only",
+            "run",
+            "--json",
+            "lab-eos-01",
+            "--",
+            "show version; configure; hostname pwned",
+        ],
+    )
+    .await;
+    assert_eq!(o.code, 1);
+    let e = lines(&o.stdout)[0]["error"]
+        .as_str()
+        .expect("error")
+        .to_string();
+    assert!(e.contains("read-only") && e.contains("configure"), "{e}");
+    let o = netdash(
+        cfg,
+        &["--read-only", "run", "lab-asa-01", "--", "write", "memory"],
+    )
+    .await;
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.contains("read-only"), "{}", o.stdout);
+    // A line break would make two commands of one on ASA: a usage error.
+    let o = netdash(
+        cfg,
+        &["run", "lab-asa-01", "--", "show version\nwrite memory"],
+    )
+    .await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let o = netdash(
+        cfg,
+        &["run", "--json", "lab-eos-01", "--", "show", "hostname"],
+    )
+    .await;
+    assert_eq!(lines(&o.stdout)[0]["output"]["hostname"], "lab-eos-01");
+
     // Readable output: a header per target when there are several.
     let o = netdash(cfg, &["run", "@tag:eos", "--", "show", "hostname"]).await;
     assert_eq!(o.code, 0);
     assert!(o.stdout.contains("=== lab-eos-01 (eos) ok"), "{}", o.stdout);
 
     assert_eq!(tl.lab.open_sessions(), 0, "run leaked a session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_stdout_still_logs_every_session_out() {
+    let tl = common::start(LabOptions::default()).await;
+    let dir = tl.dir.path();
+    // stdout is a pipe nobody reads: the first write fails with EPIPE.
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let child = tokio::process::Command::new(common::bin())
+        .arg("--config")
+        .arg(&tl.config_path)
+        .args(["run", "--json", "@all", "--", "show", "version"])
+        .env("NETDASH_DATA_DIR", dir.join("data"))
+        .env("NETDASH_STATE_DIR", dir.join("state"))
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("netdash runs");
+    let out = child.wait_with_output().await.expect("netdash ends");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot write output"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(tl.lab.open_sessions(), 0, "a closed stdout leaked sessions");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

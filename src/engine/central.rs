@@ -40,7 +40,7 @@ fn session(
     p: Priority,
 ) -> Result<Session, VendorError> {
     let mut s = Session::for_central(cfg, ctx)?;
-    if let Session::Central(c) = &mut s {
+    if let Some(c) = s.central_mut() {
         c.set_limiter(limiter.clone(), p);
     }
     Ok(s)

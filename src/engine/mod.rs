@@ -250,14 +250,17 @@ async fn coordinator(
             Command::Shutdown => break,
         }
     }
-    // Shutdown: stop the work, then log every session out concurrently, bounded in time.
+    // Shutdown: stop starting work, then close every session concurrently, bounded in
+    // time. Actors are not aborted first: cancelling one mid-login would drop a session the
+    // device already opened. Closing waits for the request in flight (the session lock),
+    // logs out, and refuses any later login, so an actor cannot open a new one.
     for r in &runs {
         r.abort();
     }
+    let (logged_out, failed) = logout_all(&reg.sessions, opts.shutdown_grace).await;
     for a in &reg.actors {
         a.abort();
     }
-    let (logged_out, failed) = logout_all(&reg.sessions, opts.shutdown_grace).await;
     tracing::info!(logged_out, failed = failed.len(), "engine shut down");
     finished.set();
     // try_send: nobody may be draining events any more (a panicking UI).
@@ -298,7 +301,7 @@ pub async fn logout_all(
             // An actor may hold the lock mid-request; waiting for it is part of the grace.
             let mut s = s.lock().await;
             let held = s.is_logged_in();
-            s.logout().await.map(|_| held)
+            s.close().await.map(|_| held)
         })
         .await;
         (name.clone(), r)

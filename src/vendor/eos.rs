@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::http::{self, TlsPolicy};
 use super::{CommandOutput, Context, Driver, SessionFacts, VendorError};
-use crate::command::Command;
+use crate::command::{self, Command};
 use crate::config::{AuthMode, DeviceConfig};
 
 /// The eAPI session cookie lives 24 hours.
@@ -156,16 +156,6 @@ impl Eos {
     }
 }
 
-/// Split a CLI line into eAPI commands: `;` separates commands, so a config change can be
-/// sent in one request (eAPI leaves config mode at the end of every request).
-fn split_cmds(line: &str) -> Vec<String> {
-    line.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// A JSON-RPC error as one line. `data` holds the results up to and including the failing
 /// command (counting the `enable` we prepended); its last entry carries `errors`.
 fn map_error(err: &Value, cmds: &[String]) -> VendorError {
@@ -271,9 +261,12 @@ impl Driver for Eos {
                 ));
             }
         };
-        let cmds = split_cmds(line);
+        // `;` separates commands sent in one request (eAPI leaves config mode at the end
+        // of every request, so a change must travel in one).
+        let cmds: Vec<String> = command::cli_segments(line).map(str::to_string).collect();
         let (results, format_note) = match self.run_cmds(&cmds, "json").await {
-            Err(e) if is_unconverted(&e) => {
+            // Rerunning as text repeats every command of the batch: only safe for shows.
+            Err(e) if is_unconverted(&e) && cmds.iter().all(|c| command::is_show(c)) => {
                 let results = self.run_cmds(&cmds, "text").await?;
                 (
                     results,
@@ -282,16 +275,25 @@ impl Driver for Eos {
                     )),
                 )
             }
+            Err(e) if is_unconverted(&e) => {
+                return Err(VendorError::Command(format!(
+                    "{e}; the commands before it ran, so it was not repeated as text: run it on its own"
+                )));
+            }
             other => (other?, None),
         };
+        // The seed documents text results as plain strings; real EOS (and pyeapi's
+        // recorded fixture) wraps them as {"output": "..."}. Take either.
         let texts: Option<Vec<String>> = format_note.as_ref().map(|_| {
             results
                 .iter()
-                .map(|r| {
-                    r.get("output")
+                .map(|r| match r {
+                    Value::String(s) => s.clone(),
+                    _ => r
+                        .get("output")
                         .and_then(Value::as_str)
                         .unwrap_or("")
-                        .to_string()
+                        .to_string(),
                 })
                 .collect()
         });

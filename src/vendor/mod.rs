@@ -183,12 +183,12 @@ impl Context {
     }
 }
 
-/// One vendor session of any kind.
+/// The driver of one vendor session.
 #[expect(
     clippy::large_enum_variant,
     reason = "one per device, never moved in bulk"
 )]
-pub enum Session {
+pub enum Vendor {
     Eos(eos::Eos),
     Asa(asa::Asa),
     AosCx(aoscx::AosCx),
@@ -196,14 +196,33 @@ pub enum Session {
     Central(central::Central),
 }
 
+/// One vendor session of any kind. Once [`Session::close`]d it never logs in again, so
+/// shutdown cannot race an actor into opening a session after the logout.
+pub struct Session {
+    vendor: Vendor,
+    closed: bool,
+}
+
 macro_rules! each {
     ($self:ident, $d:ident => $e:expr) => {
-        match $self {
-            Session::Eos($d) => $e,
-            Session::Asa($d) => $e,
-            Session::AosCx($d) => $e,
-            Session::ArubaOs($d) => $e,
-            Session::Central($d) => $e,
+        match &mut $self.vendor {
+            Vendor::Eos($d) => $e,
+            Vendor::Asa($d) => $e,
+            Vendor::AosCx($d) => $e,
+            Vendor::ArubaOs($d) => $e,
+            Vendor::Central($d) => $e,
+        }
+    };
+}
+
+macro_rules! each_ref {
+    ($self:ident, $d:ident => $e:expr) => {
+        match &$self.vendor {
+            Vendor::Eos($d) => $e,
+            Vendor::Asa($d) => $e,
+            Vendor::AosCx($d) => $e,
+            Vendor::ArubaOs($d) => $e,
+            Vendor::Central($d) => $e,
         }
     };
 }
@@ -211,32 +230,66 @@ macro_rules! each {
 impl Session {
     /// A (not yet logged-in) session for a configured device.
     pub fn for_device(cfg: &DeviceConfig, ctx: &Context) -> Result<Session, VendorError> {
-        Ok(match cfg.kind {
-            DeviceKind::Eos => Session::Eos(eos::Eos::new(cfg, ctx)?),
-            DeviceKind::Asa => Session::Asa(asa::Asa::new(cfg, ctx)?),
-            DeviceKind::Aoscx => Session::AosCx(aoscx::AosCx::new(cfg, ctx)?),
-            DeviceKind::Arubaos => Session::ArubaOs(arubaos::ArubaOs::new(cfg, ctx)?),
+        let vendor = match cfg.kind {
+            DeviceKind::Eos => Vendor::Eos(eos::Eos::new(cfg, ctx)?),
+            DeviceKind::Asa => Vendor::Asa(asa::Asa::new(cfg, ctx)?),
+            DeviceKind::Aoscx => Vendor::AosCx(aoscx::AosCx::new(cfg, ctx)?),
+            DeviceKind::Arubaos => Vendor::ArubaOs(arubaos::ArubaOs::new(cfg, ctx)?),
+        };
+        Ok(Session {
+            vendor,
+            closed: false,
         })
     }
 
     /// A session for a configured Central account.
     pub fn for_central(cfg: &CentralConfig, ctx: &Context) -> Result<Session, VendorError> {
-        Ok(Session::Central(central::Central::new(cfg, ctx)?))
+        Ok(Session {
+            vendor: Vendor::Central(central::Central::new(cfg, ctx)?),
+            closed: false,
+        })
+    }
+
+    /// The Central driver, if this is a Central session.
+    pub fn central(&self) -> Option<&central::Central> {
+        match &self.vendor {
+            Vendor::Central(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The Central driver, for the engine to wire in its limiter.
+    pub fn central_mut(&mut self) -> Option<&mut central::Central> {
+        match &mut self.vendor {
+            Vendor::Central(c) => Some(c),
+            _ => None,
+        }
     }
 
     /// "eos", "asa", "aoscx", "arubaos" or "central".
     pub fn kind(&self) -> &'static str {
-        match self {
-            Session::Eos(_) => "eos",
-            Session::Asa(_) => "asa",
-            Session::AosCx(_) => "aoscx",
-            Session::ArubaOs(_) => "arubaos",
-            Session::Central(_) => "central",
+        match self.vendor {
+            Vendor::Eos(_) => "eos",
+            Vendor::Asa(_) => "asa",
+            Vendor::AosCx(_) => "aoscx",
+            Vendor::ArubaOs(_) => "arubaos",
+            Vendor::Central(_) => "central",
         }
     }
 
     pub async fn login(&mut self) -> Result<(), VendorError> {
+        if self.closed {
+            return Err(VendorError::Unsupported(
+                "netdash is shutting down: no new sessions".into(),
+            ));
+        }
         each!(self, d => d.login().await)
+    }
+
+    /// Log out and refuse every later login (shutdown).
+    pub async fn close(&mut self) -> Result<(), VendorError> {
+        self.closed = true;
+        self.logout().await
     }
 
     /// Run a command, logging in first if needed. A session the device has expired is
@@ -263,25 +316,25 @@ impl Session {
     }
 
     pub fn facts(&self) -> SessionFacts {
-        each!(self, d => d.facts())
+        each_ref!(self, d => d.facts())
     }
 
     /// Commands this API cannot take at all, found without touching the network.
     pub fn precheck(&self, cmd: &Command) -> Result<(), VendorError> {
-        match (self, cmd) {
-            (Session::Eos(_), Command::Rest { .. }) => Err(VendorError::Unsupported(
+        match (&self.vendor, cmd) {
+            (Vendor::Eos(_), Command::Rest { .. }) => Err(VendorError::Unsupported(
                 "eAPI takes CLI commands only (runCmds), e.g. show version".into(),
             )),
-            (Session::Central(_), Command::Cli(_)) => Err(VendorError::Unsupported(
+            (Vendor::Central(_), Command::Cli(_)) => Err(VendorError::Unsupported(
                 "Central takes REST requests only, e.g. GET /monitoring/v2/aps".into(),
             )),
-            (Session::AosCx(_), Command::Cli(line)) => aoscx::map_cli(line).map(|_| ()),
+            (Vendor::AosCx(_), Command::Cli(line)) => aoscx::map_cli(line).map(|_| ()),
             _ => Ok(()),
         }
     }
 
     pub fn is_logged_in(&self) -> bool {
-        each!(self, d => d.is_logged_in())
+        each_ref!(self, d => d.is_logged_in())
     }
 
     pub async fn logout(&mut self) -> Result<(), VendorError> {
