@@ -152,6 +152,12 @@ impl LabArgs {
 struct Failure(u8, String);
 
 pub fn main() -> ExitCode {
+    // Readable reports for the unexpected (a panic); expected failures never get here.
+    // The dashboard and the engine chain their own hooks in front of this one (restore the
+    // terminal, log sessions out), so the report comes last, on a sane screen.
+    let _ = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install();
     let cli = Cli::parse();
     let paths = Paths::from_env();
     crate::logging::init(&paths);
@@ -242,6 +248,13 @@ async fn run_cmd(
     let cmd = Command::parse(&line).map_err(|e| Failure(2, e))?;
     // Select here too, so a bad target is a usage error (exit 2) before any session starts.
     let sel = crate::target::select(&cfg, &args.targets, &cmd).map_err(|e| Failure(2, e))?;
+    for t in &sel.targets {
+        match t {
+            crate::target::Target::Device(d) => d.preflight(),
+            crate::target::Target::Central(c) => c.preflight(),
+        }
+        .map_err(|e| Failure(2, e))?;
+    }
     let only: Vec<String> = sel.targets.iter().map(|t| t.name().to_string()).collect();
     let ctx = Context::new(
         paths.clone(),

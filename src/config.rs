@@ -149,7 +149,8 @@ pub struct DeviceConfig {
     pub ca_cert: Option<PathBuf>,
     #[serde(default)]
     pub tags: Vec<String>,
-    /// AOS-CX REST path version, default "latest".
+    /// AOS-CX REST path version, default "latest"; eAPI `runCmds` version, "1" (default)
+    /// or "latest".
     pub api_version: Option<String>,
     pub auth: Option<AuthMode>,
     /// eAPI X.509 client certificate instead of a password.
@@ -224,6 +225,18 @@ impl CentralConfig {
             .map(|(_, h)| format!("https://{h}"))
     }
 
+    /// Local checks, as [`DeviceConfig::preflight`].
+    pub fn preflight(&self) -> Result<(), String> {
+        if self.gateway().is_none() {
+            return Err(format!(
+                "central {}: set base_url or a known region (US-1, EU-1, ...)",
+                self.name
+            ));
+        }
+        self.resolve_client_secret().map_err(|e| e.to_string())?;
+        readable(&self.name, "ca_cert", self.ca_cert.as_deref())
+    }
+
     /// The client secret, from the file or the environment.
     pub fn resolve_client_secret(&self) -> Result<SecretString, ConfigError> {
         match (&self.client_secret, &self.client_secret_env) {
@@ -242,6 +255,17 @@ impl CentralConfig {
     }
 }
 
+/// An error naming the target and field when a configured file cannot be read.
+fn readable(target: &str, field: &str, path: Option<&Path>) -> Result<(), String> {
+    match path.map(std::fs::File::open) {
+        Some(Err(e)) => Err(format!(
+            "{target}: {field} {}: {e}",
+            path.map(|p| p.display().to_string()).unwrap_or_default()
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl DeviceConfig {
     /// Host and port, with the kind's default port filled in. Accepts `name`, `name:port`,
     /// `[v6]` and `[v6]:port`.
@@ -257,6 +281,30 @@ impl DeviceConfig {
         } else {
             Ok(format!("https://{h}:{p}"))
         }
+    }
+
+    /// Local checks that need no network and run no command: the host parses, a
+    /// `password_env` variable is set, certificate files are readable. `netdash run` does
+    /// these first so a config mistake is a usage error (exit 2), not a failed target.
+    pub fn preflight(&self) -> Result<(), String> {
+        self.host_port()
+            .map_err(|e| format!("device {}: {e}", self.name))?;
+        if let Some(var) = &self.password_env
+            && std::env::var_os(var).is_none()
+        {
+            return Err(format!(
+                "device {}: environment variable {var} (password_env) is not set",
+                self.name
+            ));
+        }
+        for (field, path) in [
+            ("ca_cert", &self.ca_cert),
+            ("client_cert", &self.client_cert),
+            ("client_key", &self.client_key),
+        ] {
+            readable(&self.name, field, path.as_deref())?;
+        }
+        Ok(())
     }
 
     /// The password from exactly one of its three sources. `password_cmd` runs through
@@ -404,11 +452,22 @@ impl Config {
                     )));
                 }
             }
-            if d.api_version.is_some() && d.kind != DeviceKind::Aoscx {
-                return Err(invalid(format!(
-                    "line {at}: device {}: api_version applies to aoscx only",
-                    d.name
-                )));
+            match (d.kind, d.api_version.as_deref()) {
+                (_, None) | (DeviceKind::Aoscx, Some(_)) => {}
+                (DeviceKind::Eos, Some("1" | "latest")) => {}
+                (DeviceKind::Eos, Some(v)) => {
+                    return Err(invalid(format!(
+                        "line {at}: device {}: api_version = {v:?}: eAPI takes \"1\" or \"latest\"",
+                        d.name
+                    )));
+                }
+                (kind, Some(_)) => {
+                    return Err(invalid(format!(
+                        "line {at}: device {}: api_version applies to aoscx and eos only, not {}",
+                        d.name,
+                        kind.as_str()
+                    )));
+                }
             }
         }
         for c in &cfg.central {

@@ -28,6 +28,21 @@ pub fn url(raw: &str) -> String {
     format!("{base}?{}", parts.join("&"))
 }
 
+/// Device text (CLI error output, a status string) made into one readable line: runs of
+/// whitespace and control characters become one space.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if !word.is_empty() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
+}
+
 /// Replace every occurrence of any of `secrets` in `text` with `***` (secrets shorter than
 /// four characters are left alone: replacing them would shred ordinary words).
 pub fn text(text: &str, secrets: &[&str]) -> String {
@@ -56,6 +71,14 @@ mod tests {
         assert_eq!(
             super::text("token s3cret here", &["s3cret"]),
             "token *** here"
+        );
+    }
+
+    #[test]
+    fn device_text_becomes_one_line() {
+        assert_eq!(
+            super::one_line("ERROR: % Invalid input\n  detected at '^' marker.\r\n"),
+            "ERROR: % Invalid input detected at '^' marker."
         );
     }
 }

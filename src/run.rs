@@ -14,17 +14,17 @@ use crate::vendor::Context;
 
 /// The `--json` line for one result: `{"target","kind","ok","elapsed_ms","output"|"error"}`.
 pub fn result_json(target: &str, kind: &str, elapsed_ms: u64, outcome: &Outcome) -> Value {
-    let mut v = json!({"target": target, "kind": kind, "elapsed_ms": elapsed_ms});
+    // Keys in the documented order: target, kind, ok, elapsed_ms, output | error.
+    let mut v =
+        json!({"target": target, "kind": kind, "ok": outcome.is_ok(), "elapsed_ms": elapsed_ms});
     match outcome {
         Outcome::Ok { output, notes, .. } => {
-            v["ok"] = json!(true);
             v["output"] = output.clone();
             if !notes.is_empty() {
                 v["notes"] = json!(notes);
             }
         }
         Outcome::Err { error, .. } => {
-            v["ok"] = json!(false);
             v["error"] = json!(error);
         }
     }

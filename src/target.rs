@@ -125,7 +125,13 @@ pub fn select<'a>(
         }
     }
     if sel.targets.is_empty() {
-        return Err("no targets to run on".into());
+        return Err(match sel.skipped.first() {
+            Some((_, why)) => format!(
+                "no targets to run on: {} skipped ({why}); send a REST request such as GET /central/v2/sites",
+                sel.skipped.len()
+            ),
+            None => "no targets to run on".into(),
+        });
     }
     Ok(sel)
 }

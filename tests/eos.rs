@@ -24,8 +24,9 @@ async fn basic_auth_runs_show_commands() {
         .expect("show hostname");
     assert_eq!(out.to_value()["hostname"], "lab-eos-01");
     assert_eq!(s.facts().auth, "basic");
-    s.logout().await.expect("logout");
+    // Basic auth is stateless: the switch holds no session for us, even mid-use.
     assert_eq!(tl.lab.open_sessions(), 0);
+    s.logout().await.expect("logout");
 }
 
 #[tokio::test]
@@ -210,4 +211,25 @@ async fn lab_speaks_json_rpc_errors() {
         .await
         .expect("send");
     assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn runcmds_version_latest_is_sent_when_configured() {
+    let tl = start(only("eos")).await;
+    let mut cfg = tl.device_config("eos");
+    cfg.api_version = Some("latest".into());
+    let mut s = netdash::vendor::Session::for_device(&cfg, &tl.ctx).expect("session");
+    let out = s
+        .execute(&cmd("show hostname"))
+        .await
+        .expect("latest works");
+    assert_eq!(out.to_value()["hostname"], "lab-eos-01");
+    // And a config that asks for a version eAPI does not have is refused with the line.
+    let text = std::fs::read_to_string(&tl.config_path)
+        .expect("config")
+        .replace("kind = \"eos\"", "kind = \"eos\"\napi_version = \"2\"");
+    let e = netdash::config::Config::parse(&text, std::path::Path::new("c.toml"))
+        .expect_err("version 2 refused")
+        .to_string();
+    assert!(e.contains("api_version") && e.contains("line"), "{e}");
 }

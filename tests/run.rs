@@ -301,6 +301,24 @@ async fn usage_and_config_errors_exit_2_without_backtrace() {
         "{}",
         o.stderr
     );
+
+    // A password_env that is not set is a config error too, found before any login.
+    let text = std::fs::read_to_string(cfg).expect("config");
+    let unset = tl.dir.path().join("unset.toml");
+    let pw = text
+        .lines()
+        .find(|l| l.starts_with("password = "))
+        .expect("a password line")
+        .to_string();
+    std::fs::write(
+        &unset,
+        text.replace(&pw, "password_env = \"NETDASH_TEST_UNSET_PW\""),
+    )
+    .expect("write");
+    let o = netdash(&unset, &["run", "lab-eos-01", "--", "show", "version"]).await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("NETDASH_TEST_UNSET_PW"), "{}", o.stderr);
+    assert_eq!(tl.lab.open_sessions(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -275,7 +275,7 @@ impl Outcome {
             },
             Err(e) => Outcome::Err {
                 ok: false,
-                error: e.to_string(),
+                error: crate::redact::one_line(&e.to_string()),
             },
         }
     }

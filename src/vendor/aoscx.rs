@@ -153,7 +153,7 @@ impl Driver for AosCx {
                 )));
             }
             401 | 403 => {
-                return Err(VendorError::Auth(format!(
+                return Err(VendorError::bad_password(format!(
                     "{} answered {} to /login",
                     self.peer,
                     reply.status.as_u16()

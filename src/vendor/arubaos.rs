@@ -213,7 +213,7 @@ impl Driver for ArubaOs {
             reply.status,
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
         ) {
-            return Err(VendorError::Auth(format!(
+            return Err(VendorError::bad_password(format!(
                 "{} answered HTTP {}: {}",
                 self.what,
                 reply.status.as_u16(),
@@ -365,7 +365,7 @@ fn parse_login(v: &Value) -> Result<(Option<SecretString>, Option<SecretString>)
             {
                 VendorError::SessionLimit(text)
             } else {
-                VendorError::Auth(text)
+                VendorError::bad_password(text)
             },
         );
     }

@@ -138,7 +138,7 @@ impl Asa {
                         "the ASA no longer accepts the REST API token (HTTP 401)".into(),
                     )
                 }
-                Mode::Basic => VendorError::Auth(format!(
+                Mode::Basic => VendorError::bad_password(format!(
                     "the ASA rejected the username or password (HTTP 401: {})",
                     self.error_text(&reply)
                 )),
@@ -246,11 +246,11 @@ impl Asa {
                 self.token = Some(tok);
                 Ok(())
             }
-            StatusCode::UNAUTHORIZED => Err(VendorError::Auth(format!(
+            StatusCode::UNAUTHORIZED => Err(VendorError::bad_password(format!(
                 "{} rejected the username or password (HTTP 401)",
                 self.what
             ))),
-            StatusCode::BAD_REQUEST => Err(VendorError::Auth(format!(
+            StatusCode::BAD_REQUEST => Err(VendorError::bad_password(format!(
                 "{} could not read the credentials (HTTP 400: {})",
                 self.what,
                 self.error_text(&reply)
@@ -272,11 +272,11 @@ impl Asa {
         let reply = self.send(rb).await?;
         match reply.status {
             s if s.is_success() => Ok(()),
-            StatusCode::UNAUTHORIZED => Err(VendorError::Auth(format!(
+            StatusCode::UNAUTHORIZED => Err(VendorError::bad_password(format!(
                 "{} rejected the username or password (HTTP 401)",
                 self.what
             ))),
-            StatusCode::BAD_REQUEST => Err(VendorError::Auth(format!(
+            StatusCode::BAD_REQUEST => Err(VendorError::bad_password(format!(
                 "{} could not read the credentials (HTTP 400: {})",
                 self.what,
                 self.error_text(&reply)

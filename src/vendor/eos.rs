@@ -40,6 +40,8 @@ pub struct Eos {
     timeout: Duration,
     /// The `Session` cookie, in session mode.
     cookie: Option<SecretString>,
+    /// `runCmds` params.version: 1 (the default, stable field set) or "latest".
+    version: Value,
     logged_in: bool,
     since: Option<SystemTime>,
     last_used: Option<SystemTime>,
@@ -77,6 +79,10 @@ impl Eos {
             auth,
             timeout: ctx.timeout,
             cookie: None,
+            version: match cfg.api_version.as_deref() {
+                Some("latest") => json!("latest"),
+                _ => json!(1),
+            },
             logged_in: false,
             since: None,
             last_used: None,
@@ -103,7 +109,7 @@ impl Eos {
         let body = json!({
             "jsonrpc": "2.0",
             "method": "runCmds",
-            "params": {"version": 1, "cmds": all, "format": format},
+            "params": {"version": self.version, "cmds": all, "format": format},
             "id": id,
         });
         let rb = self
@@ -116,7 +122,7 @@ impl Eos {
             return Err(match self.auth {
                 Auth::Session => VendorError::Expired("eAPI session cookie rejected".into()),
                 Auth::Basic => {
-                    VendorError::Auth(format!("{} answered 401 Unauthorized", self.peer))
+                    VendorError::bad_password(format!("{} answered 401 Unauthorized", self.peer))
                 }
                 Auth::Certificate => VendorError::Auth(format!(
                     "{} rejected the client certificate (is its CA trusted on the switch?)",
@@ -224,7 +230,7 @@ impl Driver for Eos {
                 }));
             let reply = http::send(rb, &self.peer, self.timeout).await?;
             if reply.status == reqwest::StatusCode::UNAUTHORIZED {
-                return Err(VendorError::Auth(format!(
+                return Err(VendorError::bad_password(format!(
                     "{} answered 401 to /login",
                     self.peer
                 )));

@@ -133,7 +133,8 @@ impl SessionFacts {
 /// Never contains a password, token, cookie or UIDARUBA.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum VendorError {
-    #[error("login refused: {0}; check username and password in the config")]
+    /// The credentials were refused; the text says what to check.
+    #[error("login refused: {0}")]
     Auth(String),
     #[error("login refused: {0}; log out other sessions (or wait for them to time out) and retry")]
     SessionLimit(String),
@@ -163,6 +164,13 @@ pub enum VendorError {
     Config(String),
     #[error("token store: {0}")]
     TokenStore(String),
+}
+
+impl VendorError {
+    /// A device refused the username or password.
+    pub fn bad_password(what: String) -> Self {
+        VendorError::Auth(format!("{what}; check username and password in the config"))
+    }
 }
 
 /// Shared by every session: where files live, the HTTP clients, the request timeout.
