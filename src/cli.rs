@@ -209,7 +209,7 @@ async fn dispatch(cli: Cli, paths: Paths) -> Result<u8, Failure> {
             watch_cmd(cfg, &paths, json, cli.read_only).await
         }
         Some(Cmd::Lab(args)) => lab_cmd(&args).await,
-        Some(Cmd::Demo) => demo_cmd().await,
+        Some(Cmd::Demo) => demo_cmd(cli.read_only).await,
         Some(Cmd::Config {
             what: ConfigCmd::Path,
         }) => {
@@ -222,7 +222,18 @@ async fn dispatch(cli: Cli, paths: Paths) -> Result<u8, Failure> {
             Ok(0)
         }
         Some(Cmd::Explore { file }) => {
-            crate::app::launch::explore(file, paths, "default")
+            use std::io::IsTerminal;
+            if file.is_none() && std::io::stdin().is_terminal() {
+                return Err(Failure(
+                    2,
+                    "nothing to explore: netdash explore FILE, or pipe JSON in (netdash run --json ... | netdash explore -)".into(),
+                ));
+            }
+            // The config's theme and keys apply here too; a missing or broken config
+            // must not stop a JSON pager.
+            let cfg_path = cli.config.clone().unwrap_or_else(|| paths.config_file());
+            let cfg = Config::load(&cfg_path).ok();
+            crate::app::launch::explore(file, paths, cfg.as_ref())
                 .await
                 .map_err(|e| Failure(1, e))?;
             Ok(0)
@@ -348,16 +359,16 @@ pub async fn wait_for_stop() {
     }
 }
 
-async fn demo_cmd() -> Result<u8, Failure> {
+async fn demo_cmd(read_only: bool) -> Result<u8, Failure> {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        return demo_dashboard().await;
+        return demo_dashboard(read_only).await;
     }
     demo_tour().await
 }
 
 /// The lab in-process and the dashboard on it; files under a temporary directory.
-async fn demo_dashboard() -> Result<u8, Failure> {
+async fn demo_dashboard(read_only: bool) -> Result<u8, Failure> {
     let lab = Lab::start(LabOptions::default())
         .await
         .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
@@ -366,7 +377,7 @@ async fn demo_dashboard() -> Result<u8, Failure> {
     lab.write_config(&cfg_path)
         .map_err(|e| Failure(1, format!("cannot write the demo config: {e}")))?;
     let cfg = Config::load(&cfg_path).map_err(|e| Failure(1, e.to_string()))?;
-    let r = crate::app::launch::dashboard(Arc::new(cfg), Paths::under(&dir), false).await;
+    let r = crate::app::launch::dashboard(Arc::new(cfg), Paths::under(&dir), read_only).await;
     let open = lab.open_sessions();
     let _ = std::fs::remove_dir_all(&dir);
     r.map_err(|e| Failure(1, e))?;

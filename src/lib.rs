@@ -8,6 +8,7 @@ pub mod command;
 pub mod config;
 pub mod engine;
 pub mod explore;
+pub mod fsutil;
 pub mod lab;
 pub mod logging;
 pub mod paths;

@@ -50,6 +50,8 @@ where
     let mut dirty = true;
     let mut shutdown_sent = false;
     let mut quit_deadline: Option<tokio::time::Instant> = None;
+    // The newest jq run: a queued older one is skipped before it starts.
+    let jq_latest = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     loop {
         if dirty {
             refresh_views(&mut app);
@@ -121,7 +123,14 @@ where
             dirty = true;
             let effects = update(&mut app, &cx.keys, m);
             for fx in effects {
-                apply(fx, &mut app, engine.as_ref(), &mut cx, &extra_tx);
+                apply(
+                    fx,
+                    &mut app,
+                    engine.as_ref(),
+                    &mut cx,
+                    &extra_tx,
+                    &jq_latest,
+                );
             }
         }
     }
@@ -133,6 +142,7 @@ fn apply(
     engine: Option<&EngineHandle>,
     cx: &mut LoopContext,
     tx: &mpsc::UnboundedSender<Msg>,
+    jq_latest: &std::sync::Arc<std::sync::atomic::AtomicU64>,
 ) {
     match fx {
         Effect::Engine(c) => {
@@ -140,15 +150,21 @@ fn apply(
                 let _ = e.commands.send(c);
             }
         }
-        Effect::RunJq { code, input } => {
+        Effect::RunJq { seq, code, input } => {
             let tx = tx.clone();
+            let latest = jq_latest.clone();
+            latest.store(seq, std::sync::atomic::Ordering::Relaxed);
             tokio::task::spawn_blocking(move || {
-                let r = if code == "." {
+                // Typed over while waiting for a thread: skip the stale filter.
+                if latest.load(std::sync::atomic::Ordering::Relaxed) != seq {
+                    return;
+                }
+                let result = if code == "." {
                     Ok(input.to_vec())
                 } else {
                     crate::explore::filter::apply(&code, &input)
                 };
-                let _ = tx.send(Msg::Filtered(r));
+                let _ = tx.send(Msg::Filtered { seq, result });
             });
         }
         Effect::Save { path, bytes } => {
@@ -176,7 +192,8 @@ fn apply(
                     if let Some(dir) = path.parent() {
                         let _ = std::fs::create_dir_all(dir);
                     }
-                    let _ = std::fs::write(&path, h.join("\n") + "\n");
+                    // 0600: typed request bodies can hold secrets.
+                    let _ = crate::fsutil::write_private(&path, (h.join("\n") + "\n").as_bytes());
                 });
             }
         }

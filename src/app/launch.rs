@@ -146,7 +146,15 @@ pub fn load(path: Option<&Path>) -> Result<Doc, String> {
 }
 
 /// `netdash explore [FILE|-]`: the explorer alone, like jless.
-pub async fn explore(path: Option<PathBuf>, paths: Paths, theme: &str) -> Result<(), String> {
+pub async fn explore(
+    path: Option<PathBuf>,
+    paths: Paths,
+    cfg: Option<&Config>,
+) -> Result<(), String> {
+    let keys = cfg
+        .and_then(|c| KeyMap::new(&c.key_overrides()).ok())
+        .unwrap_or_default();
+    let theme = cfg.map_or("default", |c| c.settings.theme.as_str());
     let title = path
         .as_ref()
         .map(|p| p.display().to_string())
@@ -170,7 +178,7 @@ pub async fn explore(path: Option<PathBuf>, paths: Paths, theme: &str) -> Result
     });
     super::update::update(
         &mut app,
-        &KeyMap::default(),
+        &keys,
         Msg::Loaded {
             title,
             doc: Ok(doc),
@@ -179,7 +187,7 @@ pub async fn explore(path: Option<PathBuf>, paths: Paths, theme: &str) -> Result
     let mut terminal =
         super::terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;
     let cx = LoopContext {
-        keys: KeyMap::default(),
+        keys,
         styles: Styles::new(&theme, no_color()),
         config_dir: paths.config_dir.clone(),
         history_file: None,

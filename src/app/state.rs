@@ -171,6 +171,8 @@ pub struct ExplorerState {
     pub jq: String,
     pub jq_editing: bool,
     pub jq_error: Option<String>,
+    /// The newest jq run; answers from older runs (typed over) are dropped.
+    pub jq_seq: u64,
     pub save_path: Option<String>,
 }
 
@@ -209,6 +211,10 @@ pub struct App {
     pub central: CentralState,
     pub status: Option<String>,
     pub read_only: bool,
+    /// Started read-only (`--read-only`, settings): `:readonly` may not turn it off.
+    pub read_only_locked: bool,
+    /// The status line as last seen by the clock, and since when: it fades after a while.
+    pub status_seen: Option<(String, SystemTime)>,
     pub help: bool,
     pub command_line: Option<String>,
     pub now: SystemTime,

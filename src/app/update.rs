@@ -22,8 +22,11 @@ pub enum Msg {
     Key(KeyEvent),
     Mouse(MouseEvent, Vec<(Pane, Rect)>),
     Tick(SystemTime),
-    /// A jq filter finished (off the UI thread).
-    Filtered(Result<Vec<u8>, String>),
+    /// A jq filter finished (off the UI thread); `seq` names the run.
+    Filtered {
+        seq: u64,
+        result: Result<Vec<u8>, String>,
+    },
     /// A document to explore was read and indexed (off the UI thread).
     Loaded {
         title: String,
@@ -37,8 +40,15 @@ pub enum Msg {
 #[derive(Debug, Clone)]
 pub enum Effect {
     Engine(Command),
-    RunJq { code: String, input: Arc<[u8]> },
-    Save { path: String, bytes: Vec<u8> },
+    RunJq {
+        seq: u64,
+        code: String,
+        input: Arc<[u8]>,
+    },
+    Save {
+        path: String,
+        bytes: Vec<u8>,
+    },
     Copy(String),
     SaveHistory(Vec<String>),
     Theme(String),
@@ -46,9 +56,26 @@ pub enum Effect {
 
 const HISTORY_LIMIT: usize = 1000;
 
+/// How long a status message stays when nothing replaces it.
+const STATUS_SECS: u64 = 10;
+
+/// Documents larger than this are filtered when Enter is pressed, not on every key.
+const LIVE_JQ_LIMIT: usize = 2 << 20;
+
 pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
-    // Any message may change what the device list shows; it is rebuilt once per frame.
-    app.devices.view_dirty = true;
+    // What the device list shows (filter, sort by state or latency) changes with keys and
+    // with device events; it is rebuilt at most once per frame, and not for the clock.
+    let touches_devices = match &msg {
+        Msg::Engine(ev) => matches!(
+            ev,
+            Event::Session { .. } | Event::Polled { .. } | Event::PollFailed { .. }
+        ),
+        Msg::Key(_) | Msg::Mouse(..) => true,
+        Msg::Tick(_) | Msg::Filtered { .. } | Msg::Loaded { .. } | Msg::Status(_) => false,
+    };
+    if touches_devices {
+        app.devices.view_dirty = true;
+    }
     match msg {
         Msg::Engine(ev) => {
             on_event(app, ev);
@@ -61,10 +88,14 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             app.now = now;
+            fade_status(app, now);
             Vec::new()
         }
-        Msg::Filtered(r) => {
-            match r {
+        Msg::Filtered { seq, result } => {
+            if seq != app.explorer.jq_seq {
+                return Vec::new(); // typed over: a newer filter is on its way
+            }
+            match result {
                 Ok(bytes) => match Doc::new(bytes)
                     .map_err(|e| e.to_string())
                     .and_then(|d| Tree::new(d).map_err(|e| e.to_string()))
@@ -101,6 +132,26 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+    }
+}
+
+/// Clear a status message that has stood unchanged for a while (not a pending question).
+fn fade_status(app: &mut App, now: SystemTime) {
+    let Some(cur) = &app.status else {
+        app.status_seen = None;
+        return;
+    };
+    match &app.status_seen {
+        Some((s, since)) if s == cur => {
+            let old = now
+                .duration_since(*since)
+                .is_ok_and(|d| d.as_secs() >= STATUS_SECS);
+            if old && app.console.confirm.is_none() {
+                app.status = None;
+                app.status_seen = None;
+            }
+        }
+        _ => app.status_seen = Some((cur.clone(), now)),
     }
 }
 
@@ -204,12 +255,14 @@ fn on_event(app: &mut App, ev: Event) {
                     text: false,
                 },
             };
+            // The first answer that worked goes to the explorer (a fast failure must not
+            // leave it empty).
             let first = app
                 .console
                 .transcript
                 .iter()
                 .find(|t| t.id == id)
-                .is_some_and(|t| t.results.is_empty());
+                .is_some_and(|t| !t.results.iter().any(|r| r.ok));
             if first && entry.ok {
                 open_result(app, &entry);
             } else if !entry.ok {
@@ -364,7 +417,10 @@ pub fn visible_devices(d: &DevicesState) -> Vec<usize> {
         SortBy::Kind => idx.sort_by(|a, b| {
             (d.rows[*a].kind, &d.rows[*a].name).cmp(&(d.rows[*b].kind, &d.rows[*b].name))
         }),
-        SortBy::State => idx.sort_by_key(|i| (rank(&d.rows[*i].state), d.rows[*i].name.clone())),
+        SortBy::State => idx.sort_by(|a, b| {
+            (rank(&d.rows[*a].state), &d.rows[*a].name)
+                .cmp(&(rank(&d.rows[*b].state), &d.rows[*b].name))
+        }),
         SortBy::Latency => {
             idx.sort_by_key(|i| std::cmp::Reverse(d.rows[*i].latency.back().copied().unwrap_or(0)))
         }
@@ -439,7 +495,12 @@ fn move_cursor(app: &mut App, delta: isize) {
     match app.focus {
         Pane::Devices => app.devices.selected = clamp(app.devices.selected),
         Pane::Sessions => app.sessions_selected = clamp(app.sessions_selected),
-        Pane::Console => app.console.selected = clamp(app.console.selected),
+        // The transcript's cursor counts from the newest result, which is drawn at the
+        // bottom: moving down the screen is moving towards newer.
+        Pane::Console => {
+            let v = (app.console.selected as isize).saturating_sub(delta);
+            app.console.selected = v.clamp(0, n.saturating_sub(1) as isize) as usize;
+        }
         Pane::Explorer => app.explorer.cursor = clamp(app.explorer.cursor),
         Pane::Central => app.central.selected = clamp(app.central.selected),
     }
@@ -526,8 +587,9 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Vec<Effect> {
     if app.focus == Pane::Explorer && app.explorer.jq_editing {
         let before = app.explorer.jq.clone();
         edit_text(&mut app.explorer.jq, &mut app.explorer.jq_editing, k);
-        if app.explorer.jq != before || k.code == KeyCode::Enter {
-            return run_jq(app);
+        let enter = k.code == KeyCode::Enter;
+        if app.explorer.jq != before || enter {
+            return run_jq(app, enter);
         }
         return Vec::new();
     }
@@ -548,6 +610,21 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Vec<Effect> {
     let Some(action) = keys.action(&k) else {
         return Vec::new();
     };
+    // With one pane on screen (`netdash explore`), pane keys would focus something unseen.
+    if app.solo.is_some()
+        && matches!(
+            action,
+            Action::NextPane
+                | Action::PrevPane
+                | Action::Pane1
+                | Action::Pane2
+                | Action::Pane3
+                | Action::Pane4
+                | Action::Pane5
+        )
+    {
+        return Vec::new();
+    }
     // Global keys first.
     match action {
         Action::Quit => {
@@ -607,6 +684,14 @@ fn selected_device(app: &App) -> Option<&DeviceRow> {
         .and_then(|i| app.devices.rows.get(*i))
 }
 
+/// The device under the cursor of the focused pane (Sessions lists rows in config order).
+fn pane_device(app: &App) -> Option<&DeviceRow> {
+    match app.focus {
+        Pane::Sessions => app.devices.rows.get(app.sessions_selected),
+        _ => selected_device(app),
+    }
+}
+
 /// Rebuild derived views (filter, sort) if something changed. Called before drawing.
 pub fn refresh_views(app: &mut App) {
     if app.devices.view_dirty {
@@ -633,12 +718,12 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.devices.filter.clear();
         }
         (Pane::Devices | Pane::Sessions, Action::Refresh) => {
-            let t = selected_device(app).map(|d| d.name.clone());
+            let t = pane_device(app).map(|d| d.name.clone());
             app.status = Some(format!("polling {}", t.as_deref().unwrap_or("everything")));
             return vec![Effect::Engine(Command::RefreshNow { target: t })];
         }
         (Pane::Devices | Pane::Sessions, Action::Reconnect) => {
-            if let Some(t) = selected_device(app).map(|d| d.name.clone()) {
+            if let Some(t) = pane_device(app).map(|d| d.name.clone()) {
                 app.status = Some(format!("reconnecting {t}"));
                 return vec![Effect::Engine(Command::Reconnect { target: t })];
             }
@@ -650,8 +735,12 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         (Pane::Console, Action::FocusInput) => app.console.editing = true,
         (Pane::Console, Action::Select) => {
             if let Some(r) = selected_result(app).cloned() {
-                open_result(app, &r);
-                app.focus = Pane::Explorer;
+                if r.output.is_some() {
+                    open_result(app, &r);
+                    app.focus = Pane::Explorer;
+                } else {
+                    app.status = Some(format!("{}: {}", r.target, r.summary));
+                }
             }
         }
         (Pane::Explorer, a) => return explorer_action(app, a),
@@ -699,19 +788,25 @@ fn explorer_bytes(app: &App) -> Vec<u8> {
     }
 }
 
-fn run_jq(app: &mut App) -> Vec<Effect> {
+fn run_jq(app: &mut App, enter: bool) -> Vec<Effect> {
     let Some(src) = app.explorer.source.clone() else {
         return Vec::new();
     };
-    let code = app.explorer.jq.trim().to_string();
-    if code.is_empty() || code == "." {
-        // Back to the unfiltered document.
-        return vec![Effect::RunJq {
-            code: ".".into(),
-            input: src,
-        }];
+    if !enter && src.len() > LIVE_JQ_LIMIT {
+        app.status = Some(format!(
+            "large document ({} MB): press Enter to apply the filter",
+            src.len() >> 20
+        ));
+        return Vec::new();
     }
-    vec![Effect::RunJq { code, input: src }]
+    app.explorer.jq_seq += 1;
+    let code = app.explorer.jq.trim().to_string();
+    let code = if code.is_empty() { ".".into() } else { code };
+    vec![Effect::RunJq {
+        seq: app.explorer.jq_seq,
+        code,
+        input: src,
+    }]
 }
 
 fn explorer_search(app: &mut App, forward: bool, from_cursor_inclusive: bool) {
@@ -1003,7 +1098,7 @@ fn console_submit(app: &mut App, line: &str) -> Vec<Effect> {
         }
         app.console.confirm = Some((targets.clone(), cmd.clone()));
         app.status = Some(format!(
-            "'{cmd}' may change {}: press y to send, any other key to cancel",
+            "send? (y/n) '{cmd}' may change {}",
             targets.join(", ")
         ));
         return Vec::new();
@@ -1055,11 +1150,18 @@ fn command_line(app: &mut App, line: &str) -> Vec<Effect> {
             target: name.to_string(),
         })],
         (Some("readonly"), arg) => {
-            app.read_only = match arg {
+            let want = match arg {
                 Some("on") => true,
                 Some("off") => false,
                 _ => !app.read_only,
             };
+            if !want && app.read_only_locked {
+                app.status = Some(
+                    "read-only was set at start (--read-only or settings.read_only); restart without it to send changes".into(),
+                );
+                return Vec::new();
+            }
+            app.read_only = want;
             app.status = Some(format!(
                 "read-only {}",
                 if app.read_only { "on" } else { "off" }
@@ -1117,6 +1219,7 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
             jq: String::new(),
             jq_editing: false,
             jq_error: None,
+            jq_seq: 0,
             save_path: None,
         },
         central: CentralState {
@@ -1128,6 +1231,8 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
         },
         status: None,
         read_only,
+        read_only_locked: read_only,
+        status_seen: None,
         help: false,
         command_line: None,
         now: SystemTime::now(),
@@ -1155,5 +1260,119 @@ mod tests {
             )
         );
         assert_eq!(split_targets("GET /x"), (vec![], "GET /x".to_string()));
+    }
+
+    fn app_with(names: &[&str], read_only: bool) -> App {
+        let rows = names
+            .iter()
+            .map(|n| DeviceRow {
+                name: n.to_string(),
+                kind: "eos",
+                host: "h".into(),
+                tags: Vec::new(),
+                state: SessionState::Connected,
+                session: None,
+                latency: VecDeque::new(),
+                last_poll: None,
+                facts: Default::default(),
+                last_error: None,
+                marked: false,
+            })
+            .collect();
+        new_app(rows, read_only, Vec::new())
+    }
+
+    fn key(c: char) -> Msg {
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn reconnect_in_sessions_acts_on_the_session_row() {
+        let keys = KeyMap::default();
+        let mut app = app_with(&["a", "b", "c"], false);
+        app.focus = Pane::Sessions;
+        app.sessions_selected = 2;
+        let fx = update(&mut app, &keys, key('R'));
+        assert!(
+            matches!(&fx[..], [Effect::Engine(Command::Reconnect { target })] if target == "c"),
+            "{fx:?}"
+        );
+    }
+
+    #[test]
+    fn a_read_only_start_cannot_be_switched_off() {
+        let mut app = app_with(&["a"], true);
+        let fx = command_line(&mut app, "readonly off");
+        assert!(fx.is_empty() && app.read_only, "{fx:?}");
+        let mut app = app_with(&["a"], false);
+        command_line(&mut app, "readonly on");
+        command_line(&mut app, "readonly off");
+        assert!(!app.read_only);
+    }
+
+    #[test]
+    fn a_filter_typed_over_is_dropped() {
+        let keys = KeyMap::default();
+        let mut app = app_with(&[], false);
+        app.explorer.jq_seq = 2;
+        update(
+            &mut app,
+            &keys,
+            Msg::Filtered {
+                seq: 1,
+                result: Ok(b"null".to_vec()),
+            },
+        );
+        assert!(matches!(app.explorer.body, ExplorerBody::Empty));
+        update(
+            &mut app,
+            &keys,
+            Msg::Filtered {
+                seq: 2,
+                result: Ok(b"[1]".to_vec()),
+            },
+        );
+        assert!(matches!(app.explorer.body, ExplorerBody::Tree(_)));
+    }
+
+    #[test]
+    fn transcript_cursor_moves_the_way_the_screen_does() {
+        let keys = KeyMap::default();
+        let mut app = app_with(&["a"], false);
+        app.focus = Pane::Console;
+        app.console.transcript.push_back(Transcript {
+            id: 1,
+            line: "a show x".into(),
+            at: app.now,
+            total: 3,
+            done: 3,
+            failed: 0,
+            results: (0..3)
+                .map(|i| ResultEntry {
+                    target: format!("t{i}"),
+                    kind: "eos",
+                    elapsed_ms: 1,
+                    ok: true,
+                    summary: String::new(),
+                    output: None,
+                    text: false,
+                })
+                .collect(),
+            note: None,
+        });
+        // 0 is the newest, drawn lowest: k moves up the screen, to older results.
+        update(&mut app, &keys, key('k'));
+        assert_eq!(app.console.selected, 1);
+        update(&mut app, &keys, key('j'));
+        assert_eq!(app.console.selected, 0);
+    }
+
+    #[test]
+    fn the_clock_does_not_resort_the_device_list() {
+        let keys = KeyMap::default();
+        let mut app = app_with(&["a"], false);
+        refresh_views(&mut app);
+        update(&mut app, &keys, Msg::Tick(SystemTime::now()));
+        assert!(!app.devices.view_dirty);
     }
 }

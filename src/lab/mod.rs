@@ -333,7 +333,7 @@ impl Lab {
         let dir = dir.canonicalize()?;
         let ca_path = dir.join("ca.pem");
         std::fs::write(&ca_path, &self.pki.ca_pem)?;
-        util::write_private(path, self.config_toml(&ca_path).as_bytes())
+        crate::fsutil::write_private(path, self.config_toml(&ca_path).as_bytes())
     }
 }
 

@@ -23,7 +23,8 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         .iter()
         .filter_map(|n| c.accounts.get(n).and_then(|a| a.at))
         .max()
-        .and_then(|t| app.now.duration_since(t).ok())
+        // A poll that landed after the clock's last tick is "0s ago", not "never".
+        .map(|t| app.now.duration_since(t).unwrap_or_default())
         .map(|d| format!("{} ago", age(d)))
         .unwrap_or_else(|| "waiting for the first poll".into());
     let filter = match (c.status, &c.site) {
@@ -62,8 +63,9 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             Line::from(vec![
                 Span::styled(format!("{:<12.12} ", site.name), s.text),
                 Span::styled("█".repeat(up_cells), s.ok),
+                // Down is a different glyph, not only a different colour (NO_COLOR, 16 colours).
                 Span::styled(
-                    "█".repeat(if total == 0 { 0 } else { bar_w - up_cells }),
+                    "░".repeat(if total == 0 { 0 } else { bar_w - up_cells }),
                     s.error,
                 ),
                 Span::styled(" ".repeat(if total == 0 { bar_w } else { 0 }), s.dim),

@@ -23,8 +23,12 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     f.render_widget(outer, r);
     let [log, input] = Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(inner);
     let w = log.width as usize;
-    // Build only as many lines as fit, from the newest backwards.
+    // Build only as many lines as fit, from the newest backwards; when the cursor is on an
+    // older result, go back until it is in view (the transcript is bounded).
+    let h = log.height as usize;
+    let cursor = (focused && !c.editing).then_some(c.selected);
     let mut lines: Vec<Line> = Vec::new();
+    let mut cursor_at: Option<usize> = None;
     let mut result_index = 0usize;
     'outer: for t in c.transcript.iter().rev() {
         let mut block_lines: Vec<Line> = Vec::new();
@@ -52,9 +56,9 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                 s.warn,
             )));
         }
-        let mut rs: Vec<Line> = Vec::new();
+        let mut rs: Vec<(Line, bool)> = Vec::new();
         for res in t.results.iter().rev() {
-            let selected = focused && !c.editing && result_index == c.selected;
+            let selected = cursor == Some(result_index);
             result_index += 1;
             let (word, st) = if res.ok {
                 ("ok ", s.ok)
@@ -69,17 +73,26 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                     if res.ok { s.dim } else { s.error },
                 ),
             ]);
-            rs.push(line);
+            rs.push((line, selected));
         }
-        rs.reverse();
-        block_lines.extend(rs);
-        for l in block_lines.into_iter().rev() {
+        // Newest first: the results bottom-up, then the note and the command line.
+        let block_lines = rs
+            .into_iter()
+            .chain(block_lines.into_iter().rev().map(|l| (l, false)));
+        for (l, selected) in block_lines {
+            if selected {
+                cursor_at = Some(lines.len());
+            }
             lines.push(l);
-            if lines.len() >= log.height as usize {
+            let cursor_seen = cursor.is_none() || cursor_at.is_some();
+            if lines.len() >= h && cursor_seen {
                 break 'outer;
             }
         }
     }
+    // Drop the newest lines that would push the cursor off the top.
+    let skip = cursor_at.map_or(0, |p| (p + 1).saturating_sub(h));
+    let mut lines: Vec<Line> = lines.into_iter().skip(skip).take(h).collect();
     lines.reverse();
     if lines.is_empty() {
         lines.push(Line::from(Span::styled(

@@ -5,7 +5,6 @@
 //! other's refresh token; whoever takes the lock re-reads the store first.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -132,32 +131,11 @@ impl TokenStore {
         }
     }
 
-    /// Write atomically: temp file (0600) in the same directory, fsync, rename, fsync dir.
+    /// Write atomically with mode 0600 (see [`crate::fsutil::write_private`]).
     pub fn save(&self, pair: &TokenPair) -> Result<(), VendorError> {
         self.ensure_dir()?;
-        let tmp = self
-            .path
-            .with_extension(format!("tmp{}", std::process::id()));
         let data = serde_json::to_vec_pretty(pair).map_err(|e| self.err("cannot encode", e))?;
-        let write = || -> std::io::Result<()> {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            f.write_all(&data)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &self.path)?;
-            if let Some(dir) = self.path.parent() {
-                File::open(dir)?.sync_all()?;
-            }
-            Ok(())
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            self.err("cannot write", e)
-        })
+        crate::fsutil::write_private(&self.path, &data).map_err(|e| self.err("cannot write", e))
     }
 
     /// Take the account's lock, waiting up to `wait` (polling, so no runtime thread blocks).
