@@ -122,11 +122,14 @@ async fn wait_gone(pid: &str) {
     }
 }
 
+/// Every device's own row in the Devices pane reads `name kind up`. (A screen line also
+/// holds other panes: "lab-asa-01" in Sessions beside another device's "up" is no proof.)
 fn all_connected(screen: &str, names: &[String]) -> bool {
     names.iter().all(|n| {
-        screen
-            .lines()
-            .any(|l| l.contains(n.as_str()) && l.contains(" up "))
+        screen.lines().any(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words.windows(3).any(|w| w[0] == n && w[2] == "up")
+        })
     })
 }
 
@@ -174,9 +177,16 @@ async fn killed_terminal_logs_sessions_out() {
     t.start(&tl.config_path, tl.dir.path());
     t.wait_for("every device connected", 30, |s| all_connected(s, &names))
         .await;
+    let held: Vec<(String, usize)> = tl
+        .lab
+        .devices
+        .iter()
+        .map(|d| (d.name.clone(), d.sim.open_sessions()))
+        .collect();
     assert!(
-        tl.lab.open_sessions() >= 3,
-        "sessions are held while running"
+        held.iter().map(|(_, n)| n).sum::<usize>() >= 3,
+        "sessions are held while running: {held:?}\n{}",
+        t.screen()
     );
     let pid = t.pid();
     // Killing the tmux session hangs up the terminal: SIGHUP, like a dropped SSH link.
