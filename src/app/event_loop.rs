@@ -58,6 +58,7 @@ where
             let mut r = Vec::new();
             // A vanished terminal (SIGHUP) must not stop the logout that follows.
             let _ = terminal.draw(|f| r = crate::ui::render(f, &app, &cx.styles, &cx.keys));
+            app.viewports = crate::ui::viewports(&app, &r);
             rects = r;
             dirty = false;
         }

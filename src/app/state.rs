@@ -99,6 +99,8 @@ pub struct DevicesState {
     pub view: Vec<usize>,
     pub view_dirty: bool,
     pub selected: usize,
+    /// First visible row (kept so moving up does not drag the view along).
+    pub offset: usize,
     pub sort: SortBy,
     pub filter: String,
     pub filtering: bool,
@@ -165,6 +167,9 @@ pub struct ExplorerState {
     pub cursor: usize,
     pub offset: usize,
     pub raw: bool,
+    /// Raw view: first line shown, and how many lines the text has (counted on entry).
+    pub raw_top: usize,
+    pub raw_lines: usize,
     pub depth: u16,
     pub search: String,
     pub searching: bool,
@@ -195,8 +200,18 @@ pub struct CentralState {
     pub accounts: HashMap<String, CentralAccount>,
     pub order: Vec<String>,
     pub selected: usize,
+    pub offset: usize,
     pub status: ApFilter,
     pub site: Option<String>,
+}
+
+/// List rows each pane showed in the last frame: the reducer keeps cursors in view with
+/// them (it cannot know the terminal size otherwise).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Viewports {
+    pub devices: usize,
+    pub explorer: usize,
+    pub central: usize,
 }
 
 /// The whole dashboard.
@@ -220,4 +235,5 @@ pub struct App {
     pub now: SystemTime,
     pub quit: bool,
     pub alarms: usize,
+    pub viewports: Viewports,
 }

@@ -15,6 +15,7 @@ use crate::engine::messages::{Event, Outcome};
 use crate::engine::{Command, SessionState};
 use crate::explore::doc::Doc;
 use crate::explore::tree::Tree;
+use crate::ui::scroll;
 
 /// Input to the reducer.
 pub enum Msg {
@@ -441,16 +442,24 @@ fn on_mouse(app: &mut App, m: MouseEvent, rects: &[(Pane, Rect)]) {
             app.focus = pane;
             // A click on a list row selects it (rows start below the border and header).
             let row = m.row.saturating_sub(rect.y + 2) as usize;
+            let vp = app.viewports;
             match pane {
                 Pane::Devices => {
-                    let n = app.devices.view.len();
-                    if row < n {
-                        app.devices.selected = row;
+                    let d = &mut app.devices;
+                    let top = scroll(d.selected, d.offset, vp.devices);
+                    if top + row < d.view.len() {
+                        d.selected = top + row;
+                        d.offset = top;
                     }
                 }
-                Pane::Explorer => {
-                    app.explorer.cursor =
-                        app.explorer.offset + m.row.saturating_sub(rect.y + 1) as usize
+                Pane::Explorer if !app.explorer.raw => {
+                    let e = &mut app.explorer;
+                    let top = scroll(e.cursor, e.offset, vp.explorer);
+                    let row = m.row.saturating_sub(rect.y + 1) as usize;
+                    if top + row < list_len(app) {
+                        app.explorer.cursor = top + row;
+                        app.explorer.offset = top;
+                    }
                 }
                 _ => {}
             }
@@ -478,6 +487,7 @@ fn list_len(app: &App) -> usize {
             .map(|t| t.results.len().max(1))
             .sum(),
         Pane::Explorer => match &app.explorer.body {
+            ExplorerBody::Tree(_) if app.explorer.raw => app.explorer.raw_lines,
             ExplorerBody::Tree(t) => t.len(),
             ExplorerBody::Text(l) => l.len(),
             ExplorerBody::Empty => 0,
@@ -492,8 +502,13 @@ fn move_cursor(app: &mut App, delta: isize) {
         let v = v as isize + delta;
         v.clamp(0, n.saturating_sub(1) as isize) as usize
     };
+    let vp = app.viewports;
     match app.focus {
-        Pane::Devices => app.devices.selected = clamp(app.devices.selected),
+        Pane::Devices => {
+            let d = &mut app.devices;
+            d.selected = clamp(d.selected);
+            d.offset = scroll(d.selected, d.offset, vp.devices);
+        }
         Pane::Sessions => app.sessions_selected = clamp(app.sessions_selected),
         // The transcript's cursor counts from the newest result, which is drawn at the
         // bottom: moving down the screen is moving towards newer.
@@ -501,8 +516,22 @@ fn move_cursor(app: &mut App, delta: isize) {
             let v = (app.console.selected as isize).saturating_sub(delta);
             app.console.selected = v.clamp(0, n.saturating_sub(1) as isize) as usize;
         }
-        Pane::Explorer => app.explorer.cursor = clamp(app.explorer.cursor),
-        Pane::Central => app.central.selected = clamp(app.central.selected),
+        // Raw text scrolls by lines, with no cursor: the top line moves.
+        Pane::Explorer if app.explorer.raw => {
+            let e = &mut app.explorer;
+            let last_top = e.raw_lines.saturating_sub(vp.explorer.max(1));
+            e.raw_top = (e.raw_top as isize + delta).clamp(0, last_top as isize) as usize;
+        }
+        Pane::Explorer => {
+            let e = &mut app.explorer;
+            e.cursor = clamp(e.cursor);
+            e.offset = scroll(e.cursor, e.offset, vp.explorer);
+        }
+        Pane::Central => {
+            let c = &mut app.central;
+            c.selected = clamp(c.selected);
+            c.offset = scroll(c.selected, c.offset, vp.central);
+        }
     }
 }
 
@@ -854,7 +883,20 @@ fn explorer_action(app: &mut App, a: Action) -> Vec<Effect> {
         Action::SearchNext => explorer_search(app, true, false),
         Action::SearchPrev => explorer_search(app, false, false),
         Action::JqFilter => app.explorer.jq_editing = true,
-        Action::RawToggle => app.explorer.raw = !app.explorer.raw,
+        Action::RawToggle => {
+            let e = &mut app.explorer;
+            e.raw = !e.raw;
+            if e.raw {
+                // Counted once here, not per frame or per key (50 MB documents).
+                e.raw_lines = match &e.body {
+                    ExplorerBody::Tree(t) => {
+                        t.doc.bytes().iter().filter(|&&c| c == b'\n').count() + 1
+                    }
+                    _ => 0,
+                };
+                e.raw_top = e.raw_top.min(e.raw_lines.saturating_sub(1));
+            }
+        }
         Action::Save => app.explorer.save_path = Some("netdash-result.json".into()),
         Action::CopyValue | Action::CopyPath => {
             let text = match &app.explorer.body {
@@ -1190,6 +1232,7 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
             view_dirty: true,
             rows,
             selected: 0,
+            offset: 0,
             sort: SortBy::Name,
             filter: String::new(),
             filtering: false,
@@ -1213,6 +1256,8 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
             cursor: 0,
             offset: 0,
             raw: false,
+            raw_top: 0,
+            raw_lines: 0,
             depth: 1,
             search: String::new(),
             searching: false,
@@ -1226,6 +1271,7 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
             accounts: Default::default(),
             order: Vec::new(),
             selected: 0,
+            offset: 0,
             status: ApFilter::All,
             site: None,
         },
@@ -1239,6 +1285,7 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
         quit: false,
         alarms: 0,
         solo: None,
+        viewports: Viewports::default(),
     }
 }
 
@@ -1374,5 +1421,22 @@ mod tests {
         refresh_views(&mut app);
         update(&mut app, &keys, Msg::Tick(SystemTime::now()));
         assert!(!app.devices.view_dirty);
+    }
+
+    #[test]
+    fn moving_up_from_the_bottom_keeps_the_view() {
+        let keys = KeyMap::default();
+        let names: Vec<String> = (0..20).map(|i| format!("d{i:02}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut app = app_with(&refs, false);
+        refresh_views(&mut app);
+        app.viewports.devices = 5;
+        update(&mut app, &keys, key('G'));
+        assert_eq!((app.devices.selected, app.devices.offset), (19, 15));
+        update(&mut app, &keys, key('k'));
+        // The cursor moves up the screen; the view stays where it was.
+        assert_eq!((app.devices.selected, app.devices.offset), (18, 15));
+        update(&mut app, &keys, key('g'));
+        assert_eq!((app.devices.selected, app.devices.offset), (0, 0));
     }
 }

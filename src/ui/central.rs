@@ -16,6 +16,20 @@ use super::{age, block};
 use crate::app::state::{ApFilter, App};
 use crate::app::update::filtered_aps;
 
+/// Lines for the site bars: up to a third of the pane, at least one when there are sites.
+fn site_rows(inner_h: u16, sites: usize) -> u16 {
+    (sites as u16).min(inner_h / 3).max(u16::from(sites > 0))
+}
+
+/// AP rows the table shows in `r` (borders, site bars and the header taken off).
+pub fn table_rows(r: Rect, app: &App) -> usize {
+    let inner_h = r.height.saturating_sub(2);
+    let sites: usize = app.central.accounts.values().map(|a| a.sites.len()).sum();
+    inner_h
+        .saturating_sub(site_rows(inner_h, sites))
+        .saturating_sub(1) as usize
+}
+
 pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     let c = &app.central;
     let refreshed = c
@@ -48,9 +62,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         .filter_map(|n| c.accounts.get(n))
         .flat_map(|a| a.sites.iter())
         .collect();
-    let site_rows = (sites.len() as u16)
-        .min(inner.height / 3)
-        .max(u16::from(!sites.is_empty()));
+    let site_rows = site_rows(inner.height, sites.len());
     let [top, bottom] =
         Layout::vertical([Constraint::Length(site_rows), Constraint::Min(1)]).areas(inner);
     let bar_w = (top.width as usize).saturating_sub(31).clamp(6, 30);
@@ -81,7 +93,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     let aps = filtered_aps(app);
     let h = bottom.height.saturating_sub(1) as usize;
     let sel = c.selected.min(aps.len().saturating_sub(1));
-    let start = sel.saturating_sub(h.saturating_sub(1));
+    let start = super::scroll(sel, c.offset, h);
     let rows = aps
         .iter()
         .enumerate()

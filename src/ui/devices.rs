@@ -27,6 +27,11 @@ pub fn sparkline(samples: impl Iterator<Item = u64> + Clone, n: usize) -> String
         .collect()
 }
 
+/// Device rows the pane shows in `r` (borders and the header line taken off).
+pub fn body_rows(r: Rect) -> usize {
+    r.height.saturating_sub(3) as usize
+}
+
 pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     let d = &app.devices;
     let title = if d.filtering || !d.filter.is_empty() {
@@ -39,9 +44,9 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     } else {
         format!("1 Devices ({} · sort: {})", d.rows.len(), d.sort.label())
     };
-    let inner_h = r.height.saturating_sub(3) as usize; // borders + header
+    let inner_h = body_rows(r);
     let sel = d.selected.min(d.view.len().saturating_sub(1));
-    let start = sel.saturating_sub(inner_h.saturating_sub(1));
+    let start = super::scroll(sel, d.offset, inner_h);
     let wide = r.width >= 100;
     let rows = d
         .view

@@ -15,23 +15,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::theme::Styles;
-use super::{block, one_line};
+use super::{block, one_line, scroll};
 use crate::app::state::{App, ExplorerBody};
 use crate::explore::doc::Kind;
 use crate::explore::tree::Tree;
 
-/// The first row to draw so the cursor stays visible.
-pub fn scroll(cursor: usize, offset: usize, height: usize) -> usize {
-    if height == 0 {
-        return cursor;
-    }
-    if cursor < offset {
-        cursor
-    } else if cursor >= offset + height {
-        cursor + 1 - height
-    } else {
-        offset
-    }
+/// Tree or text rows the pane shows in `r` (borders and the footer line taken off).
+pub fn body_rows(r: Rect) -> usize {
+    r.height.saturating_sub(3) as usize
 }
 
 fn row_line<'a>(t: &'a Tree, i: usize, width: usize, s: &Styles, selected: bool) -> Line<'a> {
@@ -124,7 +115,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             // Raw: the document's own text, only the visible lines.
             let text = std::str::from_utf8(t.doc.bytes()).unwrap_or("");
             text.lines()
-                .skip(e.cursor.min(text.len()))
+                .skip(e.raw_top)
                 .take(h)
                 .map(|l| Line::from(Span::styled(one_line(l, w), s.text)))
                 .collect()
@@ -161,6 +152,14 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         Line::from(vec![
             Span::styled("save to: ", s.accent),
             Span::styled(format!("{p}█"), s.text),
+        ])
+    } else if let (ExplorerBody::Tree(_), true) = (&e.body, e.raw) {
+        Line::from(vec![
+            Span::styled(
+                format!("line {}/{}", e.raw_top + 1, e.raw_lines.max(1)),
+                s.accent,
+            ),
+            Span::styled("  t tree · / search", s.dim),
         ])
     } else if let ExplorerBody::Tree(t) = &e.body {
         Line::from(vec![
