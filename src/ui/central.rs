@@ -100,19 +100,21 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         .skip(start)
         .take(h)
         .map(|(i, (_, ap))| {
+            let hi = focused && i == sel;
+            let pick = |st: ratatui::style::Style| if hi { s.selected } else { st };
             let (word, st) = if ap.up {
                 ("up", s.ok)
             } else {
                 ("DOWN", s.error)
             };
             let row = Row::new(vec![
-                Cell::from(ap.name.clone()).style(s.text),
-                Cell::from(ap.site.clone()).style(s.dim),
-                Cell::from(ap.model.clone()).style(s.dim),
-                Cell::from(ap.ip.clone()).style(s.dim),
-                Cell::from(word).style(st),
-                Cell::from(ap.clients.to_string()).style(s.text),
-                Cell::from(ap.firmware.clone()).style(s.dim),
+                Cell::from(ap.name.clone()).style(pick(s.text)),
+                Cell::from(ap.site.clone()).style(pick(s.dim)),
+                Cell::from(ap.model.clone()).style(pick(s.dim)),
+                Cell::from(ap.ip.clone()).style(pick(s.dim)),
+                Cell::from(word).style(pick(st)),
+                Cell::from(ap.clients.to_string()).style(pick(s.text)),
+                Cell::from(ap.firmware.clone()).style(pick(s.dim)),
             ]);
             if focused && i == sel {
                 row.style(s.selected)

@@ -47,7 +47,9 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     let inner_h = body_rows(r);
     let sel = d.selected.min(d.view.len().saturating_sub(1));
     let start = super::scroll(sel, d.offset, inner_h);
-    let wide = r.width >= 100;
+    // Host from 90 columns (the wide layout at 160), tags too from 110.
+    let wide = r.width >= 90;
+    let wider = r.width >= 110;
     let rows = d
         .view
         .iter()
@@ -56,6 +58,10 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         .enumerate()
         .filter_map(|(k, &i)| {
             let row = d.rows.get(i)?;
+            // On the focused cursor row every cell takes the selection colours: a cell's
+            // own colour (the accent) can equal the selection background and vanish.
+            let hi = focused && start + k == sel;
+            let pick = |st: ratatui::style::Style| if hi { s.selected } else { st };
             let (st, word) = state_style(&row.state, s);
             let lat = row
                 .latency
@@ -75,25 +81,29 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                 _ => row.last_error.clone().unwrap_or_default(),
             };
             let mut cells = vec![
-                Cell::from(if row.marked { "*" } else { " " }).style(s.accent),
-                Cell::from(row.name.clone()).style(s.text),
-                Cell::from(row.kind).style(s.dim),
-                Cell::from(word).style(st),
+                Cell::from(if row.marked { "*" } else { " " }).style(pick(s.accent)),
+                Cell::from(row.name.clone()).style(pick(s.text)),
+                Cell::from(row.kind).style(pick(s.dim)),
+                Cell::from(word).style(pick(st)),
                 Cell::from(Line::from(vec![
-                    Span::styled(lat, s.text),
+                    Span::styled(lat, pick(s.text)),
                     Span::raw(" "),
-                    Span::styled(spark, s.accent),
+                    Span::styled(spark, pick(s.accent)),
                 ])),
-                Cell::from(poll).style(s.dim),
-                Cell::from(mv).style(if row.facts.model.is_none() && row.last_error.is_some() {
-                    s.error
-                } else {
-                    s.text
-                }),
+                Cell::from(poll).style(pick(s.dim)),
+                Cell::from(mv).style(pick(
+                    if row.facts.model.is_none() && row.last_error.is_some() {
+                        s.error
+                    } else {
+                        s.text
+                    },
+                )),
             ];
             if wide {
-                cells.insert(3, Cell::from(row.host.clone()).style(s.dim));
-                cells.push(Cell::from(row.tags.join(",")).style(s.dim));
+                cells.insert(3, Cell::from(row.host.clone()).style(pick(s.dim)));
+            }
+            if wider {
+                cells.push(Cell::from(row.tags.join(",")).style(pick(s.dim)));
             }
             let mut line = Row::new(cells);
             if focused && start + k == sel {
@@ -122,9 +132,11 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         "model / version",
     ];
     if wide {
-        widths.insert(3, Constraint::Length(21));
+        widths.insert(3, Constraint::Length(15));
         header.insert(3, "host");
-        widths.push(Constraint::Length(16));
+    }
+    if wider {
+        widths.push(Constraint::Length(12));
         header.push("tags");
     }
     let table = Table::new(rows, widths)

@@ -29,6 +29,8 @@ fn row_line<'a>(t: &'a Tree, i: usize, width: usize, s: &Styles, selected: bool)
     let Some(r) = t.rows.get(i) else {
         return Line::default();
     };
+    // The cursor row takes the selection colours whole (the accent can equal its background).
+    let pick = |st: ratatui::style::Style| if selected { s.selected } else { st };
     let mut spans = Vec::with_capacity(6);
     spans.push(Span::raw("  ".repeat(r.depth as usize)));
     let container = r.entry.kind.is_container();
@@ -40,13 +42,13 @@ fn row_line<'a>(t: &'a Tree, i: usize, width: usize, s: &Styles, selected: bool)
         } else {
             "▸ "
         },
-        s.accent,
+        pick(s.accent),
     ));
     if let Some(k) = t.doc.key(&r.entry) {
-        spans.push(Span::styled(k, s.key));
-        spans.push(Span::styled(": ", s.dim));
+        spans.push(Span::styled(k, pick(s.key)));
+        spans.push(Span::styled(": ", pick(s.dim)));
     } else if i > 0 {
-        spans.push(Span::styled(format!("[{}] ", r.entry.index), s.dim));
+        spans.push(Span::styled(format!("[{}] ", r.entry.index), pick(s.dim)));
     }
     let used: usize = spans.iter().map(|x| x.width()).sum();
     let room = width.saturating_sub(used);
@@ -58,7 +60,7 @@ fn row_line<'a>(t: &'a Tree, i: usize, width: usize, s: &Styles, selected: bool)
             } else {
                 ("[…]", "items")
             };
-            spans.push(Span::styled(format!("{open} {n} {unit}"), s.dim));
+            spans.push(Span::styled(format!("{open} {n} {unit}"), pick(s.dim)));
         }
         kind => {
             let text = t.doc.text(r.entry.value);
@@ -67,7 +69,7 @@ fn row_line<'a>(t: &'a Tree, i: usize, width: usize, s: &Styles, selected: bool)
                 Kind::Number => s.number,
                 _ => s.literal,
             };
-            spans.push(Span::styled(one_line(text, room), st));
+            spans.push(Span::styled(one_line(text, room), pick(st)));
         }
     }
     let mut line = Line::from(spans);

@@ -240,22 +240,28 @@ fn help(f: &mut Frame, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
         A::Pane4,
         A::Pane5,
     ];
+    // One column when it fits; at 80x24 the global keys go beside the pane's.
+    let one_col = pane_actions.len() + global.len() + 9 <= area.height as usize;
+    let label_w = if one_col { 12 } else { 9 };
+    let entry = |k: String, t: &str| {
+        Line::from(vec![
+            Span::styled(format!("{k:>label_w$}  "), s.accent),
+            Span::styled(t.to_string(), s.text),
+        ])
+    };
     let row = |a: &A| {
         let text = ACTIONS
             .iter()
             .find(|(x, ..)| x == a)
             .map(|(_, _, _, t)| *t)
             .unwrap_or("");
-        Line::from(vec![
-            Span::styled(format!("{:>12}  ", keys.label(*a)), s.accent),
-            Span::styled(text.to_string(), s.text),
-        ])
+        entry(keys.label(*a), text)
     };
-    let mut lines = vec![Line::from(Span::styled(
+    let mut left = vec![Line::from(Span::styled(
         app.focus.title().to_string(),
         s.title,
     ))];
-    lines.extend(pane_actions.iter().map(row));
+    left.extend(pane_actions.iter().map(row));
     if app.focus == Pane::Console {
         for (k, t) in [
             ("enter", "run the command"),
@@ -264,21 +270,22 @@ fn help(f: &mut Frame, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
             ("ctrl-r", "search history"),
             ("tab", "complete @target or a recent command"),
         ] {
-            lines.push(Line::from(vec![
-                Span::styled(format!("{k:>12}  "), s.accent),
-                Span::styled(t, s.text),
-            ]));
+            left.push(entry(k.to_string(), t));
         }
     }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("everywhere", s.title)));
-    lines.extend(global.iter().map(row));
-    lines.push(Line::from(Span::styled(
+    let mut right = vec![Line::from(Span::styled("everywhere", s.title))];
+    right.extend(global.iter().map(row));
+    right.push(Line::from(Span::styled(
         "keys can be remapped in [keys] of the config",
         s.dim,
     )));
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let w = 64.min(area.width);
+    let (h, w) = if one_col {
+        (left.len() + right.len() + 3, 64)
+    } else {
+        (left.len().max(right.len()) + 2, 120)
+    };
+    let h = (h as u16).min(area.height);
+    let w = (w as u16).min(area.width);
     let r = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
@@ -286,10 +293,19 @@ fn help(f: &mut Frame, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
         h,
     );
     f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines).block(block("help (esc closes)", s, true)),
-        r,
-    );
+    let outer = block("help (esc closes)", s, true);
+    let inner = outer.inner(r);
+    f.render_widget(outer, r);
+    if one_col {
+        left.push(Line::from(""));
+        left.extend(right);
+        f.render_widget(Paragraph::new(left), inner);
+    } else {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(inner);
+        f.render_widget(Paragraph::new(left), a);
+        f.render_widget(Paragraph::new(right), b);
+    }
 }
 
 /// HH:MM:SS UTC.
