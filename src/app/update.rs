@@ -636,6 +636,14 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+        // Nothing sits on a Ctrl chord; say how to leave instead of doing nothing.
+        app.status = Some(format!(
+            "{} quits (and logs every session out)",
+            keys.label(Action::Quit)
+        ));
+        return Vec::new();
+    }
     let Some(action) = keys.action(&k) else {
         return Vec::new();
     };
@@ -973,16 +981,30 @@ fn console_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             return fx;
         }
         KeyCode::Char('r') if ctrl => {
-            // Reverse search: the input's text finds the newest matching history line.
-            let q = app
-                .console
-                .history_search
-                .clone()
-                .unwrap_or_else(|| app.console.input.lines().join(" "));
-            app.console.history_search = Some(q.clone());
-            if let Some(h) = app.console.history.iter().rev().find(|h| h.contains(&q)) {
-                set_input(app, h.clone());
+            // Reverse search: the input's text finds the newest matching history line;
+            // Ctrl-R again steps to older matches, as in a shell.
+            let c = &mut app.console;
+            let (q, before) = match &c.history_search {
+                Some(q) => (q.clone(), c.history_pos.unwrap_or(c.history.len())),
+                None => (c.input.lines().join(" "), c.history.len()),
+            };
+            c.history_search = Some(q.clone());
+            let found = c.history[..before.min(c.history.len())]
+                .iter()
+                .rposition(|h| h.contains(&q));
+            match found {
+                Some(i) => {
+                    c.history_pos = Some(i);
+                    let h = c.history[i].clone();
+                    set_input(app, h);
+                }
+                None => app.status = Some(format!("no older command contains '{q}'")),
             }
+        }
+        // Clear the line, as in a shell (the text area would take it as undo).
+        KeyCode::Char('u') if ctrl => {
+            app.console.history_search = None;
+            set_input(app, String::new());
         }
         KeyCode::Up | KeyCode::Down => {
             let n = app.console.history.len();
@@ -1438,5 +1460,26 @@ mod tests {
         assert_eq!((app.devices.selected, app.devices.offset), (18, 15));
         update(&mut app, &keys, key('g'));
         assert_eq!((app.devices.selected, app.devices.offset), (0, 0));
+    }
+
+    #[test]
+    fn ctrl_r_again_steps_to_older_matches() {
+        let keys = KeyMap::default();
+        let mut app = app_with(&["a"], false);
+        app.console.history = vec![
+            "@a show version".into(),
+            "@a show clock".into(),
+            "@b show version".into(),
+        ];
+        app.focus = Pane::Console;
+        app.console.editing = true;
+        for c in "version".chars() {
+            update(&mut app, &keys, key(c));
+        }
+        let ctrl_r = || Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+        update(&mut app, &keys, ctrl_r());
+        assert_eq!(app.console.input.lines().join(""), "@b show version");
+        update(&mut app, &keys, ctrl_r());
+        assert_eq!(app.console.input.lines().join(""), "@a show version");
     }
 }
