@@ -301,6 +301,7 @@ pub fn human(ev: &Event) -> String {
             target,
             message,
             raised,
+            ..
         } => format!(
             "{now} {target:<16} alarm {}: {message}",
             if *raised { "raised" } else { "cleared" }

@@ -122,13 +122,17 @@ async fn wait_gone(pid: &str) {
     }
 }
 
-/// Every device's own row in the Devices pane reads `name kind up`. (A screen line also
+/// Every device's own row in the Devices pane reads `name kind [host] up`. (A screen line also
 /// holds other panes: "lab-asa-01" in Sessions beside another device's "up" is no proof.)
 fn all_connected(screen: &str, names: &[String]) -> bool {
     names.iter().all(|n| {
         screen.lines().any(|l| {
             let words: Vec<&str> = l.split_whitespace().collect();
-            words.windows(3).any(|w| w[0] == n && w[2] == "up")
+            // name, kind, [host on wide screens], state
+            (0..words.len()).any(|i| {
+                words[i] == n
+                    && (words.get(i + 2) == Some(&"up") || words.get(i + 3) == Some(&"up"))
+            })
         })
     })
 }

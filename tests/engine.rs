@@ -45,12 +45,19 @@ async fn unreachable_device_backs_off_while_others_work() {
     let mut e = engine::start(cfg, tl.ctx.clone(), opts);
     let mut polled_ok = std::collections::HashMap::<String, usize>::new();
     let mut gone_backoffs = 0;
+    let mut gone_alarm = false;
     let mut gone_polls = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(4);
     while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, e.events.recv()).await {
         match ev {
             Event::Polled { target, .. } => *polled_ok.entry(target).or_default() += 1,
             Event::PollFailed { target, .. } if target == "gone" => gone_polls += 1,
+            Event::Alarm {
+                target,
+                what: "down",
+                raised: true,
+                ..
+            } if target == "gone" => gone_alarm = true,
             Event::Session {
                 target,
                 state: SessionState::BackingOff { reason, .. },
@@ -71,6 +78,7 @@ async fn unreachable_device_backs_off_while_others_work() {
     }
     // ...while the dead one was retried with growing gaps, far fewer times than polls.
     assert!(gone_backoffs >= 2, "backoffs: {gone_backoffs}");
+    assert!(gone_alarm, "a device that went down raised an alarm");
     assert!(
         gone_polls < polled_ok["lab-eos-01"],
         "gone {gone_polls} vs {polled_ok:?}"

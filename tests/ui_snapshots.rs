@@ -123,6 +123,13 @@ fn app() -> App {
         },
         view("UIDARUBA", 0, None, None, None),
     ));
+    // The engine raises an alarm when a device goes down.
+    feed(Msg::Engine(Event::Alarm {
+        target: "mc-01".into(),
+        what: "down",
+        message: "cannot reach 10.0.0.4:4343 (connection refused)".into(),
+        raised: true,
+    }));
     for (t, lat, model, ver) in [
         ("spine-eos-01", [3, 4, 9, 3], "cEOSLab", "4.30.0F"),
         ("edge-asa-01", [12, 11, 15, 14], "ASAv", "9.4(1)205"),

@@ -235,5 +235,7 @@ pub struct App {
     pub now: SystemTime,
     pub quit: bool,
     pub alarms: usize,
+    /// Raised and not yet cleared, by target (the engine reports changes only).
+    pub active_alarms: std::collections::BTreeMap<String, String>,
     pub viewports: Viewports,
 }

@@ -178,12 +178,6 @@ fn on_event(app: &mut App, ev: Event) {
                 r.state = state;
                 r.session = Some(session);
             }
-            app.alarms = app
-                .devices
-                .rows
-                .iter()
-                .filter(|r| matches!(r.state, SessionState::BackingOff { .. }))
-                .count();
         }
         Event::Polled {
             target,
@@ -309,12 +303,18 @@ fn on_event(app: &mut App, ev: Event) {
         }
         Event::Alarm {
             target,
+            what,
             message,
             raised,
         } => {
+            let key = format!("{target} {what}");
             if raised {
                 app.status = Some(format!("{target}: {message}"));
+                app.active_alarms.insert(key, message);
+            } else {
+                app.active_alarms.remove(&key);
             }
+            app.alarms = app.active_alarms.len();
         }
         Event::Log { message } => app.status = Some(message),
         Event::ShutdownComplete { .. } => app.quit = true,
@@ -1306,6 +1306,7 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
         now: SystemTime::now(),
         quit: false,
         alarms: 0,
+        active_alarms: Default::default(),
         solo: None,
         viewports: Viewports::default(),
     }

@@ -134,11 +134,12 @@ pub async fn broken(mut rx: mpsc::Receiver<CentralJob>, e: VendorError) {
 
 async fn budget(name: &str, s: &Session, limiter: &Limiter, events: &mpsc::Sender<Event>) {
     let f = s.facts();
+    // The account's figures (any of its sessions may have seen the latest headers).
     let mut b = Budget::from_rate(
         limiter.per_window(),
         limiter.used_in_window(),
         limiter.background_waiting(),
-        f.rate,
+        Some(limiter.rate()),
     );
     b.token_expires_at = f.expires_at;
     b.last_refresh = f.since;
@@ -181,8 +182,42 @@ async fn poller(
     events: mpsc::Sender<Event>,
 ) {
     let mut last_view: Option<(SessionState, SessionView)> = None;
+    let mut stretched_to: Option<Duration> = None;
+    let mut alarms = Alarms::default();
     loop {
         let result = poll_once(&session).await;
+        // Polling must not eat the daily quota: it spends at most half of what is left
+        // today, the rest stays for the people at the console.
+        let calls = result.as_ref().map_or(1, |(_, _, c)| *c);
+        let every = quota_interval(
+            interval,
+            calls,
+            limiter.rate().remaining_day,
+            SystemTime::now(),
+        );
+        let stretched = (every > interval).then_some(every);
+        if stretched.map(|d| d.as_secs() / 60) != stretched_to.map(|d| d.as_secs() / 60) {
+            let message = match stretched {
+                Some(d) => format!(
+                    "{name}: polling every {} s to leave half of today's remaining Central calls to the console",
+                    d.as_secs()
+                ),
+                None => format!("{name}: polling every {} s again", interval.as_secs()),
+            };
+            let _ = events.send(Event::Log { message }).await;
+        }
+        stretched_to = stretched;
+        let result = result.map(|(sites, aps, _)| (sites, aps));
+        for (what, message, raised) in alarms.update(result.as_ref().err(), &limiter.rate()) {
+            let _ = events
+                .send(Event::Alarm {
+                    target: name.clone(),
+                    what,
+                    message,
+                    raised,
+                })
+                .await;
+        }
         let state = match &result {
             Ok(_) => SessionState::Connected,
             Err(e) => SessionState::BackingOff {
@@ -227,7 +262,7 @@ async fn poller(
             }
         }
         // Wake for the next poll, a poke, or to renew the token ahead of its expiry.
-        let next = Instant::now() + interval;
+        let next = Instant::now() + every;
         let renew = {
             let s = session.lock().await;
             s.facts().expires_at.map(|t| {
@@ -248,7 +283,11 @@ async fn poller(
         }
         if renew.is_some_and(|r| r <= Instant::now()) && Instant::now() < next {
             let mut s = session.lock().await;
-            if let Err(e) = s.login().await {
+            let r = match s.central_mut() {
+                Some(c) => c.renew().await,
+                None => Ok(()),
+            };
+            if let Err(e) = r {
                 tracing::warn!(account = %name, error = %e, "token renewal failed");
             }
             drop(s);
@@ -261,16 +300,89 @@ async fn poller(
     }
 }
 
-/// Fetch every page of `path` (offset/limit), collecting the items under `key`.
+/// What is wrong with a Central account right now: its poll fails, or its daily quota is
+/// nearly used up. Reports only changes.
+#[derive(Default)]
+struct Alarms {
+    failing: bool,
+    quota_low: bool,
+}
+
+impl Alarms {
+    fn update(
+        &mut self,
+        error: Option<&VendorError>,
+        rate: &crate::vendor::RateFacts,
+    ) -> Vec<(&'static str, String, bool)> {
+        let mut out = Vec::new();
+        if error.is_some() != self.failing {
+            self.failing = error.is_some();
+            out.push(match error {
+                Some(e) => ("poll", format!("polling fails: {e}"), true),
+                None => ("poll", "polling works again".to_string(), false),
+            });
+        }
+        let low = match (rate.limit_day, rate.remaining_day) {
+            (Some(limit), Some(left)) => left.saturating_mul(10) < limit,
+            _ => false,
+        };
+        if low != self.quota_low {
+            self.quota_low = low;
+            out.push(if low {
+                (
+                    "quota",
+                    format!(
+                        "daily quota nearly used: {} of {} calls left until 00:00 UTC",
+                        rate.remaining_day.unwrap_or(0),
+                        rate.limit_day.unwrap_or(0)
+                    ),
+                    true,
+                )
+            } else {
+                ("quota", "daily quota has room again".to_string(), false)
+            });
+        }
+        out
+    }
+}
+
+/// How often to poll so that polling spends at most half of the daily calls left until the
+/// quota resets at 00:00 UTC (never more often than `base`).
+pub fn quota_interval(
+    base: Duration,
+    calls_per_poll: usize,
+    remaining_day: Option<u64>,
+    now: SystemTime,
+) -> Duration {
+    let Some(left) = remaining_day else {
+        return base;
+    };
+    let secs = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let to_reset = 86_400 - secs % 86_400;
+    let polls = (left / 2) / (calls_per_poll.max(1) as u64);
+    if polls == 0 {
+        return base.max(Duration::from_secs(to_reset));
+    }
+    base.max(Duration::from_secs(to_reset / polls))
+}
+
+/// Fetch every page of `path` (offset/limit), collecting the items under `key`; also
+/// returns the calls it took.
 async fn pages(
     session: &Arc<Mutex<Session>>,
     path: &str,
     key: &str,
-) -> Result<Vec<Value>, VendorError> {
+) -> Result<(Vec<Value>, usize), VendorError> {
     const LIMIT: usize = 1000;
+    // Bounded memory for a wall screen: no account has more (the AP list is a view).
+    const MAX_ITEMS: usize = 100_000;
     let mut items = Vec::new();
     let mut offset = 0;
+    let mut calls = 0;
     loop {
+        calls += 1;
         let sep = if path.contains('?') { '&' } else { '?' };
         let cmd = Command::Rest {
             method: Method::Get,
@@ -287,8 +399,13 @@ async fn pages(
         let n = page.len();
         items.extend(page);
         offset += n;
-        if n == 0 || n < LIMIT || total.is_some_and(|t| offset >= t) {
-            return Ok(items);
+        // The gateway may cap a page below our limit: go by `total` when it is given.
+        let done = match total {
+            Some(t) => offset >= t,
+            None => n < LIMIT,
+        };
+        if n == 0 || done || offset >= MAX_ITEMS {
+            return Ok((items, calls));
         }
     }
 }
@@ -301,11 +418,12 @@ fn text(v: &Value, k: &str) -> String {
     }
 }
 
+/// Sites and APs, and the calls they took.
 async fn poll_once(
     session: &Arc<Mutex<Session>>,
-) -> Result<(Vec<Site>, Vec<AccessPoint>), VendorError> {
-    let raw_sites = pages(session, "/central/v2/sites", "sites").await?;
-    let raw_aps = pages(session, "/monitoring/v2/aps", "aps").await?;
+) -> Result<(Vec<Site>, Vec<AccessPoint>, usize), VendorError> {
+    let (raw_sites, site_calls) = pages(session, "/central/v2/sites", "sites").await?;
+    let (raw_aps, ap_calls) = pages(session, "/monitoring/v2/aps", "aps").await?;
     let aps: Vec<AccessPoint> = raw_aps
         .iter()
         .map(|a| AccessPoint {
@@ -341,5 +459,31 @@ async fn poll_once(
             }
         })
         .collect();
-    Ok((sites, aps))
+    Ok((sites, aps, site_calls + ap_calls))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quota_interval;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn polling_leaves_half_the_daily_quota_to_people() {
+        let base = Duration::from_secs(30);
+        // Noon UTC: 43,200 s to the reset.
+        let noon = UNIX_EPOCH + Duration::from_secs(20_000 * 86_400 + 43_200);
+        // Plenty left: the configured interval.
+        assert_eq!(quota_interval(base, 2, Some(100_000), noon), base);
+        // 1,000 left, 2 calls a poll: 250 polls in 12 h, one every 172 s.
+        assert_eq!(
+            quota_interval(base, 2, Some(1000), noon),
+            Duration::from_secs(172)
+        );
+        // Nothing to spare: wait for the reset.
+        assert_eq!(
+            quota_interval(base, 2, Some(1), noon),
+            Duration::from_secs(43_200)
+        );
+        assert_eq!(quota_interval(base, 2, None, SystemTime::now()), base);
+    }
 }

@@ -109,8 +109,13 @@ impl DeviceActor {
                     let r = self.execute(&cmd).await;
                     let _ = reply.send(r);
                 }
+                // A session closed by hand stays closed until someone asks for it.
+                Job::Poll if self.state == SessionState::Closed => {
+                    self.next_poll = None;
+                }
                 Job::Poll => self.poll().await,
                 Job::Reconnect => {
+                    self.next_poll = self.opts.poll_interval.map(|i| Instant::now() + i);
                     self.logout().await;
                     self.retry_at = None;
                     self.backoff.reset();
@@ -135,6 +140,11 @@ impl DeviceActor {
     /// When to renew ahead of a hard deadline: only while polling keeps the session in use.
     fn renew_at(&self) -> Option<Instant> {
         self.opts.poll_interval?;
+        // Only a live session is renewed: a stale deadline of a session that is down would
+        // make this "now" forever and spin the actor.
+        if self.state != SessionState::Connected {
+            return None;
+        }
         let view = self.last_view.as_ref()?;
         let deadline = [view.hard_deadline, view.expires_at]
             .into_iter()
@@ -148,8 +158,30 @@ impl DeviceActor {
 
     async fn set_state(&mut self, s: SessionState) {
         if self.state != s {
+            // A device going down raises an alarm; working again (or closed) clears it.
+            let was_down = matches!(self.state, SessionState::BackingOff { .. });
+            let alarm = match &s {
+                SessionState::BackingOff { reason, .. } if !was_down => {
+                    Some((reason.clone(), true))
+                }
+                SessionState::Connected | SessionState::Closed if was_down => {
+                    Some(("working again".to_string(), false))
+                }
+                _ => None,
+            };
             self.state = s;
             self.last_view = None; // force a publish
+            if let Some((message, raised)) = alarm {
+                let _ = self
+                    .events
+                    .send(Event::Alarm {
+                        target: self.name.clone(),
+                        what: "down",
+                        message,
+                        raised,
+                    })
+                    .await;
+            }
         }
         self.publish().await;
     }
@@ -204,6 +236,12 @@ impl DeviceActor {
     }
 
     async fn execute(&mut self, cmd: &Command) -> Result<CommandOutput, VendorError> {
+        // Refuse what this API cannot take before spending one of the device's sessions.
+        self.session.lock().await.precheck(cmd)?;
+        if self.state == SessionState::Closed {
+            // Asked for again: polling resumes with the session.
+            self.next_poll = self.opts.poll_interval.map(|i| Instant::now() + i);
+        }
         // Someone asked for this device: try now even if backing off.
         self.ensure_login().await?;
         let r = self.session.lock().await.execute(cmd).await;

@@ -22,6 +22,8 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
 
+use crate::vendor::RateFacts;
+
 /// Who is asking: the person at the console, or the background poller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Priority {
@@ -50,6 +52,11 @@ struct Shared {
     paused_until: Mutex<Option<Instant>>,
     /// Wakes the grant loop when the limit or the pause changes.
     changed: Notify,
+    /// The account's latest `X-RateLimit-*` figures and its 429 count, whichever of the
+    /// account's sessions saw them: one budget per account, not one per worker.
+    rate: Mutex<RateFacts>,
+    /// The last call to the OAuth token endpoint (it allows one per second per account).
+    token_call: tokio::sync::Mutex<Option<Instant>>,
 }
 
 /// The right to send one request. Keep it until the answer (or the failure) is in: its
@@ -58,11 +65,31 @@ struct Shared {
 pub struct Permit {
     slot: u64,
     done: mpsc::UnboundedSender<(u64, Instant)>,
+    /// Counted as answered this much later than the drop (see [`Permit::unanswered`]).
+    extra: Duration,
+}
+
+impl Permit {
+    /// The request failed without an answer (timeout, reset): it may still reach the
+    /// gateway later, so its slot stays taken one more window.
+    pub fn unanswered(mut self, window: Duration) {
+        self.extra = window;
+    }
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        let _ = self.done.send((self.slot, Instant::now()));
+        let _ = self.done.send((self.slot, Instant::now() + self.extra));
+    }
+}
+
+/// Counts a background caller as waiting for as long as it waits, even if its future is
+/// dropped mid-wait.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -79,6 +106,8 @@ impl Limiter {
             limit: AtomicUsize::new(per_window),
             paused_until: Mutex::new(None),
             changed: Notify::new(),
+            rate: Mutex::new(RateFacts::default()),
+            token_call: tokio::sync::Mutex::new(None),
         });
         tokio::spawn(grant_loop(window, crx, brx, state.clone()));
         Limiter {
@@ -94,25 +123,20 @@ impl Limiter {
     /// (the runtime is shutting down).
     pub async fn acquire(&self, p: Priority) -> Option<Permit> {
         let (tx, rx) = oneshot::channel();
+        let mut _waiting = None;
         let sent = match p {
             Priority::Console => self.console.send(tx),
             Priority::Background => {
-                self.state
-                    .waiting_background
-                    .fetch_add(1, Ordering::Relaxed);
+                let w = &self.state.waiting_background;
+                w.fetch_add(1, Ordering::Relaxed);
+                _waiting = Some(Waiting(w));
                 self.background.send(tx)
             }
         };
-        let permit = match sent {
+        match sent {
             Ok(()) => rx.await.ok(),
             Err(_) => None,
-        };
-        if p == Priority::Background {
-            self.state
-                .waiting_background
-                .fetch_sub(1, Ordering::Relaxed);
         }
-        permit
     }
 
     /// The gateway announced its per-window limit: never exceed it (nor our own).
@@ -125,8 +149,38 @@ impl Limiter {
         }
     }
 
+    /// Record the figures of one answer's `X-RateLimit-*` headers (absent ones are kept).
+    pub fn note_rate(&self, seen: &RateFacts) {
+        if let Ok(mut r) = self.state.rate.lock() {
+            r.limit_second = seen.limit_second.or(r.limit_second);
+            r.remaining_second = seen.remaining_second.or(r.remaining_second);
+            r.limit_day = seen.limit_day.or(r.limit_day);
+            r.remaining_day = seen.remaining_day.or(r.remaining_day);
+        }
+    }
+
+    /// The account's rate figures and 429 count.
+    pub fn rate(&self) -> RateFacts {
+        self.state.rate.lock().map(|r| *r).unwrap_or_default()
+    }
+
+    /// Wait until a call to the token endpoint is allowed (one per second per account),
+    /// then run `call` while no other session of the account can make one.
+    pub async fn token_call<T>(&self, call: impl Future<Output = T>) -> T {
+        let mut last = self.state.token_call.lock().await;
+        if let Some(t) = *last {
+            tokio::time::sleep_until(t + Duration::from_secs(1)).await;
+        }
+        let r = call.await;
+        *last = Some(Instant::now());
+        r
+    }
+
     /// The gateway answered 429: nobody sends again for `wait`.
     pub fn refused(&self, wait: Duration) {
+        if let Ok(mut r) = self.state.rate.lock() {
+            r.throttled += 1;
+        }
         let until = Instant::now() + wait;
         if let Ok(mut p) = self.state.paused_until.lock()
             && p.is_none_or(|t| t < until)
@@ -242,6 +296,7 @@ async fn grant_loop(
         let permit = Permit {
             slot: next_id,
             done: done_tx.clone(),
+            extra: Duration::ZERO,
         };
         // A waiter that gave up (its future was dropped) does not use the budget; the
         // returned permit's drop names a slot that was never taken.

@@ -87,6 +87,8 @@ pub struct SessionView {
 
 impl SessionView {
     pub fn from_facts(f: &SessionFacts) -> Self {
+        // A session that is not held has no deadlines (a stale one would count down).
+        let live = |t: Option<SystemTime>| t.filter(|_| f.logged_in);
         SessionView {
             auth: f.auth,
             held: u32::from(
@@ -98,9 +100,9 @@ impl SessionView {
             per_user_limit: f.limits.per_user,
             per_device_limit: f.limits.per_device,
             since: f.since,
-            idle_deadline: f.last_used.zip(f.idle_timeout).map(|(t, d)| t + d),
-            hard_deadline: f.since.zip(f.hard_limit).map(|(t, d)| t + d),
-            expires_at: f.expires_at,
+            idle_deadline: live(f.last_used.zip(f.idle_timeout).map(|(t, d)| t + d)),
+            hard_deadline: live(f.since.zip(f.hard_limit).map(|(t, d)| t + d)),
+            expires_at: live(f.expires_at),
             relogins: f.relogins,
         }
     }
@@ -234,6 +236,8 @@ pub enum Event {
     /// Something needs attention, or stopped needing it.
     Alarm {
         target: String,
+        /// Which condition ("down", "poll", "quota"): a target can have several at once.
+        what: &'static str,
         message: String,
         raised: bool,
     },

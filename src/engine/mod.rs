@@ -269,8 +269,16 @@ async fn coordinator(
 
 async fn send_control(reg: &Registry, target: &str, job: Job, events: &mpsc::Sender<Event>) {
     match reg.mailboxes.get(target) {
+        // try_send: a device whose mailbox is full must not stall the coordinator (and
+        // with it, shutdown).
         Some(Mailbox::Device(tx)) => {
-            let _ = tx.send(job).await;
+            if tx.try_send(job).is_err() {
+                let _ = events
+                    .send(Event::Log {
+                        message: format!("{target} is busy; try again in a moment"),
+                    })
+                    .await;
+            }
         }
         Some(Mailbox::Central(_)) => {
             let _ = events
@@ -300,7 +308,8 @@ pub async fn logout_all(
         let r = tokio::time::timeout(left, async {
             // An actor may hold the lock mid-request; waiting for it is part of the grace.
             let mut s = s.lock().await;
-            let held = s.is_logged_in();
+            // Counted only where the device holds a session (not Basic, not bearer).
+            let held = messages::SessionView::from_facts(&s.facts()).held > 0;
             s.close().await.map(|_| held)
         })
         .await;

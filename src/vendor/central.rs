@@ -92,6 +92,11 @@ impl Central {
         self.limiter = Some((limiter, priority));
     }
 
+    /// Get a fresh token now (the engine renews ahead of expiry, before anyone needs it).
+    pub async fn renew(&mut self) -> Result<(), VendorError> {
+        self.refresh().await
+    }
+
     /// Where this account's tokens are kept.
     pub fn token_file(&self) -> &std::path::Path {
         self.store.path()
@@ -128,20 +133,20 @@ impl Central {
             get("x-ratelimit-remaining-second").or(self.rate.remaining_second);
         self.rate.limit_day = get("x-ratelimit-limit-day").or(self.rate.limit_day);
         self.rate.remaining_day = get("x-ratelimit-remaining-day").or(self.rate.remaining_day);
+        if let Some((l, _)) = &self.limiter {
+            l.note_rate(&self.rate);
+        }
     }
 
     /// One call to the token endpoint with `refresh_token`; the gateway allows one call
-    /// per second there.
+    /// per second there, per account (the engine's limiter spaces the account's sessions;
+    /// alone, this session spaces its own calls).
     async fn token_call(
         &mut self,
         refresh_token: &str,
     ) -> Result<Result<TokenPair, (u16, String)>, VendorError> {
-        if let Some(t) = self.last_token_call {
-            let wait = Duration::from_secs(1).saturating_sub(t.elapsed());
-            tokio::time::sleep(wait).await;
-        }
+        let limiter = self.limiter.as_ref().map(|(l, _)| l.clone());
         for _ in 0..3 {
-            self.last_token_call = Some(Instant::now());
             let rb = self
                 .client
                 .post(format!("{}/oauth2/token", self.base))
@@ -151,9 +156,22 @@ impl Central {
                     ("grant_type", "refresh_token"),
                     ("refresh_token", refresh_token),
                 ]);
-            let reply = http::send(rb, &self.peer, self.timeout).await?;
+            let send = http::send(rb, &self.peer, self.timeout);
+            let reply = match &limiter {
+                Some(l) => l.token_call(send).await?,
+                None => {
+                    if let Some(t) = self.last_token_call {
+                        tokio::time::sleep(Duration::from_secs(1).saturating_sub(t.elapsed()))
+                            .await;
+                    }
+                    let r = send.await;
+                    self.last_token_call = Some(Instant::now());
+                    r?
+                }
+            };
             if reply.status.as_u16() == 429 {
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                let wait = header_u64(&reply, "retry-after").unwrap_or(1).clamp(1, 60);
+                tokio::time::sleep(Duration::from_secs(wait)).await;
                 continue;
             }
             if !reply.status.is_success() {
@@ -298,7 +316,11 @@ impl Driver for Central {
                 rb = rb.json(b);
             }
             let reply = http::send(rb, &self.peer, self.timeout).await;
-            drop(permit);
+            match (&reply, permit, &self.limiter) {
+                // No answer: the request may still land at the gateway.
+                (Err(_), Some(p), Some((l, _))) => p.unanswered(l.window),
+                (_, p, _) => drop(p),
+            }
             let reply = reply?;
             self.record_rate(&reply);
             match reply.status.as_u16() {
