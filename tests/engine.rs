@@ -329,7 +329,9 @@ async fn central_429_storm_is_survived() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn central_token_renewed_before_expiry_without_401() {
     let tl = common::start(central_only(|o| {
-        o.lifetimes.central_access = Duration::from_secs(4)
+        o.lifetimes.central_access = Duration::from_secs(4);
+        // Polling every 0.7 s would be stretched to fit a 5,000-call day.
+        o.limits.central_daily = 10_000_000;
     }))
     .await;
     let sim = central_sim(&tl);
@@ -423,4 +425,31 @@ async fn device_expired_sessions_are_reestablished_transparently() {
         }
     }
     assert_eq!(tl.lab.open_sessions(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn central_polling_leaves_the_daily_quota_to_people() {
+    // 100 calls a day and a poll every 0.2 s: polling alone would use the day up in
+    // seconds. The engine stretches its interval and says so.
+    let tl = common::start(central_only(|o| o.limits.central_daily = 100)).await;
+    let sim = central_sim(&tl);
+    let opts = EngineOptions {
+        poll_interval: Some(Duration::from_millis(200)),
+        ..EngineOptions::default()
+    };
+    let mut e = engine::start(Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
+    let (mut polls, mut said) = (0, false);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, e.events.recv()).await {
+        match ev {
+            Event::Central { .. } => polls += 1,
+            Event::Log { message } if message.contains("polling every") => said = true,
+            _ => {}
+        }
+    }
+    assert!(said, "the stretched interval is announced");
+    // Unstretched that is 15 polls; stretched, one (a few in the last minute of a UTC day).
+    assert!(polls <= 3, "{polls} polls");
+    assert_eq!(sim.throttled(), 0);
+    let _ = e.commands.send(Command::Shutdown);
 }
