@@ -71,6 +71,20 @@ fn frame(c: &mut Criterion) {
             .unwrap_or(())
         })
     });
+    // The worst case: a device event arrived, so the list is filtered and sorted again
+    // (by state: the costliest order) before the frame.
+    app.devices.sort = netdash::app::state::SortBy::State;
+    c.bench_function("frame 160x48, 10k devices, re-sorted", |b| {
+        b.iter(|| {
+            app.devices.view_dirty = true;
+            refresh_views(&mut app);
+            term.draw(|f| {
+                netdash::ui::render(f, &app, &styles, &keys);
+            })
+            .map(|_| ())
+            .unwrap_or(())
+        })
+    });
 
     let mut app: App = new_app(devices(20), false, vec![]);
     let doc = Doc::new(big_json(100_000)).unwrap_or_else(|_| std::process::exit(1));

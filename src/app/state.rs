@@ -199,6 +199,10 @@ pub struct CentralAccount {
 pub struct CentralState {
     pub accounts: HashMap<String, CentralAccount>,
     pub order: Vec<String>,
+    /// APs after the filters, down first: (index into `order`, index into its `aps`),
+    /// rebuilt before a draw when dirty (not sorted per frame or per key).
+    pub view: Vec<(usize, usize)>,
+    pub view_dirty: bool,
     pub selected: usize,
     pub offset: usize,
     pub status: ApFilter,

@@ -294,6 +294,7 @@ fn on_event(app: &mut App, ev: Event) {
             a.sites = sites;
             a.aps = aps;
             a.at = Some(at);
+            app.central.view_dirty = true;
             let now = app.now;
             if let Some(r) = find_row(app, &account) {
                 r.last_poll = Some(now);
@@ -492,7 +493,7 @@ fn list_len(app: &App) -> usize {
             ExplorerBody::Text(l) => l.len(),
             ExplorerBody::Empty => 0,
         },
-        Pane::Central => filtered_aps(app).len(),
+        Pane::Central => app.central.view.len(),
     }
 }
 
@@ -535,28 +536,45 @@ fn move_cursor(app: &mut App, delta: isize) {
     }
 }
 
-/// APs of every account after the status and site filters, down first.
-pub fn filtered_aps(app: &App) -> Vec<(&str, &crate::engine::messages::AccessPoint)> {
-    let mut v: Vec<(&str, &crate::engine::messages::AccessPoint)> = app
-        .central
+/// APs of every account after the status and site filters, down first, as indices.
+pub fn visible_aps(c: &CentralState) -> Vec<(usize, usize)> {
+    let site = c.site.as_ref().map(|s| s.to_lowercase());
+    let mut v: Vec<(usize, usize)> = c
         .order
         .iter()
-        .filter_map(|n| app.central.accounts.get(n).map(|a| (n.as_str(), a)))
-        .flat_map(|(n, a)| a.aps.iter().map(move |ap| (n, ap)))
-        .filter(|(_, ap)| match app.central.status {
+        .enumerate()
+        .filter_map(|(k, n)| c.accounts.get(n).map(|a| (k, a)))
+        .flat_map(|(k, a)| a.aps.iter().enumerate().map(move |(i, ap)| (k, i, ap)))
+        .filter(|(_, _, ap)| match c.status {
             ApFilter::All => true,
             ApFilter::Up => ap.up,
             ApFilter::Down => !ap.up,
         })
-        .filter(|(_, ap)| {
-            app.central
-                .site
-                .as_ref()
-                .is_none_or(|s| ap.site.to_lowercase().contains(&s.to_lowercase()))
+        .filter(|(_, _, ap)| {
+            site.as_ref()
+                .is_none_or(|s| ap.site.to_lowercase().contains(s))
         })
+        .map(|(k, i, _)| (k, i))
         .collect();
-    v.sort_by(|a, b| (a.1.up, &a.1.site, &a.1.name).cmp(&(b.1.up, &b.1.site, &b.1.name)));
+    let ap = |&(k, i): &(usize, usize)| {
+        c.order
+            .get(k)
+            .and_then(|n| c.accounts.get(n))
+            .and_then(|a| a.aps.get(i))
+    };
+    v.sort_by(|x, y| {
+        let key = |p| ap(p).map(|a| (a.up, a.site.as_str(), a.name.as_str()));
+        key(x).cmp(&key(y))
+    });
     v
+}
+
+/// The `i`-th AP of the Central view, with its account's name.
+pub fn ap_at(app: &App, i: usize) -> Option<(&str, &crate::engine::messages::AccessPoint)> {
+    let c = &app.central;
+    let &(k, j) = c.view.get(i)?;
+    let name = c.order.get(k)?;
+    Some((name.as_str(), c.accounts.get(name)?.aps.get(j)?))
 }
 
 fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Vec<Effect> {
@@ -731,6 +749,10 @@ fn pane_device(app: &App) -> Option<&DeviceRow> {
 
 /// Rebuild derived views (filter, sort) if something changed. Called before drawing.
 pub fn refresh_views(app: &mut App) {
+    if app.central.view_dirty {
+        app.central.view = visible_aps(&app.central);
+        app.central.view_dirty = false;
+    }
     if app.devices.view_dirty {
         app.devices.view = visible_devices(&app.devices);
         app.devices.view_dirty = false;
@@ -782,6 +804,7 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         (Pane::Explorer, a) => return explorer_action(app, a),
         (Pane::Central, Action::StatusFilter) => {
+            app.central.view_dirty = true;
             app.central.status = match app.central.status {
                 ApFilter::All => ApFilter::Down,
                 ApFilter::Down => ApFilter::Up,
@@ -791,11 +814,10 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         (Pane::Central, Action::Filter) => {
             // Filter by the selected AP's site; again to clear.
+            app.central.view_dirty = true;
             app.central.site = match app.central.site {
                 Some(_) => None,
-                None => filtered_aps(app)
-                    .get(app.central.selected)
-                    .map(|(_, a)| a.site.clone()),
+                None => ap_at(app, app.central.selected).map(|(_, a)| a.site.clone()),
             };
             app.central.selected = 0;
         }
@@ -1292,6 +1314,8 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
         central: CentralState {
             accounts: Default::default(),
             order: Vec::new(),
+            view: Vec::new(),
+            view_dirty: false,
             selected: 0,
             offset: 0,
             status: ApFilter::All,

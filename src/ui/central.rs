@@ -14,7 +14,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use super::theme::Styles;
 use super::{age, block};
 use crate::app::state::{ApFilter, App};
-use crate::app::update::filtered_aps;
+use crate::app::update::ap_at;
 
 /// Lines for the site bars: up to a third of the pane, at least one when there are sites.
 fn site_rows(inner_h: u16, sites: usize) -> u16 {
@@ -90,16 +90,13 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         })
         .collect();
     f.render_widget(Paragraph::new(site_lines), top);
-    let aps = filtered_aps(app);
+    // Only the visible rows of the (cached) filtered, sorted view.
     let h = bottom.height.saturating_sub(1) as usize;
-    let sel = c.selected.min(aps.len().saturating_sub(1));
+    let sel = c.selected.min(c.view.len().saturating_sub(1));
     let start = super::scroll(sel, c.offset, h);
-    let rows = aps
-        .iter()
-        .enumerate()
-        .skip(start)
-        .take(h)
-        .map(|(i, (_, ap))| {
+    let rows = (start..(start + h).min(c.view.len()))
+        .filter_map(|i| ap_at(app, i).map(|(_, ap)| (i, ap)))
+        .map(|(i, ap)| {
             let hi = focused && i == sel;
             let pick = |st: ratatui::style::Style| if hi { s.selected } else { st };
             let (word, st) = if ap.up {
