@@ -181,12 +181,7 @@ async fn killed_terminal_logs_sessions_out() {
     t.start(&tl.config_path, tl.dir.path());
     t.wait_for("every device connected", 30, |s| all_connected(s, &names))
         .await;
-    let held: Vec<(String, usize)> = tl
-        .lab
-        .devices
-        .iter()
-        .map(|d| (d.name.clone(), d.sim.open_sessions()))
-        .collect();
+    let held = tl.lab.open_sessions_by_device();
     assert!(
         held.iter().map(|(_, n)| n).sum::<usize>() >= 3,
         "sessions are held while running: {held:?}\n{}",

@@ -417,12 +417,7 @@ async fn device_expired_sessions_are_reestablished_transparently() {
     assert!(expired);
     assert!(relogins >= 1, "a transparent re-login was reported");
     // Per device, so a failure names the simulator that lost (or gained) a session.
-    let held: Vec<(String, usize)> = tl
-        .lab
-        .devices
-        .iter()
-        .map(|d| (d.name.clone(), d.sim.open_sessions()))
-        .collect();
+    let held = tl.lab.open_sessions_by_device();
     assert!(
         held.iter().all(|(_, n)| *n == 1),
         "one session per device, no more: {held:?}, relogins {relogins}"

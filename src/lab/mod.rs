@@ -271,6 +271,14 @@ impl Lab {
         self.devices.iter().map(|d| d.sim.open_sessions()).sum()
     }
 
+    /// Sessions open at each simulated device (for messages that name the culprit).
+    pub fn open_sessions_by_device(&self) -> Vec<(String, usize)> {
+        self.devices
+            .iter()
+            .map(|d| (d.name.clone(), d.sim.open_sessions()))
+            .collect()
+    }
+
     /// The simulator named `name`.
     pub fn device(&self, name: &str) -> Option<&LabDevice> {
         self.devices.iter().find(|d| d.name == name)
