@@ -95,6 +95,9 @@ impl SortBy {
 #[derive(Debug, Clone)]
 pub struct DevicesState {
     pub rows: Vec<DeviceRow>,
+    /// `rows` in name order, computed once (the rows are fixed by the config): every
+    /// other order is a cheap stable sort of this by one small key.
+    pub by_name: Vec<usize>,
     /// Rows after filter and sort (indices into `rows`), rebuilt before a draw when dirty.
     pub view: Vec<usize>,
     pub view_dirty: bool,
