@@ -199,7 +199,7 @@ async fn poller(
         if stretched.map(|d| d.as_secs() / 60) != stretched_to.map(|d| d.as_secs() / 60) {
             let message = match stretched {
                 Some(d) => format!(
-                    "{name}: polling every {} s to leave half of today's remaining Central calls to the console",
+                    "{name}: polling every {} s to spare the daily quota (half of what is left stays for you)",
                     d.as_secs()
                 ),
                 None => format!("{name}: polling every {} s again", interval.as_secs()),
