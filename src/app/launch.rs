@@ -107,6 +107,8 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
 /// Bytes as an explorer document: JSON, JSON Lines (as an array, so `netdash run --json |
 /// netdash explore -` works), or an error for anything else.
 pub fn document(bytes: Vec<u8>) -> Result<Doc, String> {
+    // One copy into shared bytes (not a clone first: that is 50 MB more to copy).
+    let bytes: std::sync::Arc<[u8]> = bytes.into();
     match Doc::new(bytes.clone()) {
         Ok(d) => Ok(d),
         Err(first) => {
@@ -168,11 +170,15 @@ pub async fn explore(
     app.solo = Some(Pane::Explorer);
     app.focus = Pane::Explorer;
     let (tx, rx) = mpsc::unbounded_channel();
-    // Check the whole document in the background; the tree is usable meanwhile.
+    // Check the whole document in the background; the tree is usable meanwhile. It starts
+    // a moment after the first frame: on a two-core machine a full parse of 50 MB would
+    // otherwise compete with drawing it.
     let check = doc.clone();
     let vtx = tx.clone();
-    tokio::task::spawn_blocking(move || {
-        if let Err(e) = check.validate() {
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let r = tokio::task::spawn_blocking(move || check.validate()).await;
+        if let Ok(Err(e)) = r {
             let _ = vtx.send(Msg::Status(e));
         }
     });

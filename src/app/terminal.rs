@@ -22,9 +22,14 @@ pub fn enter() -> std::io::Result<Term> {
         restore();
         previous(info);
     }));
-    let mut t = Terminal::new(CrosstermBackend::new(stdout()))?;
-    t.clear()?;
-    Ok(t)
+    // Clear with a plain escape, not `Terminal::clear`: that asks the terminal where its
+    // cursor is (DSR) and gives up after 2 s without an answer, so a slow SSH link or a
+    // terminal that does not answer would stop netdash from starting at all.
+    execute!(
+        stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    Terminal::new(CrosstermBackend::new(stdout()))
 }
 
 /// Undo `enter`; safe to call twice, errors ignored (the terminal may be gone).

@@ -119,7 +119,7 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
         }
         Msg::Loaded { title, doc } => {
             match doc.and_then(|d| {
-                let src: Arc<[u8]> = Arc::from(d.bytes());
+                let src = d.shared_bytes();
                 Tree::new(d).map(|t| (t, src)).map_err(|e| e.to_string())
             }) {
                 Ok((t, src)) => {
@@ -375,7 +375,7 @@ pub fn open_result(app: &mut App, r: &ResultEntry) {
         }
         _ => {
             let doc = Doc::from_value(out);
-            app.explorer.source = Some(Arc::from(doc.bytes()));
+            app.explorer.source = Some(doc.shared_bytes());
             match Tree::new(doc) {
                 Ok(t) => app.explorer.body = ExplorerBody::Tree(Box::new(t)),
                 Err(e) => app.status = Some(e.to_string()),
@@ -423,9 +423,9 @@ pub fn visible_devices(d: &DevicesState) -> Vec<usize> {
         SortBy::Name => {}
         SortBy::Kind => idx.sort_by_key(|&i| d.rows[i].kind),
         SortBy::State => idx.sort_by_key(|&i| rank(&d.rows[i].state)),
-        SortBy::Latency => idx.sort_by_key(|&i| {
-            std::cmp::Reverse(d.rows[i].latency.back().copied().unwrap_or(0))
-        }),
+        SortBy::Latency => {
+            idx.sort_by_key(|&i| std::cmp::Reverse(d.rows[i].latency.back().copied().unwrap_or(0)))
+        }
     }
     idx
 }

@@ -52,6 +52,10 @@ pub struct DocError {
 pub struct Doc {
     bytes: Arc<[u8]>,
     root: Entry,
+    /// The root's children and, for those that are containers, their child counts: found
+    /// by the one pass that locates the root, so opening a file and drawing its first
+    /// frame read it once.
+    top: Arc<Vec<(Entry, Option<u32>)>>,
 }
 
 fn ws(b: &[u8], mut i: usize) -> usize {
@@ -69,7 +73,7 @@ fn err(offset: usize, what: &'static str) -> DocError {
 fn skip_string(b: &[u8], i: usize) -> Result<usize, DocError> {
     let mut j = i + 1;
     loop {
-        match memchr2(b'"', b'\\', &b[j.min(b.len())..]) {
+        match memchr::memchr2(b'"', b'\\', &b[j.min(b.len())..]) {
             Some(k) => {
                 j += k;
                 if b[j] == b'\\' {
@@ -81,11 +85,6 @@ fn skip_string(b: &[u8], i: usize) -> Result<usize, DocError> {
             None => return Err(err(i, "unterminated string")),
         }
     }
-}
-
-/// Position of the first `a` or `b` byte (a plain loop the compiler vectorises well enough).
-fn memchr2(a: u8, c: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&x| x == a || x == c)
 }
 
 fn kind_at(b: &[u8], i: usize) -> Result<Kind, DocError> {
@@ -106,7 +105,9 @@ fn skip_value(b: &[u8], i: usize) -> Result<usize, DocError> {
     match kind_at(b, i)? {
         Kind::String => skip_string(b, i),
         Kind::Object | Kind::Array => {
-            // Count brackets, stepping over strings; structure inside is checked when opened.
+            // Count brackets, stepping over strings; structure inside is checked when opened
+            // (and the whole file in the background). JSON is dense in quotes and brackets:
+            // a plain byte loop beats a SIMD search that stops every few bytes.
             let mut depth = 0usize;
             let mut j = i;
             while j < b.len() {
@@ -139,8 +140,73 @@ fn skip_value(b: &[u8], i: usize) -> Result<usize, DocError> {
     }
 }
 
+/// Parse the direct children of the container of `kind` at `start`: `child_end` finds
+/// where each child's value ends (normally [`skip_value`]), `f` gets each child. Returns
+/// the position just past the closing bracket.
+fn walk(
+    b: &[u8],
+    start: usize,
+    kind: Kind,
+    mut child_end: impl FnMut(&[u8], usize, Kind) -> Result<usize, DocError>,
+    mut f: impl FnMut(Entry),
+) -> Result<usize, DocError> {
+    let (open, close) = match kind {
+        Kind::Object => (b'{', b'}'),
+        Kind::Array => (b'[', b']'),
+        _ => return Err(err(start, "container expected")),
+    };
+    let mut i = start;
+    if b.get(i) != Some(&open) {
+        return Err(err(i, "container expected"));
+    }
+    i = ws(b, i + 1);
+    if b.get(i) == Some(&close) {
+        return Ok(i + 1);
+    }
+    let mut index = 0u32;
+    loop {
+        let key = if kind == Kind::Object {
+            if b.get(i) != Some(&b'"') {
+                return Err(err(i, "expected a key"));
+            }
+            let end = skip_string(b, i)?;
+            let k = Span {
+                start: i as u32,
+                end: end as u32,
+            };
+            i = ws(b, end);
+            if b.get(i) != Some(&b':') {
+                return Err(err(i, "expected ':'"));
+            }
+            i = ws(b, i + 1);
+            Some(k)
+        } else {
+            None
+        };
+        let vkind = kind_at(b, i)?;
+        let end = child_end(b, i, vkind)?;
+        f(Entry {
+            key,
+            index,
+            value: Span {
+                start: i as u32,
+                end: end as u32,
+            },
+            kind: vkind,
+        });
+        index += 1;
+        i = ws(b, end);
+        match b.get(i) {
+            Some(b',') => i = ws(b, i + 1),
+            Some(c) if *c == close => return Ok(i + 1),
+            _ => return Err(err(i, "expected ',' or the end of the container")),
+        }
+    }
+}
+
 impl Doc {
-    /// Wrap bytes; only the root is located (the rest is read when opened).
+    /// Wrap bytes; the root and its direct children are located (deeper levels are read
+    /// when opened).
     pub fn new(bytes: impl Into<Arc<[u8]>>) -> Result<Doc, DocError> {
         let bytes: Arc<[u8]> = bytes.into();
         if bytes.len() > u32::MAX as usize {
@@ -148,7 +214,32 @@ impl Doc {
         }
         let b = &bytes[..];
         let start = ws(b, 0);
-        let end = skip_value(b, start)?;
+        let kind = kind_at(b, start)?;
+        let mut top = Vec::new();
+        let end = if kind.is_container() {
+            // Each child container is walked rather than skipped: the same bytes are read
+            // either way, and its child count comes for free.
+            let count = std::cell::Cell::new(None);
+            walk(
+                b,
+                start,
+                kind,
+                |b, i, k| {
+                    if k.is_container() {
+                        let mut n = 0u32;
+                        let end = walk(b, i, k, |b, j, _| skip_value(b, j), |_| n += 1)?;
+                        count.set(Some(n));
+                        Ok(end)
+                    } else {
+                        count.set(None);
+                        skip_value(b, i)
+                    }
+                },
+                |e| top.push((e, count.take())),
+            )?
+        } else {
+            skip_value(b, start)?
+        };
         if ws(b, end) != b.len() {
             return Err(err(ws(b, end), "text after the JSON value"));
         }
@@ -159,9 +250,13 @@ impl Doc {
                 start: start as u32,
                 end: end as u32,
             },
-            kind: kind_at(b, start)?,
+            kind,
         };
-        Ok(Doc { bytes, root })
+        Ok(Doc {
+            bytes,
+            root,
+            top: Arc::new(top),
+        })
     }
 
     /// From a parsed value (engine results), pretty-printed so raw view reads well.
@@ -179,6 +274,11 @@ impl Doc {
         &self.bytes
     }
 
+    /// The bytes, shared (no copy of a 50 MB file).
+    pub fn shared_bytes(&self) -> Arc<[u8]> {
+        self.bytes.clone()
+    }
+
     /// The text of a span.
     pub fn text(&self, s: Span) -> &str {
         std::str::from_utf8(&self.bytes[s.start as usize..s.end as usize])
@@ -192,65 +292,46 @@ impl Doc {
 
     /// The direct children of a container.
     pub fn children(&self, parent: &Entry) -> Result<Vec<Entry>, DocError> {
-        let b = &self.bytes[..];
-        let (open, close) = match parent.kind {
-            Kind::Object => (b'{', b'}'),
-            Kind::Array => (b'[', b']'),
-            _ => return Ok(Vec::new()),
-        };
-        let mut i = parent.value.start as usize;
-        if b.get(i) != Some(&open) {
-            return Err(err(i, "container expected"));
+        if *parent == self.root {
+            return Ok(self.top.iter().map(|(e, _)| *e).collect());
         }
-        i = ws(b, i + 1);
         let mut out = Vec::new();
-        if b.get(i) == Some(&close) {
-            return Ok(out);
-        }
-        let mut index = 0u32;
-        loop {
-            let key = if parent.kind == Kind::Object {
-                if b.get(i) != Some(&b'"') {
-                    return Err(err(i, "expected a key"));
-                }
-                let end = skip_string(b, i)?;
-                let k = Span {
-                    start: i as u32,
-                    end: end as u32,
-                };
-                i = ws(b, end);
-                if b.get(i) != Some(&b':') {
-                    return Err(err(i, "expected ':'"));
-                }
-                i = ws(b, i + 1);
-                Some(k)
-            } else {
-                None
-            };
-            let kind = kind_at(b, i)?;
-            let end = skip_value(b, i)?;
-            out.push(Entry {
-                key,
-                index,
-                value: Span {
-                    start: i as u32,
-                    end: end as u32,
-                },
-                kind,
-            });
-            index += 1;
-            i = ws(b, end);
-            match b.get(i) {
-                Some(b',') => i = ws(b, i + 1),
-                Some(c) if *c == close => return Ok(out),
-                _ => return Err(err(i, "expected ',' or the end of the container")),
-            }
-        }
+        self.each_child(parent, |e| out.push(e))?;
+        Ok(out)
     }
 
-    /// Number of direct children (scans the container once).
+    /// Number of direct children (scans the container once, keeps nothing; the root's
+    /// children were counted when the document was opened).
     pub fn count(&self, e: &Entry) -> usize {
-        self.children(e).map(|c| c.len()).unwrap_or(0)
+        if *e == self.root {
+            return self.top.len();
+        }
+        // A root child sits at its index in `top` (O(1), not a search).
+        if let Some(n) = self
+            .top
+            .get(e.index as usize)
+            .filter(|(t, _)| t == e)
+            .and_then(|(_, n)| *n)
+        {
+            return n as usize;
+        }
+        let mut n = 0;
+        self.each_child(e, |_| n += 1).map_or(0, |_| n)
+    }
+
+    /// Call `f` with each direct child of a container, in order.
+    fn each_child(&self, parent: &Entry, f: impl FnMut(Entry)) -> Result<(), DocError> {
+        if !parent.kind.is_container() {
+            return Ok(());
+        }
+        walk(
+            &self.bytes,
+            parent.value.start as usize,
+            parent.kind,
+            |b, j, _| skip_value(b, j),
+            f,
+        )
+        .map(|_| ())
     }
 
     /// Check the whole document (run in the background for big files).
@@ -271,6 +352,7 @@ fn unreachable_doc() -> Doc {
             value: Span { start: 0, end: 4 },
             kind: Kind::Null,
         },
+        top: Arc::new(Vec::new()),
     }
 }
 
@@ -307,5 +389,19 @@ mod tests {
         assert_eq!(e.offset, 3);
         assert!(Doc::new(b"\"open".to_vec()).is_err());
         assert!(Doc::new(Vec::new()).is_err());
+    }
+
+    #[test]
+    fn the_first_level_is_read_once_with_its_counts() {
+        let d = Doc::new(br#"{"a": [1, 2, 3], "b": {"x": {"y": 1}}, "c": 5, "d": []}"#.to_vec())
+            .expect("doc");
+        let top = d.children(&d.root()).expect("children");
+        let counts: Vec<usize> = top.iter().map(|e| d.count(e)).collect();
+        assert_eq!(counts, vec![3, 1, 0, 0]);
+        assert_eq!(d.count(&d.root()), 4);
+        // Deeper levels are scanned when asked, and agree.
+        let b = d.children(&top[1]).expect("b");
+        assert_eq!(d.count(&b[0]), 1);
+        assert_eq!(d.text(top[3].value), "[]");
     }
 }
