@@ -385,6 +385,9 @@ impl Config {
 
     /// Parse and validate config text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        // Line numbers by binary search over newline offsets found once: asking for each
+        // entry's line by counting from the top was quadratic (1,000 devices: 0.1 s).
+        let lines = Lines::new(text);
         let invalid = |message: String| ConfigError::Invalid {
             path: path.to_path_buf(),
             message,
@@ -392,13 +395,13 @@ impl Config {
         let cfg: Config = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
-                .map(|s| format!("line {}: ", line_of(text, s.start)))
+                .map(|s| format!("line {}: ", lines.at(s.start)))
                 .unwrap_or_default();
             invalid(format!("{line}{}", e.message().trim()))
         })?;
         let mut names = HashSet::new();
         for d in &cfg.devices {
-            let at = line_of(text, d.span().start);
+            let at = lines.at(d.span().start);
             let d = d.get_ref();
             if d.name.trim().is_empty() {
                 return Err(invalid(format!("line {at}: device name is empty")));
@@ -471,7 +474,7 @@ impl Config {
             }
         }
         for c in &cfg.central {
-            let at = line_of(text, c.span().start);
+            let at = lines.at(c.span().start);
             let c = c.get_ref();
             if !names.insert(c.name.clone()) {
                 return Err(invalid(format!(
@@ -515,10 +518,17 @@ impl Config {
 }
 
 /// 1-based line number of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len()))
-        .map(|t| t.matches('\n').count() + 1)
-        .unwrap_or(1)
+/// 1-based line numbers of byte offsets in a text.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        Lines(memchr::memchr_iter(b'\n', text.as_bytes()).collect())
+    }
+
+    fn at(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
 }
 
 #[cfg(test)]

@@ -122,11 +122,11 @@ fn spawn_actors(
         mailboxes: HashMap::new(),
         actors: Vec::new(),
     };
-    let wanted = |name: &str| {
-        opts.only
-            .as_ref()
-            .is_none_or(|o| o.iter().any(|n| n == name))
-    };
+    let only: Option<std::collections::HashSet<&str>> = opts
+        .only
+        .as_ref()
+        .map(|o| o.iter().map(String::as_str).collect());
+    let wanted = |name: &str| only.as_ref().is_none_or(|o| o.contains(name));
     let actor_opts = ActorOptions {
         poll_interval: opts.poll_interval,
         backoff_base: opts.backoff_base,
