@@ -27,6 +27,10 @@ pub struct LoopContext {
     pub no_color: bool,
     /// Write OSC 52 clipboard sequences to the real terminal (off in tests).
     pub osc52: bool,
+    /// Check once a second that stdout is still a terminal, and quit (logging out) when
+    /// it is not: a hung-up terminal does not always bring a SIGHUP (a wrapper may be the
+    /// session leader), and crossterm's reader then spins on end-of-file without a word.
+    pub watch_tty: bool,
 }
 
 /// Run until the user quits (and the engine has logged out) or the input ends.
@@ -50,6 +54,9 @@ where
     let mut dirty = true;
     let mut shutdown_sent = false;
     let mut quit_deadline: Option<tokio::time::Instant> = None;
+    // Draws that failed in a row: the terminal is gone (and no SIGHUP came, e.g. under a
+    // wrapper that is the session leader). Without this the loop would redraw forever.
+    let mut failed_draws = 0u32;
     // The newest jq run: a queued older one is skipped before it starts.
     let jq_latest = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     loop {
@@ -57,7 +64,15 @@ where
             refresh_views(&mut app);
             let mut r = Vec::new();
             // A vanished terminal (SIGHUP) must not stop the logout that follows.
-            let _ = terminal.draw(|f| r = crate::ui::render(f, &app, &cx.styles, &cx.keys));
+            match terminal.draw(|f| r = crate::ui::render(f, &app, &cx.styles, &cx.keys)) {
+                Ok(_) => failed_draws = 0,
+                Err(_) => {
+                    failed_draws += 1;
+                    if failed_draws >= 3 {
+                        app.quit = true;
+                    }
+                }
+            }
             app.viewports = crate::ui::viewports(&app, &r);
             rects = r;
             dirty = false;
@@ -111,7 +126,13 @@ where
                 Some(Err(_)) | None => app.quit = true,
             },
             m = extra.recv() => if let Some(m) = m { msgs.push(m) },
-            _ = tick.tick() => msgs.push(Msg::Tick(SystemTime::now())),
+            _ = tick.tick() => {
+                use std::io::IsTerminal;
+                if cx.watch_tty && !std::io::stdout().is_terminal() {
+                    app.quit = true;
+                }
+                msgs.push(Msg::Tick(SystemTime::now()));
+            }
             _ = &mut stop => app.quit = true,
             _ = async {
                 match quit_deadline {

@@ -89,6 +89,7 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
         history_file: Some(history_file),
         no_color: no_color(),
         osc52: true,
+        watch_tty: true,
     };
     let r = run(
         &mut terminal,
@@ -100,7 +101,7 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
         tx,
     )
     .await;
-    super::terminal::restore();
+    super::terminal::leave(terminal);
     r.map(|_| ()).map_err(|e| e.to_string())
 }
 
@@ -199,8 +200,9 @@ pub async fn explore(
         history_file: None,
         no_color: no_color(),
         osc52: true,
+        watch_tty: true,
     };
     let r = run(&mut terminal, app, None, EventStream::new(), cx, rx, tx).await;
-    super::terminal::restore();
+    super::terminal::leave(terminal);
     r.map(|_| ()).map_err(|e| e.to_string())
 }

@@ -32,6 +32,14 @@ pub fn enter() -> std::io::Result<Term> {
     Terminal::new(CrosstermBackend::new(stdout()))
 }
 
+/// Restore the terminal and let go of it. Not by dropping it: ratatui's drop reports a
+/// failure to show the cursor with `eprintln!`, which panics (and aborts, mid-drop) when
+/// the terminal that stderr points at is gone.
+pub fn leave(t: Term) {
+    restore();
+    std::mem::forget(t);
+}
+
 /// Undo `enter`; safe to call twice, errors ignored (the terminal may be gone).
 pub fn restore() {
     let _ = disable_raw_mode();
