@@ -302,9 +302,11 @@ async fn central_flood_stays_within_seven_per_second() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn central_429_storm_is_survived() {
-    // The gateway allows 2/s while netdash believes 7/s: a storm of 429s.
+    // Other clients of the customer spend the budget (the next 10 calls get 429), and the
+    // gateway allows 2/s while netdash believes 7/s: a storm, whatever the timing.
     let tl = common::start(central_only(|o| o.limits.central_per_second = 2)).await;
     let sim = central_sim(&tl);
+    sim.others_use_the_budget(10);
     let opts = EngineOptions {
         poll_interval: None,
         ..EngineOptions::default()
@@ -316,11 +318,11 @@ async fn central_429_storm_is_survived() {
         (16, 0),
         "every request succeeds after waiting"
     );
-    assert!(sim.throttled() > 0, "the storm happened");
+    assert!(sim.throttled() >= 10, "the storm happened");
     // The gateway's announced limit and Retry-After pause the whole account, so the storm
-    // ends instead of every worker retrying into it.
+    // ends instead of every worker retrying into it: few 429s beyond the 10 forced ones.
     assert!(
-        sim.throttled() <= 8,
+        sim.throttled() <= 16,
         "{} 429s for 16 calls",
         sim.throttled()
     );

@@ -50,6 +50,9 @@ pub struct CentralSim {
     rate: Mutex<Rate>,
     arrivals: Mutex<VecDeque<Instant>>,
     throttled: AtomicU64,
+    /// Calls to refuse with 429 regardless of our own count: other clients of the same
+    /// customer spending the shared 7/s (tests make a storm with it).
+    busy: AtomicU64,
     unauthorized: AtomicU64,
     refreshes: AtomicU64,
     sites: Vec<Value>,
@@ -124,6 +127,7 @@ impl CentralSim {
             }),
             arrivals: Mutex::new(VecDeque::new()),
             throttled: AtomicU64::new(0),
+            busy: AtomicU64::new(0),
             unauthorized: AtomicU64::new(0),
             refreshes: AtomicU64::new(0),
             sites,
@@ -177,6 +181,11 @@ impl CentralSim {
     }
 
     /// Change the daily quota (tests: exhaust it).
+    /// Answer the next `n` API calls with 429, as if other clients had used the second.
+    pub fn others_use_the_budget(&self, n: u64) {
+        self.busy.store(n, Ordering::Relaxed);
+    }
+
     pub fn set_daily_quota(&self, n: u64) {
         self.daily.store(n, Ordering::Relaxed);
     }
@@ -234,7 +243,11 @@ impl CentralSim {
         {
             r.window.pop_front();
         }
-        let over_second = r.window.len() >= self.per_second;
+        let others = self
+            .busy
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok();
+        let over_second = others || r.window.len() >= self.per_second;
         let over_day = r.day >= daily;
         if !over_second && !over_day {
             r.window.push_back(now);
