@@ -18,6 +18,7 @@ use ratatui::widgets::Paragraph;
 use super::theme::Styles;
 use super::{age, block, countdown};
 use crate::app::state::App;
+use crate::engine::SessionState;
 
 /// A text gauge `███░░░` of `width` cells for `frac` in 0..=1.
 pub fn bar(frac: f64, width: usize) -> String {
@@ -106,6 +107,15 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                 format!("hard {}", countdown(now, hard)),
                 level(1.0 - frac, s),
             ));
+        }
+        // A device that is down says when it is tried again and why, in full room
+        // (the Devices pane only has a cell for it).
+        if let SessionState::BackingOff { reason, retry_at } = &row.state {
+            let used: usize = spans.iter().map(|x| x.width()).sum();
+            let head = format!("down, retry in {}: ", countdown(now, *retry_at));
+            let room = (r.width as usize).saturating_sub(2 + used + head.chars().count());
+            spans.push(Span::styled(head, s.error));
+            spans.push(Span::styled(super::one_line(reason, room), s.error));
         }
         if v.relogins > 0 {
             spans.push(Span::styled(format!("  relogins {}", v.relogins), s.dim));
