@@ -204,7 +204,7 @@ async fn unknown_rest_path_is_a_readable_404() {
     assert!(matches!(e, VendorError::Http { status: 404, .. }), "{e:?}");
     assert_eq!(
         e.to_string(),
-        "HTTP 404: RESOURCE-NOT-FOUND: Requested resource not found"
+        "HTTP 404: GET /api/objects/nosuchthing: RESOURCE-NOT-FOUND: Requested resource not found"
     );
     s.logout().await.expect("logout");
     assert_eq!(t.lab.open_sessions(), 0);

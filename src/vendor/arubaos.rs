@@ -133,7 +133,7 @@ impl ArubaOs {
         if !reply.status.is_success() {
             return Err(VendorError::Http {
                 status: reply.status.as_u16(),
-                message: self.scrub(&error_line(&reply)),
+                message: self.scrub(&format!("{what_for}: {}", error_line(&reply))),
             });
         }
         self.last_used = Some(SystemTime::now());

@@ -127,8 +127,9 @@ impl Asa {
         self.scrub(&messages_line(reply))
     }
 
-    /// Map a reply on an established session to its body or an error.
-    fn check(&mut self, reply: Reply) -> Result<Reply, VendorError> {
+    /// Map a reply on an established session to its body or an error; `what` names the
+    /// request in the error (`GET /api/...`, `POST /api/cli`).
+    fn check(&mut self, reply: Reply, what: &str) -> Result<Reply, VendorError> {
         if reply.status == StatusCode::UNAUTHORIZED {
             return Err(match self.mode {
                 Mode::Token => {
@@ -147,7 +148,7 @@ impl Asa {
         if !reply.status.is_success() {
             return Err(VendorError::Http {
                 status: reply.status.as_u16(),
-                message: self.error_text(&reply),
+                message: format!("{what}: {}", self.error_text(&reply)),
             });
         }
         self.last_used = Some(SystemTime::now());
@@ -159,7 +160,7 @@ impl Asa {
             .request(reqwest::Method::POST, "/api/cli")?
             .json(&json!({ "commands": [line] }));
         let reply = self.send(rb).await?;
-        let reply = self.check(reply)?;
+        let reply = self.check(reply, "POST /api/cli")?;
         let v = reply.json(&self.what)?;
         let text = v
             .pointer("/response/0")
@@ -203,7 +204,8 @@ impl Asa {
             None => rb,
         };
         let reply = self.send(rb).await?;
-        let reply = self.check(reply)?;
+        let what = format!("{} {}", method.as_str(), crate::redact::url(&path));
+        let reply = self.check(reply, &what)?;
         let mut notes = Vec::new();
         if let Some(loc) = reply.header("location") {
             notes.push(format!("created: {}", crate::redact::url(loc)));
