@@ -94,6 +94,22 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     let h = bottom.height.saturating_sub(1) as usize;
     let sel = c.selected.min(c.view.len().saturating_sub(1));
     let start = super::scroll(sel, c.offset, h);
+    // Columns by priority, as many as fit: name, status, site first; clients, model and
+    // IP, firmware as the pane widens (squeezing all seven into 40 columns cut every one).
+    let w = bottom.width;
+    let cols: Vec<(&str, Constraint)> = [
+        ("name", Constraint::Min(9), 0),
+        ("stat", Constraint::Length(4), 0),
+        ("site", Constraint::Length(12), 0),
+        ("cli", Constraint::Length(4), 40),
+        ("model", Constraint::Length(8), 60),
+        ("ip", Constraint::Length(15), 76),
+        ("firmware", Constraint::Min(8), 90),
+    ]
+    .into_iter()
+    .filter(|(_, _, min_w)| w >= *min_w)
+    .map(|(n, c, _)| (n, c))
+    .collect();
     let rows = (start..(start + h).min(c.view.len()))
         .filter_map(|i| ap_at(app, i).map(|(_, ap)| (i, ap)))
         .map(|(i, ap)| {
@@ -104,34 +120,20 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             } else {
                 ("DOWN", s.error)
             };
-            let row = Row::new(vec![
-                Cell::from(ap.name.clone()).style(pick(s.text)),
-                Cell::from(ap.site.clone()).style(pick(s.dim)),
-                Cell::from(ap.model.clone()).style(pick(s.dim)),
-                Cell::from(ap.ip.clone()).style(pick(s.dim)),
-                Cell::from(word).style(pick(st)),
-                Cell::from(ap.clients.to_string()).style(pick(s.text)),
-                Cell::from(ap.firmware.clone()).style(pick(s.dim)),
-            ]);
-            if focused && i == sel {
-                row.style(s.selected)
-            } else {
-                row
-            }
+            let cells = cols.iter().map(|(name, _)| match *name {
+                "name" => Cell::from(ap.name.clone()).style(pick(s.text)),
+                "stat" => Cell::from(word).style(pick(st)),
+                "site" => Cell::from(ap.site.clone()).style(pick(s.dim)),
+                "cli" => Cell::from(ap.clients.to_string()).style(pick(s.text)),
+                "model" => Cell::from(ap.model.clone()).style(pick(s.dim)),
+                "ip" => Cell::from(ap.ip.clone()).style(pick(s.dim)),
+                _ => Cell::from(ap.firmware.clone()).style(pick(s.dim)),
+            });
+            let row = Row::new(cells);
+            if hi { row.style(s.selected) } else { row }
         });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Min(10),
-            Constraint::Length(10),
-            Constraint::Length(8),
-            Constraint::Length(13),
-            Constraint::Length(4),
-            Constraint::Length(4),
-            Constraint::Min(6),
-        ],
-    )
-    .header(Row::new(["name", "site", "model", "ip", "stat", "cli", "firmware"]).style(s.title))
-    .column_spacing(1);
+    let table = Table::new(rows, cols.iter().map(|(_, c)| *c))
+        .header(Row::new(cols.iter().map(|(n, _)| *n)).style(s.title))
+        .column_spacing(1);
     f.render_widget(table, bottom);
 }
