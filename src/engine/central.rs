@@ -199,7 +199,7 @@ async fn poller(
         if stretched.map(|d| d.as_secs() / 60) != stretched_to.map(|d| d.as_secs() / 60) {
             let message = match stretched {
                 Some(d) => format!(
-                    "{name}: polling every {} s to spare the daily quota (half of what is left stays for you)",
+                    "{name}: polls every {} s to spare the daily quota",
                     d.as_secs()
                 ),
                 None => format!("{name}: polling every {} s again", interval.as_secs()),

@@ -250,11 +250,16 @@ fn help(f: &mut Frame, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
         ])
     };
     let row = |a: &A| {
-        let text = ACTIONS
-            .iter()
-            .find(|(x, ..)| x == a)
-            .map(|(_, _, _, t)| *t)
-            .unwrap_or("");
+        let text = match (app.focus, a) {
+            // The same key means something more specific here.
+            (Pane::Central, A::Filter) => "only the selected AP's site (again: all sites)",
+            (Pane::Devices, A::Select) => "console for the selected (or marked) devices",
+            _ => ACTIONS
+                .iter()
+                .find(|(x, ..)| x == a)
+                .map(|(_, _, _, t)| *t)
+                .unwrap_or(""),
+        };
         entry(keys.label(*a), text)
     };
     let mut left = vec![Line::from(Span::styled(
