@@ -450,7 +450,7 @@ async fn central_polling_leaves_the_daily_quota_to_people() {
     while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, e.events.recv()).await {
         match ev {
             Event::Central { .. } => polls += 1,
-            Event::Log { message } if message.contains("polling every") => said = true,
+            Event::Log { message } if message.contains("polls every") => said = true,
             _ => {}
         }
     }
