@@ -58,13 +58,6 @@ impl Command {
         if line.is_empty() {
             return Err("empty command: type a CLI line (show version) or GET /path".into());
         }
-        // A line break would smuggle a second command past the read-only check (ASA's
-        // /api/cli and ArubaOS take the line as is).
-        if line.chars().any(|c| c.is_control() && c != '\t') {
-            return Err(
-                "the command contains a line break or control character: send one command per line (eAPI: separate commands with ;)".into(),
-            );
-        }
         let (first, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let method = match first.to_ascii_uppercase().as_str() {
             "GET" => Some(Method::Get),
@@ -103,6 +96,11 @@ impl Command {
                 method.as_str(),
                 method.as_str()
             )),
+            // A line break would smuggle a second command past the read-only check (ASA's
+            // /api/cli and ArubaOS take the line as is). REST bodies may be pretty JSON.
+            None if line.chars().any(|c| c.is_control() && c != '\t') => Err(
+                "the command contains a line break or control character: send one command per line (eAPI: separate commands with ;)".into(),
+            ),
             None if cli_segments(line).next().is_none() => {
                 Err("empty command: type a CLI line (show version) or GET /path".into())
             }
@@ -217,5 +215,7 @@ mod tests {
         assert!(Command::parse("show version\rwrite memory").is_err());
         assert!(Command::parse(" ; ;").is_err());
         assert!(Command::parse("show\tversion").is_ok());
+        // A pretty-printed REST body is fine.
+        assert!(Command::parse("POST /system/vlans {\n  \"id\": 30\n}").is_ok());
     }
 }

@@ -224,6 +224,14 @@ async fn runcmds_version_latest_is_sent_when_configured() {
         .await
         .expect("latest works");
     assert_eq!(out.to_value()["hostname"], "lab-eos-01");
+    let netdash::lab::Sim::Eos(sim) = &tl.lab.first("eos").expect("eos").sim else {
+        panic!("not eos")
+    };
+    assert_eq!(sim.last_version(), Some(json!("latest")), "what was sent");
+    // The default stays version 1.
+    let mut s = tl.session("eos");
+    s.execute(&cmd("show hostname")).await.expect("v1 works");
+    assert_eq!(sim.last_version(), Some(json!(1)));
     // And a config that asks for a version eAPI does not have is refused with the line.
     let text = std::fs::read_to_string(&tl.config_path)
         .expect("config")

@@ -102,9 +102,7 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
                     .and_then(|d| Tree::new(d).map_err(|e| e.to_string()))
                 {
                     Ok(t) => {
-                        app.explorer.body = ExplorerBody::Tree(Box::new(t));
-                        app.explorer.cursor = 0;
-                        app.explorer.offset = 0;
+                        show(&mut app.explorer, ExplorerBody::Tree(Box::new(t)));
                         app.explorer.jq_error = None;
                     }
                     Err(e) => app.explorer.jq_error = Some(e),
@@ -124,10 +122,8 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
             }) {
                 Ok((t, src)) => {
                     app.explorer.title = title;
-                    app.explorer.body = ExplorerBody::Tree(Box::new(t));
                     app.explorer.source = Some(src);
-                    app.explorer.cursor = 0;
-                    app.explorer.offset = 0;
+                    show(&mut app.explorer, ExplorerBody::Tree(Box::new(t)));
                 }
                 Err(e) => app.status = Some(format!("{title}: {e}")),
             }
@@ -361,23 +357,42 @@ fn summarize(v: &serde_json::Value) -> String {
     }
 }
 
+/// Put a new body in the explorer: cursor, scroll and raw view start afresh (raw view
+/// counts the new text's lines).
+fn show(e: &mut ExplorerState, body: ExplorerBody) {
+    e.body = body;
+    e.cursor = 0;
+    e.offset = 0;
+    e.raw_top = 0;
+    e.raw_lines = if e.raw { raw_line_count(&e.body) } else { 0 };
+}
+
+/// Lines of the raw text of a tree (counted once per body, not per frame: 50 MB files).
+fn raw_line_count(body: &ExplorerBody) -> usize {
+    match body {
+        ExplorerBody::Tree(t) => t.doc.bytes().iter().filter(|&&c| c == b'\n').count() + 1,
+        _ => 0,
+    }
+}
+
 /// Show a result in the explorer: JSON as a tree, text as lines.
 pub fn open_result(app: &mut App, r: &ResultEntry) {
     let Some(out) = &r.output else { return };
     app.explorer.title = format!("{} ({} ms)", r.target, r.elapsed_ms);
-    app.explorer.cursor = 0;
-    app.explorer.offset = 0;
     app.explorer.jq_error = None;
     match (r.text, out) {
         (true, serde_json::Value::String(s)) => {
-            app.explorer.body = ExplorerBody::Text(s.lines().map(str::to_string).collect());
+            show(
+                &mut app.explorer,
+                ExplorerBody::Text(s.lines().map(str::to_string).collect()),
+            );
             app.explorer.source = Some(Arc::from(s.as_bytes()));
         }
         _ => {
             let doc = Doc::from_value(out);
             app.explorer.source = Some(doc.shared_bytes());
             match Tree::new(doc) {
-                Ok(t) => app.explorer.body = ExplorerBody::Tree(Box::new(t)),
+                Ok(t) => show(&mut app.explorer, ExplorerBody::Tree(Box::new(t))),
                 Err(e) => app.status = Some(e.to_string()),
             }
         }
@@ -488,12 +503,9 @@ fn list_len(app: &App) -> usize {
     match app.focus {
         Pane::Devices => app.devices.view.len(),
         Pane::Sessions => app.devices.rows.len(),
-        Pane::Console => app
-            .console
-            .transcript
-            .iter()
-            .map(|t| t.results.len().max(1))
-            .sum(),
+        // Exactly the results the transcript draws (a command still without results has
+        // none to land on).
+        Pane::Console => app.console.transcript.iter().map(|t| t.results.len()).sum(),
         Pane::Explorer => match &app.explorer.body {
             ExplorerBody::Tree(_) if app.explorer.raw => app.explorer.raw_lines,
             ExplorerBody::Tree(t) => t.len(),
@@ -661,7 +673,10 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
-    if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+    if k.code == KeyCode::Char('c')
+        && k.modifiers.contains(KeyModifiers::CONTROL)
+        && keys.action(&k).is_none()
+    {
         // Nothing sits on a Ctrl chord; say how to leave instead of doing nothing.
         app.status = Some(format!(
             "{} quits (and logs every session out)",
@@ -924,13 +939,7 @@ fn explorer_action(app: &mut App, a: Action) -> Vec<Effect> {
             let e = &mut app.explorer;
             e.raw = !e.raw;
             if e.raw {
-                // Counted once here, not per frame or per key (50 MB documents).
-                e.raw_lines = match &e.body {
-                    ExplorerBody::Tree(t) => {
-                        t.doc.bytes().iter().filter(|&&c| c == b'\n').count() + 1
-                    }
-                    _ => 0,
-                };
+                e.raw_lines = raw_line_count(&e.body);
                 e.raw_top = e.raw_top.min(e.raw_lines.saturating_sub(1));
             }
         }

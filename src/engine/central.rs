@@ -283,10 +283,7 @@ async fn poller(
         }
         if renew.is_some_and(|r| r <= Instant::now()) && Instant::now() < next {
             let mut s = session.lock().await;
-            let r = match s.central_mut() {
-                Some(c) => c.renew().await,
-                None => Ok(()),
-            };
+            let r = s.renew().await;
             if let Err(e) = r {
                 tracing::warn!(account = %name, error = %e, "token renewal failed");
             }

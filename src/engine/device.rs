@@ -62,6 +62,9 @@ pub struct DeviceActor {
     retry_at: Option<Instant>,
     next_poll: Option<Instant>,
     last_view: Option<SessionView>,
+    /// A "down" alarm is raised and not yet cleared (recovery passes through LoggingIn,
+    /// so the previous state alone cannot tell).
+    down_alarm: bool,
 }
 
 impl DeviceActor {
@@ -90,6 +93,7 @@ impl DeviceActor {
             retry_at: None,
             next_poll,
             last_view: None,
+            down_alarm: false,
         }
     }
 
@@ -122,6 +126,7 @@ impl DeviceActor {
                     let _ = self.ensure_login().await;
                 }
                 Job::Close => {
+                    self.retry_at = None;
                     self.logout().await;
                     self.set_state(SessionState::Closed).await;
                 }
@@ -158,17 +163,19 @@ impl DeviceActor {
 
     async fn set_state(&mut self, s: SessionState) {
         if self.state != s {
-            // A device going down raises an alarm; working again (or closed) clears it.
-            let was_down = matches!(self.state, SessionState::BackingOff { .. });
+            // A device going down raises an alarm once; working again (or closed) clears it.
             let alarm = match &s {
-                SessionState::BackingOff { reason, .. } if !was_down => {
+                SessionState::BackingOff { reason, .. } if !self.down_alarm => {
                     Some((reason.clone(), true))
                 }
-                SessionState::Connected | SessionState::Closed if was_down => {
+                SessionState::Connected | SessionState::Closed if self.down_alarm => {
                     Some(("working again".to_string(), false))
                 }
                 _ => None,
             };
+            if let Some((_, raised)) = &alarm {
+                self.down_alarm = *raised;
+            }
             self.state = s;
             self.last_view = None; // force a publish
             if let Some((message, raised)) = alarm {

@@ -257,10 +257,7 @@ async fn coordinator(
     for r in &runs {
         r.abort();
     }
-    let (logged_out, failed) = logout_all(&reg.sessions, opts.shutdown_grace).await;
-    for a in &reg.actors {
-        a.abort();
-    }
+    let (logged_out, failed) = logout_all(&reg.sessions, opts.shutdown_grace, &reg.actors).await;
     tracing::info!(logged_out, failed = failed.len(), "engine shut down");
     finished.set();
     // try_send: nobody may be draining events any more (a panicking UI).
@@ -297,25 +294,48 @@ async fn send_control(reg: &Registry, target: &str, job: Job, events: &mpsc::Sen
     }
 }
 
-/// Log out every session concurrently; give up on whatever is not done within `grace`.
+/// Close every session concurrently within `grace`. First each session's request in
+/// flight may finish (its actor holds the lock); what is still busy after two thirds of the
+/// grace has its actor aborted (`actors`, all of them) and is closed in what is left, so a
+/// slow request cannot keep a device session open past shutdown.
 pub async fn logout_all(
     sessions: &[(String, Arc<Mutex<Session>>)],
     grace: Duration,
+    actors: &[JoinHandle<()>],
 ) -> (usize, Vec<(String, String)>) {
-    let deadline = Instant::now() + grace;
-    let results = futures::future::join_all(sessions.iter().map(|(name, s)| async move {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let r = tokio::time::timeout(left, async {
-            // An actor may hold the lock mid-request; waiting for it is part of the grace.
-            let mut s = s.lock().await;
-            // Counted only where the device holds a session (not Basic, not bearer).
-            let held = messages::SessionView::from_facts(&s.facts()).held > 0;
-            s.close().await.map(|_| held)
-        })
-        .await;
-        (name.clone(), r)
-    }))
-    .await;
+    let start = Instant::now();
+    let deadline = start + grace;
+    let close = |until: Instant| {
+        move |(name, s): &(String, Arc<Mutex<Session>>)| {
+            let (name, s) = (name.clone(), s.clone());
+            async move {
+                let left = until.saturating_duration_since(Instant::now());
+                let r = tokio::time::timeout(left, async {
+                    let mut s = s.lock().await;
+                    // Counted only where the device holds a session (not Basic, bearer).
+                    let held = messages::SessionView::from_facts(&s.facts()).held > 0;
+                    s.close().await.map(|_| held)
+                })
+                .await;
+                (name, r)
+            }
+        }
+    };
+    let mut results =
+        futures::future::join_all(sessions.iter().map(close(start + grace * 2 / 3))).await;
+    for a in actors {
+        a.abort();
+    }
+    let busy: Vec<usize> = (0..results.len())
+        .filter(|&i| results[i].1.is_err())
+        .collect();
+    if !busy.is_empty() {
+        let again =
+            futures::future::join_all(busy.iter().map(|&i| close(deadline)(&sessions[i]))).await;
+        for (i, r) in busy.into_iter().zip(again) {
+            results[i] = r;
+        }
+    }
     let mut ok = 0;
     let mut failed = Vec::new();
     for (name, r) in results {

@@ -27,6 +27,8 @@ pub struct EosSim {
     /// Session id → (user, created).
     sessions: Mutex<HashMap<String, (String, Instant)>>,
     version: Value,
+    /// The `params.version` of the last runCmds (tests check what clients send).
+    last_version: Mutex<Option<Value>>,
 }
 
 /// Privilege of a lab user: admin 15, viewer 1.
@@ -58,7 +60,13 @@ impl EosSim {
             hostname: Mutex::new(name.to_string()),
             sessions: Mutex::new(HashMap::new()),
             version,
+            last_version: Mutex::new(None),
         })
+    }
+
+    /// The `params.version` the last runCmds request carried.
+    pub fn last_version(&self) -> Option<Value> {
+        self.last_version.lock().ok().and_then(|v| v.clone())
     }
 
     pub fn router(self: Arc<Self>) -> Router {
@@ -200,6 +208,9 @@ async fn command_api(
         return rpc_error(&id, -32601, "Method not found", vec![]);
     }
     let params = req.get("params").cloned().unwrap_or(Value::Null);
+    if let Ok(mut v) = sim.last_version.lock() {
+        *v = params.get("version").cloned();
+    }
     let version_ok = match params.get("version") {
         Some(Value::Number(n)) => n.as_u64() == Some(1),
         Some(Value::String(s)) => s == "latest",

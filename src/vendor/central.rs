@@ -128,14 +128,23 @@ impl Central {
         if let (Some((l, _)), Some(n)) = (&self.limiter, get("x-ratelimit-limit-second")) {
             l.gateway_limit(n);
         }
+        // What this reply says, and only that: a session's older figures must not
+        // overwrite the account's newer ones.
+        let seen = RateFacts {
+            limit_second: get("x-ratelimit-limit-second"),
+            remaining_second: get("x-ratelimit-remaining-second"),
+            limit_day: get("x-ratelimit-limit-day"),
+            remaining_day: get("x-ratelimit-remaining-day"),
+            throttled: 0,
+        };
+        if let Some((l, _)) = &self.limiter {
+            l.note_rate(&seen);
+        }
         self.rate.limit_second = get("x-ratelimit-limit-second").or(self.rate.limit_second);
         self.rate.remaining_second =
             get("x-ratelimit-remaining-second").or(self.rate.remaining_second);
         self.rate.limit_day = get("x-ratelimit-limit-day").or(self.rate.limit_day);
         self.rate.remaining_day = get("x-ratelimit-remaining-day").or(self.rate.remaining_day);
-        if let Some((l, _)) = &self.limiter {
-            l.note_rate(&self.rate);
-        }
     }
 
     /// One call to the token endpoint with `refresh_token`; the gateway allows one call

@@ -294,6 +294,20 @@ impl Session {
         each!(self, d => d.login().await)
     }
 
+    /// Renew a Central token ahead of expiry (nothing for device sessions); refused once
+    /// closed, like a login.
+    pub async fn renew(&mut self) -> Result<(), VendorError> {
+        if self.closed {
+            return Err(VendorError::Unsupported(
+                "netdash is shutting down: no new sessions".into(),
+            ));
+        }
+        match &mut self.vendor {
+            Vendor::Central(c) => c.renew().await,
+            _ => Ok(()),
+        }
+    }
+
     /// Log out and refuse every later login (shutdown).
     pub async fn close(&mut self) -> Result<(), VendorError> {
         self.closed = true;
