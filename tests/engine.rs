@@ -460,3 +460,63 @@ async fn central_polling_leaves_the_daily_quota_to_people() {
     assert_eq!(sim.throttled(), 0);
     let _ = e.commands.send(Command::Shutdown);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_that_recovers_clears_its_alarm() {
+    // The ASA allows one REST session and someone else holds it: netdash's login gets 503.
+    let tl = common::start(LabOptions {
+        eos: 0,
+        asa: 1,
+        aoscx: 0,
+        arubaos: 0,
+        central: 0,
+        limits: netdash::lab::Limits {
+            asa_sessions: 1,
+            ..netdash::lab::Limits::default()
+        },
+        ..LabOptions::default()
+    })
+    .await;
+    let mut other = tl.session("asa");
+    other.login().await.expect("the other user's session");
+    let opts = EngineOptions {
+        poll_interval: Some(Duration::from_millis(200)),
+        backoff_base: Duration::from_millis(100),
+        backoff_cap: Duration::from_millis(400),
+        ..EngineOptions::default()
+    };
+    let mut e = engine::start(Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
+    let (mut raised, mut failures, mut held) = (0, 0, true);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let ev = tokio::time::timeout_at(deadline, e.events.recv())
+            .await
+            .expect("an alarm raised, then cleared, within 10 s")
+            .expect("event");
+        match ev {
+            Event::Alarm { raised: true, .. } => raised += 1,
+            Event::Alarm { raised: false, .. } => break,
+            Event::Session {
+                state: SessionState::BackingOff { .. },
+                ..
+            } => {
+                failures += 1;
+                // After a few failed retries the other user logs out: the next one gets in.
+                if failures >= 3 && held {
+                    other.logout().await.expect("logout");
+                    held = false;
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(failures >= 3, "{failures} failed retries");
+    assert_eq!(raised, 1, "raised once, not on every failed retry");
+    let _ = e.commands.send(Command::Shutdown);
+    while let Some(ev) = e.events.recv().await {
+        if matches!(ev, Event::ShutdownComplete { .. }) {
+            break;
+        }
+    }
+    assert_eq!(tl.lab.open_sessions(), 0);
+}
