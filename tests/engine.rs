@@ -520,3 +520,53 @@ async fn a_device_that_recovers_clears_its_alarm() {
     }
     assert_eq!(tl.lab.open_sessions(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_request_does_not_keep_a_session_open_at_shutdown() {
+    let tl = common::start(common::only("aoscx")).await;
+    let sim = match &tl.lab.first("aoscx").expect("aoscx").sim {
+        netdash::lab::Sim::AosCx(s) => s.clone(),
+        _ => panic!("not aoscx"),
+    };
+    let opts = EngineOptions {
+        poll_interval: None,
+        ..EngineOptions::default()
+    };
+    let mut e = engine::start(Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
+    let run = |id| Command::Run {
+        id,
+        targets: vec!["lab-cx-01".into()],
+        line: "GET /system/vlans".into(),
+        interactive: true,
+    };
+    e.commands.send(run(1)).expect("send");
+    loop {
+        if let Some(Event::Result { .. }) = e.events.recv().await {
+            break;
+        }
+    }
+    assert_eq!(tl.lab.open_sessions(), 1);
+    // The switch is now slow: a request is in flight (holding the session) at shutdown.
+    sim.set_slow(Duration::from_secs(8));
+    e.commands.send(run(2)).expect("send");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = std::time::Instant::now();
+    e.commands.send(Command::Shutdown).expect("send");
+    let (logged_out, failed) = loop {
+        if let Some(Event::ShutdownComplete { logged_out, failed }) = e.events.recv().await {
+            break (logged_out, failed);
+        }
+    };
+    // Bounded by the 3 s grace, not by the 8 s request; and the session is closed.
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert_eq!((logged_out, failed.len()), (1, 0), "{failed:?}");
+    assert_eq!(
+        tl.lab.open_sessions(),
+        0,
+        "the slow request kept the session open"
+    );
+}

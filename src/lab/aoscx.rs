@@ -40,6 +40,8 @@ pub struct AosCxSim {
     total: usize,
     /// Pre-10.09 firmware: never issues a CSRF token.
     legacy: AtomicBool,
+    /// Milliseconds every resource request takes (a busy switch; tests of shutdown).
+    slow_ms: std::sync::atomic::AtomicU64,
     sessions: Mutex<HashMap<String, CxSession>>,
     vlans: Mutex<BTreeMap<u32, Value>>,
     boot_time: u64,
@@ -69,10 +71,16 @@ impl AosCxSim {
             per_user: opts.limits.aoscx_per_user,
             total: opts.limits.aoscx_total,
             legacy: AtomicBool::new(false),
+            slow_ms: std::sync::atomic::AtomicU64::new(0),
             sessions: Mutex::new(HashMap::new()),
             vlans: Mutex::new(vlans),
             boot_time,
         })
+    }
+
+    /// Make every resource request take `d` (login and logout stay quick).
+    pub fn set_slow(&self, d: std::time::Duration) {
+        self.slow_ms.store(d.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// Behave like firmware before 10.09 (no CSRF token, cookie only).
@@ -299,6 +307,10 @@ async fn resource(
 ) -> Response {
     if !known(&ver) {
         return (StatusCode::NOT_FOUND, "unknown REST API version").into_response();
+    }
+    let slow = sim.slow_ms.load(Ordering::Relaxed);
+    if slow > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(slow)).await;
     }
     if let Err(r) = sim.check(&headers) {
         return r;
