@@ -126,6 +126,34 @@ pub fn block<'a>(title: impl Into<String>, s: &Styles, focused: bool) -> Block<'
         ))
 }
 
+/// "3 up  1 down  2 alarms  READ-ONLY" for the title bar.
+fn device_counts(
+    up: usize,
+    down: usize,
+    alarms: usize,
+    read_only: bool,
+    s: &Styles,
+) -> Vec<Span<'static>> {
+    let mut v = vec![
+        Span::styled(format!(" {up} up "), s.ok),
+        Span::styled(
+            format!(" {down} down "),
+            if down > 0 { s.error } else { s.dim },
+        ),
+        Span::styled(
+            format!(" {alarms} alarms "),
+            if alarms > 0 { s.warn } else { s.dim },
+        ),
+    ];
+    if read_only {
+        v.push(Span::styled(
+            " READ-ONLY ",
+            s.warn.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
+    v
+}
+
 fn title_bar(f: &mut Frame, r: Rect, app: &App, s: &Styles) {
     let up = app
         .devices
@@ -139,24 +167,14 @@ fn title_bar(f: &mut Frame, r: Rect, app: &App, s: &Styles) {
         .iter()
         .filter(|d| matches!(d.state, SessionState::BackingOff { .. }))
         .count();
-    let mut spans = vec![
-        Span::styled(" netdash ", s.title),
-        Span::styled(format!(" {up} up "), s.ok),
-        Span::styled(
-            format!(" {down} down "),
-            if down > 0 { s.error } else { s.dim },
-        ),
-        Span::styled(
-            format!(" {} alarms ", app.alarms),
-            if app.alarms > 0 { s.warn } else { s.dim },
-        ),
-    ];
-    if app.read_only {
-        spans.push(Span::styled(
-            " READ-ONLY ",
-            s.warn.add_modifier(ratatui::style::Modifier::REVERSED),
-        ));
+    let mut spans = vec![Span::styled(" netdash ", s.title)];
+    if app.solo.is_some() {
+        // `netdash explore`: no devices, no sessions; counts would only mislead.
+        spans.push(Span::styled(" explore ", s.dim));
+    } else {
+        spans.extend(device_counts(up, down, app.alarms, app.read_only, s));
     }
+
     let clock = clock(app.now);
     let used: usize = spans.iter().map(|x| x.width()).sum();
     let pad = (r.width as usize).saturating_sub(used + clock.len() + 1);
