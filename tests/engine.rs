@@ -83,12 +83,7 @@ async fn unreachable_device_backs_off_while_others_work() {
         gone_polls < polled_ok["lab-eos-01"],
         "gone {gone_polls} vs {polled_ok:?}"
     );
-    let _ = e.commands.send(Command::Shutdown);
-    while let Some(ev) = e.events.recv().await {
-        if matches!(ev, Event::ShutdownComplete { .. }) {
-            break;
-        }
-    }
+    shut_down(&mut e).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,6 +240,17 @@ fn max_in_a_second(times: &[std::time::Instant]) -> usize {
         })
         .max()
         .unwrap_or(0)
+}
+
+/// Ask the engine to shut down and wait for its report: (sessions logged out, failures).
+async fn shut_down(e: &mut engine::EngineHandle) -> (usize, Vec<(String, String)>) {
+    let _ = e.commands.send(Command::Shutdown);
+    while let Some(ev) = e.events.recv().await {
+        if let Event::ShutdownComplete { logged_out, failed } = ev {
+            return (logged_out, failed);
+        }
+    }
+    panic!("the engine stopped without a shutdown report")
 }
 
 async fn flood(e: &mut engine::EngineHandle, target: &str, n: u64) -> (usize, usize) {
@@ -424,13 +430,8 @@ async fn device_expired_sessions_are_reestablished_transparently() {
         held.iter().all(|(_, n)| *n == 1),
         "one session per device, no more: {held:?}, relogins {relogins}"
     );
-    let _ = e.commands.send(Command::Shutdown);
-    loop {
-        if let Some(Event::ShutdownComplete { logged_out, failed }) = e.events.recv().await {
-            assert_eq!((logged_out, failed.len()), (2, 0));
-            break;
-        }
-    }
+    let (logged_out, failed) = shut_down(&mut e).await;
+    assert_eq!((logged_out, failed.len()), (2, 0));
     assert_eq!(tl.lab.open_sessions(), 0);
 }
 
@@ -512,12 +513,7 @@ async fn a_device_that_recovers_clears_its_alarm() {
     }
     assert!(failures >= 3, "{failures} failed retries");
     assert_eq!(raised, 1, "raised once, not on every failed retry");
-    let _ = e.commands.send(Command::Shutdown);
-    while let Some(ev) = e.events.recv().await {
-        if matches!(ev, Event::ShutdownComplete { .. }) {
-            break;
-        }
-    }
+    shut_down(&mut e).await;
     assert_eq!(tl.lab.open_sessions(), 0);
 }
 
@@ -551,12 +547,7 @@ async fn a_slow_request_does_not_keep_a_session_open_at_shutdown() {
     e.commands.send(run(2)).expect("send");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let asked = std::time::Instant::now();
-    e.commands.send(Command::Shutdown).expect("send");
-    let (logged_out, failed) = loop {
-        if let Some(Event::ShutdownComplete { logged_out, failed }) = e.events.recv().await {
-            break (logged_out, failed);
-        }
-    };
+    let (logged_out, failed) = shut_down(&mut e).await;
     // Bounded by the 3 s grace, not by the 8 s request; and the session is closed.
     assert!(
         asked.elapsed() < Duration::from_secs(5),
