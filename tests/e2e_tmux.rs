@@ -1,6 +1,7 @@
 //! The real binary in a real terminal (tmux) against the lab: the dashboard connects to
 //! every device, runs a console command, shows Central and the quota, quits cleanly, and a
-//! killed terminal (SIGHUP) still logs every session out.
+//! killed terminal (SIGHUP) still logs every session out. README's first minute is followed
+//! word for word on `netdash demo`.
 
 mod common;
 
@@ -48,16 +49,21 @@ impl Tmux {
             bin = common::bin().display(),
             cfg = config.display()
         );
+        self.launch(&line, (160, 48));
+    }
+
+    fn launch(&self, line: &str, (w, h): (u16, u16)) {
+        let (w, h) = (w.to_string(), h.to_string());
         let o = self.cmd(&[
             "new-session",
             "-d",
             "-s",
             &self.session,
             "-x",
-            "160",
+            &w,
             "-y",
-            "48",
-            &line,
+            &h,
+            line,
         ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         self.cmd(&["set", "-g", "escape-time", "0"]);
@@ -192,4 +198,62 @@ async fn killed_terminal_logs_sessions_out() {
     t.cmd(&["kill-session", "-t", "hup"]);
     wait_gone(&pid).await;
     assert_eq!(tl.lab.open_sessions(), 0, "SIGHUP left sessions open");
+}
+
+/// README's first minute, as a newcomer reads it. The test fails if README's words change
+/// without the keys below changing with them.
+const README_FIRST_MINUTE: &str = "press `3`, type `@all show version` and press Enter; press `F4` (or `Alt-4`) to explore the answer; press `q` to quit";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_first_minute_word_for_word() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    assert!(
+        readme.replace('\n', " ").contains(README_FIRST_MINUTE),
+        "README's first minute no longer says: {README_FIRST_MINUTE}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = Tmux::new("readme");
+    // 80x24: the size of an SSH session, where panes are tabs and `4` must really switch.
+    // remain-on-exit keeps the last words demo prints after the dashboard closes.
+    let line = format!(
+        "env TMPDIR={} {} demo; sleep 60",
+        dir.path().display(),
+        common::bin().display()
+    );
+    t.launch(&line, (80, 24));
+    t.wait_for("the demo's devices up", 30, |s| s.contains("6 up"))
+        .await;
+
+    // "press `3`, type `@all show version` and press Enter"
+    t.keys(&["3"]);
+    t.keys(&["-l", "@all show version"]);
+    t.keys(&["Enter"]);
+    t.wait_for("every answer in the console", 20, |s| {
+        s.contains("5/5 · 0 failed")
+    })
+    .await;
+    // "press `F4` (or `Alt-4`) to explore the answer"
+    t.keys(&["F4"]);
+    let s = t
+        .wait_for("the answer in the explorer", 10, |s| {
+            s.contains("4 Explorer: lab-") && s.contains("{…}")
+        })
+        .await;
+    assert!(
+        !s.contains("show version4"),
+        "4 was typed into the input:\n{s}"
+    );
+    t.keys(&["3"]);
+    t.wait_for("the console again", 10, |s| s.contains("input"))
+        .await;
+    t.keys(&["M-4"]);
+    t.wait_for("Alt-4 explores too", 10, |s| s.contains("4 Explorer: lab-"))
+        .await;
+    // "press `q` to quit"
+    t.keys(&["q"]);
+    t.wait_for("every session logged out", 20, |s| {
+        s.contains("sessions left open at the lab: 0")
+    })
+    .await;
 }

@@ -633,6 +633,16 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Vec<Effect> {
             }
         };
     }
+    // Pane keys that cannot be typed (Alt-1..5, F1..F5) work from every text input too: after
+    // a console command the input keeps the focus, and a plain `4` would be typed into it.
+    if let Some(action) = keys.action(&k).filter(|a| PANE_KEYS.contains(a))
+        && !is_typed(&k)
+    {
+        if app.solo.is_none() {
+            focus_pane(app, action);
+        }
+        return Vec::new();
+    }
     if app.focus == Pane::Console && app.console.editing {
         return console_key(app, k);
     }
@@ -724,14 +734,9 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Vec<Effect> {
             app.focus = Pane::ALL[(app.focus.index() + 4) % 5];
             return Vec::new();
         }
-        Action::Pane1 => app.focus = Pane::Devices,
-        Action::Pane2 => app.focus = Pane::Sessions,
-        Action::Pane3 => {
-            app.focus = Pane::Console;
-            app.console.editing = true;
+        Action::Pane1 | Action::Pane2 | Action::Pane3 | Action::Pane4 | Action::Pane5 => {
+            focus_pane(app, action)
         }
-        Action::Pane4 => app.focus = Pane::Explorer,
-        Action::Pane5 => app.focus = Pane::Central,
         Action::Up => move_cursor(app, -1),
         Action::Down => move_cursor(app, 1),
         Action::PageUp => move_cursor(app, -20),
@@ -741,6 +746,37 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Vec<Effect> {
         _ => return pane_action(app, action),
     }
     Vec::new()
+}
+
+/// The actions that jump straight to a pane.
+const PANE_KEYS: [Action; 5] = [
+    Action::Pane1,
+    Action::Pane2,
+    Action::Pane3,
+    Action::Pane4,
+    Action::Pane5,
+];
+
+/// A key a text input would take as a character.
+fn is_typed(k: &KeyEvent) -> bool {
+    matches!(k.code, KeyCode::Char(_))
+        && !k
+            .modifiers
+            .intersects(KeyModifiers::ALT | KeyModifiers::CONTROL)
+}
+
+fn focus_pane(app: &mut App, action: Action) {
+    match action {
+        Action::Pane1 => app.focus = Pane::Devices,
+        Action::Pane2 => app.focus = Pane::Sessions,
+        Action::Pane3 => {
+            app.focus = Pane::Console;
+            app.console.editing = true;
+        }
+        Action::Pane4 => app.focus = Pane::Explorer,
+        Action::Pane5 => app.focus = Pane::Central,
+        _ => {}
+    }
 }
 
 fn edit_text(s: &mut String, editing: &mut bool, k: KeyEvent) {
@@ -1395,6 +1431,37 @@ mod tests {
 
     fn key(c: char) -> Msg {
         Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn pane_chords_leave_a_text_input_and_plain_digits_are_typed() {
+        let keys = KeyMap::default();
+        let mut app = app_with(&["a"], false);
+        update(&mut app, &keys, key('3'));
+        assert!(app.focus == Pane::Console && app.console.editing);
+        for c in "@a show version".chars() {
+            update(&mut app, &keys, key(c));
+        }
+        let enter = Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        update(&mut app, &keys, enter);
+        // The input keeps the focus after Enter: a plain 4 is text.
+        update(&mut app, &keys, key('4'));
+        assert_eq!(app.focus, Pane::Console);
+        assert_eq!(app.console.input.lines().join(""), "4");
+        let alt4 = Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+        update(&mut app, &keys, alt4);
+        assert_eq!(app.focus, Pane::Explorer);
+        // F-keys work from the Devices filter as well.
+        app.focus = Pane::Devices;
+        update(&mut app, &keys, key('/'));
+        assert!(app.devices.filtering);
+        update(
+            &mut app,
+            &keys,
+            Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)),
+        );
+        assert_eq!(app.focus, Pane::Central);
+        assert_eq!(app.devices.filter, "");
     }
 
     #[test]

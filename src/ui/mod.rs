@@ -260,7 +260,7 @@ fn help(f: &mut Frame, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
     ];
     // One column when it fits; at 80x24 the global keys go beside the pane's.
     let one_col = pane_actions.len() + global.len() + 9 <= area.height as usize;
-    let label_w = if one_col { 12 } else { 9 };
+    let label_w = if one_col { 12 } else { 10 };
     let entry = |k: String, t: &str| {
         Line::from(vec![
             Span::styled(format!("{k:>label_w$}  "), s.accent),
