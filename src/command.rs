@@ -136,7 +136,10 @@ impl Command {
                     let mut stages = seg.split('|');
                     let cmd = stages.next().unwrap_or_default().trim();
                     if !is_show(cmd) {
-                        return Err(Refusal::NotShow(cmd.to_string()));
+                        // The first word only: the rest may be a secret
+                        // (`username x secret y`, `enable password y`).
+                        let word = cmd.split_ascii_whitespace().next().unwrap_or_default();
+                        return Err(Refusal::NotShow(word.to_string()));
                     }
                     for stage in stages {
                         check_stage(stage, dialect)?;
@@ -163,8 +166,9 @@ impl Command {
 /// Why read-only mode refuses a command. Each message is one line ending in what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
+    /// The first word of a `;`-part that is not `show`.
     #[error(
-        "refused in read-only mode: '{0}' is not a show command; send show commands or GET only"
+        "refused in read-only mode: '{0} ...' is not a show command; send show commands or GET only"
     )]
     NotShow(String),
     #[error(
@@ -179,6 +183,11 @@ pub enum Refusal {
         "refused in read-only mode: '| {stage}' is not a filter known to be harmless (unknown or ambiguous); use one of {allowed}, spelled out"
     )]
     UnknownStage { stage: String, allowed: String },
+    /// A filter of some vendors only, checked by the rule for every vendor (the console).
+    #[error(
+        "refused in read-only mode: '| {stage}' is not a filter on every vendor; use one of {allowed}, or netdash run on devices of one kind"
+    )]
+    NotEverywhere { stage: String, allowed: String },
     #[error("refused in read-only mode: {} {path} would change the device; send GET only", method.as_str())]
     Mutating { method: Method, path: String },
 }
@@ -283,6 +292,10 @@ fn check_stage(stage: &str, dialect: Option<CliDialect>) -> Result<(), Refusal> 
             allowed: allowed(),
         }),
         [one] if allows(one) => Ok(()),
+        [_] if dialect.is_none() => Err(Refusal::NotEverywhere {
+            stage: word,
+            allowed: allowed(),
+        }),
         _ if matches.iter().any(|m| WRITERS.contains(m)) => Err(Refusal::WritingStage {
             stage: word,
             allowed: allowed(),
@@ -371,6 +384,12 @@ mod tests {
         assert!(ro("show version; configure; hostname pwned").is_some());
         assert!(ro("show version ; show clock").is_none());
         assert!(ro("showconfig").is_some());
+        // The refusal names the command, not what follows it (a password, say).
+        let why = ro("username bob secret hunter22").expect("refused");
+        assert!(
+            why.contains("username") && !why.contains("hunter22"),
+            "{why}"
+        );
     }
 
     #[test]
@@ -429,7 +448,8 @@ mod tests {
         assert_eq!(on("show version | json", Some(CliDialect::Eos)), None);
         // ArubaOS has no grep, so the rule for every vendor has none either.
         assert!(on("show run | grep x", Some(CliDialect::ArubaOs)).is_some());
-        assert!(on("show run | grep x", None).is_some());
+        let why = on("show run | grep x", None).expect("refused");
+        assert!(why.contains("every vendor"), "{why}");
         assert!(on("show run | section x", Some(CliDialect::Asa)).is_some());
         for d in CliDialect::ALL {
             assert!(on("show run | redirect x", Some(d)).is_some());
