@@ -132,5 +132,41 @@ async fn harmless_filters_still_run_in_read_only_mode() {
     assert!(o.stdout.contains("Software Version"), "{}", o.stdout);
     assert!(!o.stdout.contains("Hardware"), "filtered: {}", o.stdout);
     assert!(connections(&counters, "lab-asa-01") > 0);
+
+    // Each device gets its own vendor's filters: ASA has `| grep` (ArubaOS does not, so
+    // the console's rule for every vendor refuses it).
+    let o = netdash(
+        &tl.config_path,
+        &[
+            "--read-only",
+            "run",
+            "lab-asa-01",
+            "--",
+            "show version | grep Serial",
+        ],
+    )
+    .await;
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert_eq!(
+        o.stdout.trim(),
+        "Serial Number: 9AVP5MLG543",
+        "{}",
+        o.stdout
+    );
+
+    // EOS: eAPI itself may refuse pipes, but netdash lets the filter through to it.
+    let o = netdash(
+        &tl.config_path,
+        &[
+            "--read-only",
+            "run",
+            "lab-eos-01",
+            "--",
+            "show version | section Arista",
+        ],
+    )
+    .await;
+    assert!(!o.stdout.contains("read-only"), "{}", o.stdout);
+    assert!(connections(&counters, "lab-eos-01") > 0);
     assert_eq!(tl.lab.open_sessions(), 0);
 }
