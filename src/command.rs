@@ -141,6 +141,9 @@ impl Command {
                         let word = cmd.split_ascii_whitespace().next().unwrap_or_default();
                         return Err(Refusal::NotShow(word.to_string()));
                     }
+                    if writes_tech_support_file(cmd) {
+                        return Err(Refusal::TechSupportFile);
+                    }
                     for stage in stages {
                         check_stage(stage, dialect)?;
                     }
@@ -183,6 +186,10 @@ pub enum Refusal {
         "refused in read-only mode: '| {stage}' is not a filter known to be harmless (unknown or ambiguous); use one of {allowed}, spelled out"
     )]
     UnknownStage { stage: String, allowed: String },
+    #[error(
+        "refused in read-only mode: 'show tech-support ... file' writes a file on the device; leave out file"
+    )]
+    TechSupportFile,
     /// A filter of some vendors only, checked by the rule for every vendor (the console).
     #[error(
         "refused in read-only mode: '| {stage}' is not a filter on every vendor; use one of {allowed}, or netdash run on devices of one kind"
@@ -307,6 +314,19 @@ fn check_stage(stage: &str, dialect: Option<CliDialect>) -> Result<(), Refusal> 
     }
 }
 
+/// ASA `show tech-support file` saves the output to flash: a show that writes. Matched
+/// with abbreviations (`show tech f`), so a read of `show tech-support detail` still passes.
+fn writes_tech_support_file(show: &str) -> bool {
+    let words: Vec<String> = show
+        .split_ascii_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    words
+        .get(1)
+        .is_some_and(|w| "tech-support".starts_with(w.as_str()))
+        && words[2..].iter().any(|w| "file".starts_with(w.as_str()))
+}
+
 /// The commands in a CLI line: `;` separates commands (eAPI sends them in one request);
 /// empty parts are dropped.
 pub fn cli_segments(line: &str) -> impl Iterator<Item = &str> {
@@ -414,6 +434,9 @@ mod tests {
             "show run |",
             "show run | re x",
             "show run | s x",
+            // ASA saves tech-support to flash with `file`.
+            "show tech-support file",
+            "show tech detail f",
             // A quote does not hide a pipe: the device splits there too.
             "show run | include \"a | redirect b\"",
         ] {
@@ -435,6 +458,8 @@ mod tests {
             "show version|include Version",
             "show version | INCLUDE Version | exclude Hardware",
             "show version ; show clock | include 20",
+            "show tech-support detail",
+            "show file systems",
         ] {
             assert_eq!(ro(l), None, "{l} only reads");
         }
