@@ -1,6 +1,8 @@
 //! The command grammar shared by `netdash run` and the console: a vendor CLI line
 //! (`show version`) or a REST request (`GET /path`, `POST /path {json}`), and the read-only
-//! rules that refuse mutating requests before anything is sent.
+//! rules that refuse mutating requests before anything is sent. A show can write too
+//! (`show run | redirect disk0:/x`, `show run > flash:x`), so read-only means: only `show`,
+//! no `>`, and only `|` filters known to be harmless on the target's vendor.
 
 use serde_json::Value;
 
@@ -174,18 +176,23 @@ pub enum Refusal {
         "refused in read-only mode: '{0} ...' is not a show command; send show commands or GET only"
     )]
     NotShow(String),
+    /// `>` or `>>` anywhere (EOS writes the output to a file; a `>` inside a pattern is
+    /// refused too rather than guessed at).
     #[error(
         "refused in read-only mode: '>' writes the output to a file on the device; remove the redirection"
     )]
     Redirect,
+    /// `| redirect`, `| append`, `| tee`, `| copy`, ... or an abbreviation that may mean one.
     #[error(
         "refused in read-only mode: '| {stage}' can write on the device; read-only allows only the filters {allowed}"
     )]
     WritingStage { stage: String, allowed: String },
+    /// A stage word no vendor list knows, an empty stage, or an ambiguous abbreviation.
     #[error(
         "refused in read-only mode: '| {stage}' is not a filter known to be harmless (unknown or ambiguous); use one of {allowed}, spelled out"
     )]
     UnknownStage { stage: String, allowed: String },
+    /// ASA `show tech-support file`.
     #[error(
         "refused in read-only mode: 'show tech-support ... file' writes a file on the device; leave out file"
     )]
@@ -195,6 +202,7 @@ pub enum Refusal {
         "refused in read-only mode: '| {stage}' is not a filter on every vendor; use one of {allowed}, or netdash run on devices of one kind"
     )]
     NotEverywhere { stage: String, allowed: String },
+    /// A REST method other than GET.
     #[error("refused in read-only mode: {} {path} would change the device; send GET only", method.as_str())]
     Mutating { method: Method, path: String },
 }
