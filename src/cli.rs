@@ -178,7 +178,8 @@ pub fn main() -> ExitCode {
     match rt.block_on(dispatch(cli, paths)) {
         Ok(code) => ExitCode::from(code),
         Err(Failure(code, msg)) => {
-            eprintln!("netdash: {msg}");
+            // Messages can quote device or user text: escaped, and kept to one line.
+            eprintln!("netdash: {}", crate::sanitize::one_line(&msg));
             ExitCode::from(code)
         }
     }

@@ -14,6 +14,7 @@ pub mod logging;
 pub mod paths;
 pub mod redact;
 pub mod run;
+pub mod sanitize;
 pub mod target;
 pub mod ui;
 pub mod vendor;

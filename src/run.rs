@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::config::Config;
 use crate::engine::messages::Outcome;
 use crate::engine::{self, Command, EngineOptions, Event};
+use crate::sanitize;
 use crate::vendor::Context;
 
 /// The `--json` line for one result: `{"target","kind","ok","elapsed_ms","output"|"error"}`.
@@ -31,7 +32,14 @@ pub fn result_json(target: &str, kind: &str, elapsed_ms: u64, outcome: &Outcome)
     v
 }
 
-/// Readable form of one result; a header line when there are several targets.
+/// [`result_json`] as one line, safe on a terminal and still valid JSON.
+pub fn result_line(target: &str, kind: &str, elapsed_ms: u64, outcome: &Outcome) -> String {
+    let v = result_json(target, kind, elapsed_ms, outcome);
+    sanitize::json(&v.to_string()).into_owned()
+}
+
+/// Readable form of one result; a header line when there are several targets. Device text
+/// is printed through [`sanitize`], so escape sequences in it are shown, not obeyed.
 pub fn write_readable(
     out: &mut impl Write,
     target: &str,
@@ -42,7 +50,8 @@ pub fn write_readable(
 ) -> std::io::Result<()> {
     if header {
         let status = if outcome.is_ok() { "ok" } else { "FAILED" };
-        writeln!(out, "=== {target} ({kind}) {status} in {elapsed_ms} ms")?;
+        let h = format!("=== {target} ({kind}) {status} in {elapsed_ms} ms");
+        writeln!(out, "{}", sanitize::one_line(&h))?;
     }
     match outcome {
         Outcome::Ok {
@@ -52,11 +61,11 @@ pub fn write_readable(
             ..
         } => {
             for n in notes {
-                writeln!(out, "note: {n}")?;
+                writeln!(out, "note: {}", sanitize::one_line(n))?;
             }
             match (text, output) {
                 (true, Value::String(t)) => {
-                    write!(out, "{t}")?;
+                    write!(out, "{}", sanitize::for_terminal(t))?;
                     if !t.ends_with('\n') {
                         writeln!(out)?;
                     }
@@ -64,11 +73,16 @@ pub fn write_readable(
                 (_, v) => writeln!(
                     out,
                     "{}",
-                    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+                    sanitize::json(
+                        &serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+                    )
                 )?,
             }
         }
-        Outcome::Err { error, .. } => writeln!(out, "error: {target}: {error}")?,
+        Outcome::Err { error, .. } => {
+            let e = format!("error: {target}: {error}");
+            writeln!(out, "{}", sanitize::one_line(&e))?
+        }
     }
     Ok(())
 }
@@ -155,7 +169,8 @@ pub async fn run(
         match ev {
             Event::RunStarted { skipped, .. } => {
                 for (name, why) in skipped {
-                    emit!(writeln!(err, "netdash: skipped {name}: {why}")?);
+                    let l = format!("netdash: skipped {name}: {why}");
+                    emit!(writeln!(err, "{}", sanitize::one_line(&l))?);
                 }
             }
             Event::RunRejected { error, .. } => {
@@ -172,7 +187,7 @@ pub async fn run(
                 failed_any |= !outcome.is_ok();
                 emit!({
                     if req.json {
-                        writeln!(out, "{}", result_json(&target, kind, elapsed_ms, &outcome))?;
+                        writeln!(out, "{}", result_line(&target, kind, elapsed_ms, &outcome))?;
                     } else {
                         write_readable(out, &target, kind, elapsed_ms, &outcome, many)?;
                     }
@@ -190,7 +205,8 @@ pub async fn run(
             Event::ShutdownComplete { failed, .. } => {
                 for (name, why) in failed {
                     // stderr may be gone too; the logout already happened (or failed).
-                    let _ = writeln!(err, "netdash: {name}: logout failed: {why}");
+                    let l = format!("netdash: {name}: logout failed: {why}");
+                    let _ = writeln!(err, "{}", sanitize::one_line(&l));
                 }
                 break;
             }
@@ -229,9 +245,7 @@ pub async fn watch(
         let last = matches!(ev, Event::ShutdownComplete { .. });
         // A closed pipe (`| head`) or a dropped terminal must not stop the logout.
         let written = if json_lines {
-            serde_json::to_string(&ev)
-                .map_err(std::io::Error::other)
-                .and_then(|l| writeln!(out, "{l}"))
+            event_line(&ev).and_then(|l| writeln!(out, "{l}"))
         } else {
             writeln!(out, "{}", human(&ev))
         };
@@ -246,8 +260,19 @@ pub async fn watch(
     Ok(())
 }
 
-/// One readable line per event.
+/// One `watch --json` line: the serialized event, safe on a terminal and still valid JSON.
+pub fn event_line(ev: &Event) -> std::io::Result<String> {
+    let l = serde_json::to_string(ev).map_err(std::io::Error::other)?;
+    Ok(sanitize::json(&l).into_owned())
+}
+
+/// One readable line per event; device text (hostnames, errors) is escaped, and a newline
+/// in it cannot start a forged line.
 pub fn human(ev: &Event) -> String {
+    sanitize::one_line(&human_raw(ev)).into_owned()
+}
+
+fn human_raw(ev: &Event) -> String {
     let now = chrono_like_now();
     match ev {
         Event::Session {

@@ -1591,4 +1591,37 @@ mod tests {
         update(&mut app, &keys, ctrl_r());
         assert_eq!(app.console.input.lines().join(""), "@a show version");
     }
+
+    /// Output redirection may write a file on the device: the console asks (y/n) first,
+    /// and read-only mode refuses it; a harmless filter is sent at once.
+    #[test]
+    fn console_asks_before_a_redirected_show() {
+        let keys = KeyMap::default();
+        let mut app = app_with(&["a"], false);
+        let fx = console_submit(&mut app, "@a show run | redirect disk0:/x.cfg");
+        assert!(fx.is_empty(), "{fx:?}");
+        assert!(app.console.confirm.is_some());
+        assert!(app.status.as_deref().is_some_and(|s| s.contains("(y/n)")));
+        let fx = update(&mut app, &keys, key('y'));
+        assert!(
+            matches!(&fx[..], [Effect::Engine(Command::Run { line, .. })] if line.contains("redirect")),
+            "{fx:?}"
+        );
+        let fx = console_submit(&mut app, "@a show run > flash:x");
+        assert!(fx.is_empty() && app.console.confirm.is_some(), "{fx:?}");
+        let fx = console_submit(&mut app, "@a show version | include Version");
+        assert!(
+            matches!(&fx[..], [Effect::Engine(Command::Run { .. })]),
+            "{fx:?}"
+        );
+
+        let mut ro = app_with(&["a"], true);
+        let fx = console_submit(&mut ro, "@a show run | tee flash:x");
+        assert!(fx.is_empty() && ro.console.confirm.is_none(), "{fx:?}");
+        assert!(
+            ro.status
+                .as_deref()
+                .is_some_and(|s| s.contains("read-only"))
+        );
+    }
 }

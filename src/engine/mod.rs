@@ -379,10 +379,18 @@ async fn fan_out(
         .collect();
     let cmd = &cmd;
     let mailboxes = &mailboxes;
+    let kinds_ref = &kinds;
     let mut stream = futures::stream::iter(names)
         .map(|name| async move {
             let start = Instant::now();
-            let r = if let Some(why) = read_only.then(|| cmd.read_only_refusal()).flatten() {
+            // Each target's own pipe filters (ASA `| grep`, EOS `| section`) are allowed.
+            let dialect = kinds_ref
+                .get(&name)
+                .and_then(|k| crate::command::CliDialect::for_kind(k));
+            let r = if let Some(why) = read_only
+                .then(|| cmd.read_only_refusal_on(dialect))
+                .flatten()
+            {
                 Err(VendorError::ReadOnly(why))
             } else {
                 dispatch(mailboxes.get(&name), cmd, interactive).await
