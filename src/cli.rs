@@ -267,6 +267,17 @@ async fn run_cmd(
         .map_err(|e| Failure(2, e))?;
     }
     let only: Vec<String> = sel.targets.iter().map(|t| t.name().to_string()).collect();
+    let unverified: Vec<&str> = sel
+        .targets
+        .iter()
+        .filter(|t| match t {
+            crate::target::Target::Device(d) => !d.verify_tls,
+            crate::target::Target::Central(c) => !c.verify_tls,
+        })
+        .map(|t| t.name())
+        .collect();
+    warn_unverified(&unverified);
+    crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
     let ctx = Context::new(
         paths.clone(),
         Duration::from_secs(cfg.settings.timeout_secs.max(1)),
@@ -294,7 +305,27 @@ async fn run_cmd(
     }
 }
 
+/// One stderr line and one log line naming the targets whose certificates go unchecked.
+fn warn_unverified(names: &[&str]) {
+    if let Some(line) = crate::vendor::http::unverified_warning(names) {
+        tracing::warn!(targets = %names.join(", "), "verify_tls = false: certificates are not checked");
+        eprintln!("{line}");
+    }
+}
+
 async fn watch_cmd(cfg: Config, paths: &Paths, json: bool, read_only: bool) -> Result<u8, Failure> {
+    let unverified: Vec<&str> = cfg
+        .devices()
+        .filter(|d| !d.verify_tls)
+        .map(|d| d.name.as_str())
+        .chain(
+            cfg.centrals()
+                .filter(|c| !c.verify_tls)
+                .map(|c| c.name.as_str()),
+        )
+        .collect();
+    warn_unverified(&unverified);
+    crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
     let ctx = Context::new(
         paths.clone(),
         Duration::from_secs(cfg.settings.timeout_secs.max(1)),

@@ -1388,6 +1388,7 @@ mod tests {
                 facts: Default::default(),
                 last_error: None,
                 marked: false,
+                tls_unverified: false,
             })
             .collect();
         new_app(rows, read_only, Vec::new())
