@@ -46,7 +46,8 @@ fn endless() -> Body {
     }))
 }
 
-async fn start(settings: &str) -> Device {
+/// `h2`: offer HTTP/2 by ALPN (as the lab does), else HTTP/1.1 only.
+async fn start(settings: &str, h2: bool) -> Device {
     netdash::init_crypto();
     let pki = Pki::generate().expect("pki");
     let counts = Arc::new(Counts::default());
@@ -97,7 +98,12 @@ async fn start(settings: &str) -> Device {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let task = tokio::spawn(serve(listener, pki.http1_acceptor(), app));
+    let acceptor = if h2 {
+        pki.acceptor.clone()
+    } else {
+        pki.http1_acceptor()
+    };
+    let task = tokio::spawn(serve(listener, acceptor, app));
     let dir = tempfile::tempdir().expect("tempdir");
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, &pki.ca_pem).expect("ca");
@@ -153,32 +159,45 @@ fn error_of(o: &Out) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_chunked_body_stops_at_the_cap_and_the_session_is_logged_out() {
-    let dev = start("max_response_mb = 1").await;
-    let o = run(&dev, "/endless").await;
-    assert_eq!(o.code, 1, "{} {}", o.stdout, o.stderr);
-    let e = error_of(&o);
-    assert!(e.contains("response larger than 1 MiB"), "{e}");
-    assert!(e.contains("max_response_mb"), "{e}");
-    assert!(!e.contains('\n'));
-    assert_eq!(dev.counts.logins.load(Ordering::SeqCst), 1);
-    assert_eq!(dev.counts.logouts.load(Ordering::SeqCst), 1, "no logout");
+    // Over HTTP/1.1 the connection is dropped mid-body; over HTTP/2 the stream is reset.
+    for h2 in [false, true] {
+        let dev = start("max_response_mb = 1", h2).await;
+        let o = run(&dev, "/endless").await;
+        assert_eq!(o.code, 1, "h2 {h2}: {} {}", o.stdout, o.stderr);
+        let e = error_of(&o);
+        assert!(e.contains("response larger than 1 MiB"), "{e}");
+        assert!(e.contains("max_response_mb"), "{e}");
+        assert!(!e.contains('\n'));
+        assert_eq!(dev.counts.logins.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            dev.counts.logouts.load(Ordering::SeqCst),
+            1,
+            "h2 {h2}: no logout"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn declared_length_over_the_cap_is_refused_before_reading() {
     // The body never comes, so only a check of Content-Length can end this before the
     // timeout turns it into a different error.
-    let dev = start("max_response_mb = 1").await;
+    let dev = start("max_response_mb = 1", false).await;
     let o = run(&dev, "/declared").await;
     assert_eq!(o.code, 1, "{} {}", o.stdout, o.stderr);
     let e = error_of(&o);
     assert!(e.contains("response larger than 1 MiB"), "{e}");
     assert_eq!(dev.counts.logouts.load(Ordering::SeqCst), 1, "no logout");
+
+    // Without the setting the cap is 64 MiB.
+    let dev = start("", false).await;
+    let e = error_of(&run(&dev, "/declared").await);
+    assert!(e.contains("response larger than 64 MiB"), "{e}");
+    assert_eq!(dev.counts.logouts.load(Ordering::SeqCst), 1, "no logout");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_under_the_cap_arrives_whole() {
-    let dev = start("max_response_mb = 1").await;
+    let dev = start("max_response_mb = 1", false).await;
     let o = run(&dev, "/under").await;
     assert_eq!(o.code, 0, "{} {}", o.stdout, o.stderr);
     let v: Value = serde_json::from_str(o.stdout.lines().next().expect("a line")).expect("json");
@@ -189,7 +208,7 @@ async fn a_body_under_the_cap_arrives_whole() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_response_mb_out_of_range_is_a_config_error() {
-    let dev = start("max_response_mb = 0").await;
+    let dev = start("max_response_mb = 0", false).await;
     let o = run(&dev, "/under").await;
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(

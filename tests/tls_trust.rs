@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use netdash::app::keymap::KeyMap;
+use netdash::app::state::Pane;
 use netdash::app::update::{Msg, new_app, refresh_views, update};
 use netdash::config::Config;
 use netdash::engine::messages::{Event, SessionState, SessionView};
@@ -262,7 +263,7 @@ username = "admin"
 password = "x"
 
 [[devices]]
-name = "sw-open"
+name = "sw-open-in-building-7-floor-3-rack-12"
 kind = "aoscx"
 host = "10.0.0.2"
 username = "admin"
@@ -277,7 +278,7 @@ fn verify_tls_false_is_marked_in_the_devices_and_sessions_panes() {
     let keys = KeyMap::default();
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
     update(&mut app, &keys, Msg::Tick(now));
-    for target in ["sw-checked", "sw-open"] {
+    for target in ["sw-checked", "sw-open-in-building-7-floor-3-rack-12"] {
         update(
             &mut app,
             &keys,
@@ -300,15 +301,15 @@ fn verify_tls_false_is_marked_in_the_devices_and_sessions_panes() {
         );
     }
     refresh_views(&mut app);
-    let styles = Styles::new(&Theme::builtin_default(), true);
-    let mut t = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
-    t.draw(|f| {
-        netdash::ui::render(f, &app, &styles, &keys);
-    })
-    .expect("draw");
-    let screen = t.backend().to_string();
-    // Devices and Sessions sit side by side at this size: split each line where the
-    // Sessions box starts and judge each pane on its own.
+    // Narrow: one pane at a time, so each is drawn focused on its own.
+    for pane in [Pane::Devices, Pane::Sessions] {
+        app.focus = pane;
+        let screen = draw(&app, 80, 24);
+        assert_marks(&pane_lines(&screen, pane, None), &screen);
+    }
+    // Wide: Devices and Sessions side by side; each judged on its own side of the border.
+    app.focus = Pane::Devices;
+    let screen = draw(&app, 160, 48);
     let split = screen
         .lines()
         .find_map(|l| {
@@ -318,27 +319,39 @@ fn verify_tls_false_is_marked_in_the_devices_and_sessions_panes() {
             (0..col).rev().find(|&i| chars[i] == '┌' || chars[i] == '┏')
         })
         .expect("a Sessions pane");
-    for (pane, lines) in [
-        (
-            "devices",
-            screen
-                .lines()
-                .map(|l| l.chars().take(split).collect::<String>())
-                .collect::<Vec<_>>(),
-        ),
-        (
-            "sessions",
-            screen
-                .lines()
-                .map(|l| l.chars().skip(split).collect::<String>())
-                .collect::<Vec<_>>(),
-        ),
-    ] {
-        let open: Vec<&String> = lines.iter().filter(|l| l.contains("sw-open")).collect();
-        let checked: Vec<&String> = lines.iter().filter(|l| l.contains("sw-checked")).collect();
-        assert_eq!(open.len(), 1, "{pane}: {screen}");
-        assert_eq!(checked.len(), 1, "{pane}: {screen}");
-        assert!(open[0].contains("!tls"), "{pane}: {screen}");
-        assert!(!checked[0].contains("!tls"), "{pane}: {screen}");
+    for pane in [Pane::Devices, Pane::Sessions] {
+        assert_marks(&pane_lines(&screen, pane, Some(split)), &screen);
     }
+}
+
+fn draw(app: &netdash::app::state::App, w: u16, h: u16) -> String {
+    let styles = Styles::new(&Theme::builtin_default(), true);
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| {
+        netdash::ui::render(f, app, &styles, &KeyMap::default());
+    })
+    .expect("draw");
+    t.backend().to_string()
+}
+
+/// The screen's lines, cut to one pane's columns when two sit side by side.
+fn pane_lines(screen: &str, pane: Pane, split: Option<usize>) -> Vec<String> {
+    screen
+        .lines()
+        .map(|l| match (split, pane) {
+            (Some(at), Pane::Devices) => l.chars().take(at).collect(),
+            (Some(at), _) => l.chars().skip(at).collect(),
+            (None, _) => l.to_string(),
+        })
+        .collect()
+}
+
+/// One row per target; the unchecked one carries the mark, the checked one does not.
+fn assert_marks(lines: &[String], screen: &str) {
+    let open: Vec<&String> = lines.iter().filter(|l| l.contains("sw-open")).collect();
+    let checked: Vec<&String> = lines.iter().filter(|l| l.contains("sw-checked")).collect();
+    assert_eq!(open.len(), 1, "{screen}");
+    assert_eq!(checked.len(), 1, "{screen}");
+    assert!(open[0].contains("!tls"), "{screen}");
+    assert!(!checked[0].contains("!tls"), "{screen}");
 }

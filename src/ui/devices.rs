@@ -4,7 +4,7 @@
 //! ┌ 1 Devices (sort: name) ──────────────────────────────────────────────┐
 //! │   name          kind    state  latency         poll  model / version  │
 //! │ * spine-eos-01  eos     up       3 ms ▂▃▂▅▂    4s    cEOSLab 4.30.0F  │
-//! │   lab-cx-01 !tls aoscx  up      20 ms ▂▂▃▂     4s    8325 GL.10.09     │
+//! │   !tls lab-cx-01 aoscx  up      20 ms ▂▂▃▂     4s    8325 GL.10.09     │
 //! ```
 //!
 //! `!tls` marks a target with `verify_tls = false`.
@@ -33,14 +33,15 @@ pub fn sparkline(samples: impl Iterator<Item = u64> + Clone, n: usize) -> String
 /// What marks a target whose certificate is not checked (`verify_tls = false`).
 pub const UNVERIFIED_MARK: &str = "!tls";
 
-/// The name, with [`UNVERIFIED_MARK`] in the warning colour when certificates go unchecked.
+/// The name, after [`UNVERIFIED_MARK`] in the warning colour when certificates go
+/// unchecked: in front, so a long name is what gets cut, never the mark.
 fn name_cell<'a>(row: &crate::app::state::DeviceRow, s: &Styles, hi: bool) -> Cell<'a> {
     let pick = |st: ratatui::style::Style| if hi { s.selected } else { st };
     if row.tls_unverified {
         Cell::from(Line::from(vec![
-            Span::styled(row.name.clone(), pick(s.text)),
-            Span::raw(" "),
             Span::styled(UNVERIFIED_MARK, pick(s.warn)),
+            Span::raw(" "),
+            Span::styled(row.name.clone(), pick(s.text)),
         ]))
     } else {
         Cell::from(row.name.clone()).style(pick(s.text))
