@@ -276,7 +276,9 @@ async fn run_cmd(
         })
         .map(|t| t.name())
         .collect();
-    warn_unverified(&unverified);
+    if let Some(line) = crate::vendor::http::warn_unverified(&unverified) {
+        eprintln!("{line}");
+    }
     crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
     let ctx = Context::new(
         paths.clone(),
@@ -305,26 +307,10 @@ async fn run_cmd(
     }
 }
 
-/// One stderr line and one log line naming the targets whose certificates go unchecked.
-fn warn_unverified(names: &[&str]) {
-    if let Some(line) = crate::vendor::http::unverified_warning(names) {
-        tracing::warn!(targets = %names.join(", "), "verify_tls = false: certificates are not checked");
+async fn watch_cmd(cfg: Config, paths: &Paths, json: bool, read_only: bool) -> Result<u8, Failure> {
+    if let Some(line) = crate::vendor::http::warn_unverified(&cfg.unverified()) {
         eprintln!("{line}");
     }
-}
-
-async fn watch_cmd(cfg: Config, paths: &Paths, json: bool, read_only: bool) -> Result<u8, Failure> {
-    let unverified: Vec<&str> = cfg
-        .devices()
-        .filter(|d| !d.verify_tls)
-        .map(|d| d.name.as_str())
-        .chain(
-            cfg.centrals()
-                .filter(|c| !c.verify_tls)
-                .map(|c| c.name.as_str()),
-        )
-        .collect();
-    warn_unverified(&unverified);
     crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
     let ctx = Context::new(
         paths.clone(),

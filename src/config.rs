@@ -545,6 +545,19 @@ impl Config {
         self.devices.iter().map(|d| d.get_ref())
     }
 
+    /// Names of the devices and Central accounts with `verify_tls = false`.
+    pub fn unverified(&self) -> Vec<&str> {
+        self.devices()
+            .filter(|d| !d.verify_tls)
+            .map(|d| d.name.as_str())
+            .chain(
+                self.centrals()
+                    .filter(|c| !c.verify_tls)
+                    .map(|c| c.name.as_str()),
+            )
+            .collect()
+    }
+
     /// All Central accounts, without their spans.
     pub fn centrals(&self) -> impl Iterator<Item = &CentralConfig> {
         self.central.iter().map(|c| c.get_ref())

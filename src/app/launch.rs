@@ -76,14 +76,8 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
         })
         .unwrap_or_default();
     let rows = rows_from_config(&cfg);
-    if rows.iter().any(|r| r.tls_unverified) {
-        let names: Vec<&str> = rows
-            .iter()
-            .filter(|r| r.tls_unverified)
-            .map(|r| r.name.as_str())
-            .collect();
-        tracing::warn!(targets = %names.join(", "), "verify_tls = false: certificates are not checked");
-    }
+    // The screen is the dashboard's, so the warning goes to the log; the panes mark the rows.
+    let _ = crate::vendor::http::warn_unverified(&cfg.unverified());
     crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
     let ctx = Context::new(
         paths.clone(),

@@ -318,12 +318,13 @@ impl ServerCertVerifier for Unverified {
     }
 }
 
-/// The one-line warning for targets that skip certificate checks, or None when all check.
-/// `run` and `watch` print it once on stderr; it is logged too.
-pub fn unverified_warning(names: &[&str]) -> Option<String> {
+/// Log a warning for targets that skip certificate checks (`verify_tls = false`) and
+/// return the line `run` and `watch` print once on stderr; None when every target checks.
+pub fn warn_unverified(names: &[&str]) -> Option<String> {
     if names.is_empty() {
         return None;
     }
+    tracing::warn!(targets = %names.join(", "), "verify_tls = false: certificates are not checked");
     Some(format!(
         "netdash: warning: verify_tls = false for {}: their certificates are not checked, so anyone on the path can read the credentials; set ca_cert instead",
         names.join(", ")
