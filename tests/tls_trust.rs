@@ -355,3 +355,54 @@ fn assert_marks(lines: &[String], screen: &str) {
     assert!(open[0].contains("!tls"), "{screen}");
     assert!(!checked[0].contains("!tls"), "{screen}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_warns_once_about_verify_tls_false() {
+    use tokio::io::AsyncReadExt;
+    let tl = common::start(common::only("asa")).await;
+    let cfg = config_without_ca(&tl, "off.toml", "verify_tls = false\n");
+    let dir = tl.dir.path();
+    let mut child = tokio::process::Command::new(common::bin())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["watch", "--json"])
+        .env("NETDASH_DATA_DIR", dir.join("data"))
+        .env("NETDASH_STATE_DIR", dir.join("state"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("netdash watch starts");
+    // Let it log in (an ASA token session) before stopping it, so a warning per session
+    // or poll would show.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while tl.lab.open_sessions() < 1 {
+        assert!(tokio::time::Instant::now() < deadline, "no session opened");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pid = child.id().expect("pid").to_string();
+    let st = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill");
+    assert!(st.success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .await
+        .expect("read");
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("netdash exits after SIGHUP")
+        .expect("wait");
+    assert!(status.success(), "{status:?}");
+    let warnings = stderr
+        .lines()
+        .filter(|l| l.contains("verify_tls = false") && l.contains("lab-asa-01"))
+        .count();
+    assert_eq!(warnings, 1, "{stderr}");
+    assert_eq!(tl.lab.open_sessions(), 0);
+}
