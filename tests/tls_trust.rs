@@ -155,6 +155,21 @@ async fn ca_cert_works_on_a_machine_without_a_system_store() {
     )
     .await;
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+
+    // Neither a store nor ca_cert: nothing to trust, and the error says what to set.
+    let cfg = config_without_ca(&tl, "noca.toml", "");
+    let o = netdash(
+        &cfg,
+        &["run", "--json", "lab-eos-01", "--", "show", "version"],
+        &[("SSL_CERT_FILE", &nothing)],
+    )
+    .await;
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    let e = first_result(&o)["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(e.contains("no CA to trust") && e.contains("ca_cert"), "{e}");
 }
 
 /// A self-signed CA certificate (PEM) with common name `cn`.
