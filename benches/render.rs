@@ -42,6 +42,7 @@ fn devices(n: usize) -> Vec<DeviceRow> {
             },
             last_error: None,
             marked: false,
+            tls_unverified: false,
         })
         .collect()
 }

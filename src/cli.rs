@@ -268,6 +268,19 @@ async fn run_cmd(
         .map_err(|e| Failure(2, e))?;
     }
     let only: Vec<String> = sel.targets.iter().map(|t| t.name().to_string()).collect();
+    let unverified: Vec<&str> = sel
+        .targets
+        .iter()
+        .filter(|t| match t {
+            crate::target::Target::Device(d) => !d.verify_tls,
+            crate::target::Target::Central(c) => !c.verify_tls,
+        })
+        .map(|t| t.name())
+        .collect();
+    if let Some(line) = crate::vendor::http::warn_unverified(&unverified) {
+        eprintln!("{line}");
+    }
+    crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
     let ctx = Context::new(
         paths.clone(),
         Duration::from_secs(cfg.settings.timeout_secs.max(1)),
@@ -296,6 +309,10 @@ async fn run_cmd(
 }
 
 async fn watch_cmd(cfg: Config, paths: &Paths, json: bool, read_only: bool) -> Result<u8, Failure> {
+    if let Some(line) = crate::vendor::http::warn_unverified(&cfg.unverified()) {
+        eprintln!("{line}");
+    }
+    crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
     let ctx = Context::new(
         paths.clone(),
         Duration::from_secs(cfg.settings.timeout_secs.max(1)),

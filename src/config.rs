@@ -77,7 +77,15 @@ pub struct Settings {
     pub concurrency: usize,
     /// Per-request timeout, seconds.
     pub timeout_secs: u64,
+    /// Largest response body accepted, MiB: a bigger one is an error, not held in memory.
+    pub max_response_mb: u64,
 }
+
+/// `max_response_mb` when the file sets none.
+pub const DEFAULT_MAX_RESPONSE_MB: u64 = 64;
+
+/// The range `max_response_mb` accepts: at least one MiB, at most 4 GiB.
+pub const MAX_RESPONSE_MB_RANGE: std::ops::RangeInclusive<u64> = 1..=4096;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -87,6 +95,7 @@ impl Default for Settings {
             theme: "default".into(),
             concurrency: 32,
             timeout_secs: 15,
+            max_response_mb: DEFAULT_MAX_RESPONSE_MB,
         }
     }
 }
@@ -399,6 +408,20 @@ impl Config {
                 .unwrap_or_default();
             invalid(format!("{line}{}", e.message().trim()))
         })?;
+        if !MAX_RESPONSE_MB_RANGE.contains(&cfg.settings.max_response_mb) {
+            // Settings carry no span; find the key's line in the text instead.
+            let at = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("max_response_mb"))
+                .map(|i| format!("line {}: ", i + 1))
+                .unwrap_or_default();
+            return Err(invalid(format!(
+                "{at}max_response_mb = {}: use {} to {} (MiB)",
+                cfg.settings.max_response_mb,
+                MAX_RESPONSE_MB_RANGE.start(),
+                MAX_RESPONSE_MB_RANGE.end()
+            )));
+        }
         let mut names = HashSet::new();
         for d in &cfg.devices {
             let at = lines.at(d.span().start);
@@ -488,6 +511,17 @@ impl Config {
                     c.name
                 )));
             }
+            if let Some(u) = &c.base_url
+                && !u
+                    .get(..8)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+            {
+                // The client secret and refresh token would cross the network in clear.
+                return Err(invalid(format!(
+                    "line {at}: central {}: base_url must start with https:// (the client secret and tokens would travel in clear)",
+                    c.name
+                )));
+            }
             if c.gateway().is_none() {
                 let known: Vec<&str> = CENTRAL_REGIONS.iter().map(|(r, _)| *r).collect();
                 return Err(invalid(format!(
@@ -509,6 +543,19 @@ impl Config {
     /// All devices, without their spans.
     pub fn devices(&self) -> impl Iterator<Item = &DeviceConfig> {
         self.devices.iter().map(|d| d.get_ref())
+    }
+
+    /// Names of the devices and Central accounts with `verify_tls = false`.
+    pub fn unverified(&self) -> Vec<&str> {
+        self.devices()
+            .filter(|d| !d.verify_tls)
+            .map(|d| d.name.as_str())
+            .chain(
+                self.centrals()
+                    .filter(|c| !c.verify_tls)
+                    .map(|c| c.name.as_str()),
+            )
+            .collect()
     }
 
     /// All Central accounts, without their spans.

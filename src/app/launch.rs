@@ -22,28 +22,38 @@ use crate::vendor::Context;
 
 /// One row per configured device and Central account.
 pub fn rows_from_config(cfg: &Config) -> Vec<DeviceRow> {
-    let row = |name: &str, kind: &'static str, host: String, tags: &[String]| DeviceRow {
-        name: name.to_string(),
-        kind,
-        host,
-        tags: tags.to_vec(),
-        state: SessionState::Disconnected,
-        session: None,
-        latency: VecDeque::new(),
-        last_poll: None,
-        facts: DeviceFacts::default(),
-        last_error: None,
-        marked: false,
-    };
+    let row =
+        |name: &str, kind: &'static str, host: String, tags: &[String], verify: bool| DeviceRow {
+            name: name.to_string(),
+            kind,
+            host,
+            tags: tags.to_vec(),
+            state: SessionState::Disconnected,
+            session: None,
+            latency: VecDeque::new(),
+            last_poll: None,
+            facts: DeviceFacts::default(),
+            last_error: None,
+            marked: false,
+            tls_unverified: !verify,
+        };
     cfg.devices()
-        .map(|d| row(&d.name, d.kind.as_str(), d.host.clone(), &d.tags))
+        .map(|d| {
+            row(
+                &d.name,
+                d.kind.as_str(),
+                d.host.clone(),
+                &d.tags,
+                d.verify_tls,
+            )
+        })
         .chain(cfg.centrals().map(|c| {
             let host = c
                 .gateway()
                 .unwrap_or_default()
                 .trim_start_matches("https://")
                 .to_string();
-            row(&c.name, "central", host, &c.tags)
+            row(&c.name, "central", host, &c.tags, c.verify_tls)
         }))
         .collect()
 }
@@ -66,6 +76,9 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
         })
         .unwrap_or_default();
     let rows = rows_from_config(&cfg);
+    // The screen is the dashboard's, so the warning goes to the log; the panes mark the rows.
+    let _ = crate::vendor::http::warn_unverified(&cfg.unverified());
+    crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
     let ctx = Context::new(
         paths.clone(),
         Duration::from_secs(cfg.settings.timeout_secs.max(1)),

@@ -61,6 +61,8 @@ pub struct DeviceRow {
     pub facts: DeviceFacts,
     pub last_error: Option<String>,
     pub marked: bool,
+    /// `verify_tls = false`: the panes mark the row so the risk stays visible.
+    pub tls_unverified: bool,
 }
 
 /// Columns the device list sorts by.

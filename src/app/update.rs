@@ -1424,6 +1424,7 @@ mod tests {
                 facts: Default::default(),
                 last_error: None,
                 marked: false,
+                tls_unverified: false,
             })
             .collect();
         new_app(rows, read_only, Vec::new())

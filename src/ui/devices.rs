@@ -4,7 +4,10 @@
 //! ┌ 1 Devices (sort: name) ──────────────────────────────────────────────┐
 //! │   name          kind    state  latency         poll  model / version  │
 //! │ * spine-eos-01  eos     up       3 ms ▂▃▂▅▂    4s    cEOSLab 4.30.0F  │
+//! │   !tls lab-cx-01 aoscx  up      20 ms ▂▂▃▂     4s    8325 GL.10.09     │
 //! ```
+//!
+//! `!tls` marks a target with `verify_tls = false`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -25,6 +28,24 @@ pub fn sparkline(samples: impl Iterator<Item = u64> + Clone, n: usize) -> String
     tail.iter()
         .map(|x| SPARK[((x * 7) / max).min(7) as usize])
         .collect()
+}
+
+/// What marks a target whose certificate is not checked (`verify_tls = false`).
+pub const UNVERIFIED_MARK: &str = "!tls";
+
+/// The name, after [`UNVERIFIED_MARK`] in the warning colour when certificates go
+/// unchecked: in front, so a long name is what gets cut, never the mark.
+fn name_cell<'a>(row: &crate::app::state::DeviceRow, s: &Styles, hi: bool) -> Cell<'a> {
+    let pick = |st: ratatui::style::Style| if hi { s.selected } else { st };
+    if row.tls_unverified {
+        Cell::from(Line::from(vec![
+            Span::styled(UNVERIFIED_MARK, pick(s.warn)),
+            Span::raw(" "),
+            Span::styled(row.name.clone(), pick(s.text)),
+        ]))
+    } else {
+        Cell::from(row.name.clone()).style(pick(s.text))
+    }
 }
 
 /// Device rows the pane shows in `r` (borders and the header line taken off).
@@ -82,7 +103,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             };
             let mut cells = vec![
                 Cell::from(if row.marked { "*" } else { " " }).style(pick(s.accent)),
-                Cell::from(row.name.clone()).style(pick(s.text)),
+                name_cell(row, s, hi),
                 Cell::from(row.kind).style(pick(s.dim)),
                 Cell::from(word).style(pick(st)),
                 Cell::from(Line::from(vec![

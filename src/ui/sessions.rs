@@ -6,6 +6,8 @@
 //! │ lab-cx-01  cookie + CSRF  1/6  idle 19:41 ████████▌ hard 7:59:41 │
 //! │ central    7/s ███░░░ 3/7  day 4210/5000 left  429s 0  refresh 2m │
 //! ```
+//!
+//! `!tls` after the countdowns marks a target with `verify_tls = false`.
 
 use std::time::SystemTime;
 
@@ -108,6 +110,12 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                 level(1.0 - frac, s),
             ));
         }
+        if row.tls_unverified {
+            spans.push(Span::styled(
+                format!("  {}", super::devices::UNVERIFIED_MARK),
+                s.warn,
+            ));
+        }
         // A device that is down says when it is tried again and why, in full room
         // (the Devices pane only has a cell for it).
         if let SessionState::BackingOff { reason, retry_at } = &row.state {
@@ -142,6 +150,17 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                 if b.throttled > 0 { s.warn } else { s.dim },
             ),
         ];
+        let unverified = app
+            .devices
+            .rows
+            .iter()
+            .any(|r| r.kind == "central" && &r.name == name && r.tls_unverified);
+        if unverified {
+            spans.push(Span::styled(
+                format!("  {}", super::devices::UNVERIFIED_MARK),
+                s.warn,
+            ));
+        }
         if b.background_waiting > 0 {
             spans.push(Span::styled(
                 format!("  queued {}", b.background_waiting),

@@ -142,16 +142,19 @@ pub enum VendorError {
     Expired(String),
     #[error("cannot reach {0}; check host, port and that the API is enabled")]
     Connect(String),
-    #[error(
-        "TLS failure with {0}; set ca_cert to the CA that signed the device certificate (or verify_tls = false for a lab)"
-    )]
-    Tls(String),
+    #[error("{0}")]
+    Tls(http::TlsFailure),
     #[error("no answer from {0} within {1} s; the device is slow or unreachable, retry later")]
     Timeout(String, u64),
     #[error("HTTP {status}: {message}")]
     Http { status: u16, message: String },
     #[error("bad response: {0}")]
     BadResponse(String),
+    /// The body passed `max_response_mb`: refused or cut off instead of held in memory.
+    #[error(
+        "response larger than {limit_mb} MiB from {what}; raise max_response_mb in [settings] if this device really sends that much"
+    )]
+    TooLarge { what: String, limit_mb: u64 },
     #[error("{0}")]
     Command(String),
     #[error("rate limited: {0}")]
