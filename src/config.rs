@@ -542,6 +542,8 @@ impl Config {
                 None => invalid(format!("{line}{}", e.message().trim())),
             }
         })?;
+        let mut cfg = cfg;
+        cfg.clamp_times();
         let mut names = HashSet::new();
         for d in &cfg.devices {
             let at = lines.at(d.span().start);
@@ -647,6 +649,32 @@ impl Config {
             }
         }
         Ok(cfg)
+    }
+
+    /// Clamp every number of seconds to a range the clocks can add without overflow (a
+    /// day for intervals and idle timeouts, an hour for timeouts), saying so in the log.
+    fn clamp_times(&mut self) {
+        fn clamp(field: &str, v: &mut u64, max: u64) {
+            let c = (*v).clamp(1, max);
+            if c != *v {
+                tracing::warn!(field, value = *v, used = c, "setting out of range; clamped");
+                *v = c;
+            }
+        }
+        const DAY: u64 = 86_400;
+        let s = &mut self.settings;
+        clamp("poll_interval_secs", &mut s.poll_interval_secs, DAY);
+        clamp("timeout_secs", &mut s.timeout_secs, 3_600);
+        clamp(
+            "password_cmd_timeout_secs",
+            &mut s.password_cmd_timeout_secs,
+            3_600,
+        );
+        for d in &mut self.devices {
+            if let Some(t) = &mut d.get_mut().idle_timeout_secs {
+                clamp("idle_timeout_secs", t, DAY);
+            }
+        }
     }
 
     /// All devices, without their spans.
@@ -824,6 +852,28 @@ mod tests {
             }
         }
         false
+    }
+
+    #[test]
+    fn huge_intervals_and_timeouts_are_clamped() {
+        let cfg = parse(concat!(
+            "[settings]\npoll_interval_secs = 18446744073709551615\ntimeout_secs = 0\n",
+            "password_cmd_timeout_secs = 18446744073709551615\n",
+            "[[devices]]\nname = \"a\"\nkind = \"arubaos\"\nhost = \"h\"\npassword = \"x\"\n",
+            "idle_timeout_secs = 18446744073709551615\n",
+        ))
+        .expect("valid");
+        assert_eq!(cfg.settings.poll_interval_secs, 86_400);
+        assert_eq!(cfg.settings.timeout_secs, 1);
+        assert_eq!(cfg.settings.password_cmd_timeout_secs, 3_600);
+        let d = cfg.devices().next().expect("device");
+        assert_eq!(d.idle_timeout_secs, Some(86_400));
+        // Adding them to a clock cannot overflow.
+        let now = std::time::Instant::now();
+        assert!(
+            now.checked_add(Duration::from_secs(cfg.settings.poll_interval_secs))
+                .is_some()
+        );
     }
 
     #[test]

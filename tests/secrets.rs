@@ -106,3 +106,167 @@ async fn failing_password_cmd_names_its_stderr_not_its_output() {
     assert!(all.contains("gpg: no secret key"), "{all}");
     assert!(!all.contains("leaked-pw"), "{all}");
 }
+
+fn central_sim(tl: &common::TestLab) -> std::sync::Arc<netdash::lab::central::CentralSim> {
+    match &tl.lab.first("central").expect("central").sim {
+        netdash::lab::Sim::Central(s) => s.clone(),
+        _ => panic!("not central"),
+    }
+}
+
+fn token_file(tl: &common::TestLab) -> std::path::PathBuf {
+    tl.session("central")
+        .central()
+        .expect("central")
+        .token_file()
+        .to_path_buf()
+}
+
+#[tokio::test]
+async fn seeded_token_of_unknown_age_is_refreshed_at_first_use() {
+    let tl = common::start(common::only("central")).await;
+    let sim = central_sim(&tl);
+    let mut s = tl.session("central");
+    s.execute(&common::cmd("GET /central/v2/sites"))
+        .await
+        .expect("works");
+    assert_eq!(
+        sim.refreshes(),
+        1,
+        "the pasted pair is swapped at first use"
+    );
+    assert!(s.facts().expires_at.is_some(), "the countdown is known now");
+    assert!(
+        token_file(&tl).exists(),
+        "the rotated pair is stored as always"
+    );
+    assert_eq!(sim.unauthorized(), 0);
+}
+
+/// Run one job on the engine and wait for its result, collecting the alarms seen meanwhile.
+async fn run_one(
+    e: &mut netdash::engine::EngineHandle,
+    id: u64,
+    target: &str,
+    alarms: &mut Vec<(String, bool)>,
+) -> bool {
+    use netdash::engine::{Command, Event};
+    e.commands
+        .send(Command::Run {
+            id,
+            targets: vec![target.into()],
+            line: "GET /central/v2/sites?limit=10".into(),
+            interactive: true,
+        })
+        .expect("engine runs");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let ev = tokio::time::timeout_at(deadline, e.events.recv())
+            .await
+            .expect("a result in time")
+            .expect("engine runs");
+        match ev {
+            Event::Alarm {
+                what: "tokens",
+                message,
+                raised,
+                ..
+            } => alarms.push((message, raised)),
+            Event::Result {
+                id: got, outcome, ..
+            } if got == id => return outcome.is_ok(),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotated_pair_that_cannot_be_saved_is_kept_used_and_saved_later() {
+    use netdash::engine::{self, Command, EngineOptions, Event};
+    let tl = common::start(common::only("central")).await;
+    let sim = central_sim(&tl);
+    let file = token_file(&tl);
+    let opts = EngineOptions {
+        poll_interval: None,
+        central_workers: 1,
+        ..EngineOptions::default()
+    };
+    let mut e = engine::start(std::sync::Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
+    let name = "lab-central-01";
+    let mut alarms = Vec::new();
+    // Begin from a refreshed, stored pair (whatever netdash does with a pasted one).
+    sim.expire_sessions();
+    assert!(run_one(&mut e, 1, name, &mut alarms).await, "first call");
+    assert!(file.exists());
+    // The store cannot take a new pair: its file's name is taken by a directory (root
+    // ignores permissions, so a mode would not stop it).
+    std::fs::remove_file(&file).expect("rm");
+    std::fs::create_dir(&file).expect("obstacle");
+    let before = sim.refreshes();
+    sim.expire_sessions();
+    assert!(
+        run_one(&mut e, 2, name, &mut alarms).await,
+        "the rotated pair is used although it could not be saved"
+    );
+    assert_eq!(sim.refreshes(), before + 1);
+    assert!(
+        alarms
+            .iter()
+            .any(|(m, up)| *up && m.contains("only in memory")),
+        "{alarms:?}"
+    );
+    assert!(run_one(&mut e, 3, name, &mut alarms).await, "still works");
+    assert_eq!(
+        sim.refreshes(),
+        before + 1,
+        "no refresh needed: the pair is in memory"
+    );
+    // The obstacle goes: the next call saves the pair and clears the alarm.
+    std::fs::remove_dir(&file).expect("rmdir");
+    assert!(run_one(&mut e, 4, name, &mut alarms).await);
+    assert_eq!(alarms.last().map(|(_, up)| *up), Some(false), "{alarms:?}");
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("saved now")).expect("json");
+    assert!(sim.refresh_token_valid(stored["refresh_token"].as_str().expect("rt")));
+    let _ = e.commands.send(Command::Shutdown);
+    while let Some(ev) = e.events.recv().await {
+        if matches!(ev, Event::ShutdownComplete { .. }) {
+            break;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn absurd_expires_in_is_clamped_and_run_still_ends() {
+    let tl = common::start(common::only("central")).await;
+    let sim = central_sim(&tl);
+    sim.report_expires_in(10_000_000_000_000_000_000);
+    // Make the first run refresh (whatever netdash does with a pasted pair).
+    sim.expire_sessions();
+    let dir = tl.dir.path();
+    // Twice: the second run reads the stored pair back.
+    for _ in 0..2 {
+        let out = tokio::time::timeout(
+            Duration::from_secs(60),
+            netdash(dir)
+                .arg("--config")
+                .arg(&tl.config_path)
+                .args(["run", "lab-central-01", "--", "GET", "/central/v2/sites"])
+                .output(),
+        )
+        .await
+        .expect("run ends")
+        .expect("output");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(token_file(&tl)).expect("stored")).expect("json");
+    let year_from_now = netdash::vendor::token_store::now_secs() + 366 * 86_400;
+    let expires_at = stored["expires_at"].as_u64().expect("expires_at");
+    assert!(expires_at < year_from_now, "{expires_at}");
+}

@@ -161,11 +161,13 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         } else {
             day.push(Span::styled("day quota: no headers yet", s.dim));
         }
-        if let Some(t) = b.token_expires_at {
-            day.push(Span::styled(
+        match b.token_expires_at {
+            Some(t) => day.push(Span::styled(
                 format!("  token {}", countdown(now, t)),
                 s.dim,
-            ));
+            )),
+            // A pasted token until its first refresh (at first use).
+            None => day.push(Span::styled("  token age unknown", s.dim)),
         }
         if let Some(t) = b.last_refresh.and_then(|t| now.duration_since(t).ok()) {
             day.push(Span::styled(format!("  renewed {} ago", age(t)), s.dim));
