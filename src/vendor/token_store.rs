@@ -252,6 +252,7 @@ impl TokenStore {
             .truncate(false)
             .write(true)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&self.lock_path)
             .map_err(|e| self.err("cannot open the lock of", e))?;
         let deadline = tokio::time::Instant::now() + wait;
