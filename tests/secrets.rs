@@ -270,3 +270,30 @@ async fn absurd_expires_in_is_clamped_and_run_still_ends() {
     let expires_at = stored["expires_at"].as_u64().expect("expires_at");
     assert!(expires_at < year_from_now, "{expires_at}");
 }
+
+#[tokio::test]
+async fn debug_of_the_lab_config_shows_no_secret() {
+    let tl = common::start(netdash::lab::LabOptions::default()).await;
+    let text = std::fs::read_to_string(&tl.config_path).expect("config");
+    let raw: toml::Value = toml::from_str(&text).expect("toml");
+    let mut secrets = Vec::new();
+    for table in ["devices", "central"] {
+        for entry in raw
+            .get(table)
+            .and_then(|t| t.as_array())
+            .into_iter()
+            .flatten()
+        {
+            for key in ["password", "client_secret", "access_token", "refresh_token"] {
+                if let Some(v) = entry.get(key).and_then(|v| v.as_str()) {
+                    secrets.push(v.to_string());
+                }
+            }
+        }
+    }
+    assert!(secrets.len() >= 5, "{secrets:?}");
+    let shown = format!("{:?}\n{:#?}", tl.config, tl.config);
+    for s in &secrets {
+        assert!(!shown.contains(s.as_str()), "{s} shown in Debug");
+    }
+}
