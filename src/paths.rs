@@ -46,11 +46,9 @@ impl Paths {
         var: impl Fn(&str) -> Option<OsString>,
         dirs: Option<ProjectDirs>,
     ) -> Result<Self, NoHome> {
-        // A relative path from the environment would depend on the working directory.
         let pick = |what: &'static str, name: &'static str, default: Option<PathBuf>| {
             var(name)
                 .map(PathBuf::from)
-                .filter(|p| p.is_absolute())
                 .or(default)
                 .ok_or(NoHome { what, var: name })
         };
