@@ -150,6 +150,16 @@ async fn run_one(
     target: &str,
     alarms: &mut Vec<(String, bool)>,
 ) -> bool {
+    run_one_notes(e, id, target, alarms).await.is_some()
+}
+
+/// As [`run_one`]; the result's notes if it succeeded.
+async fn run_one_notes(
+    e: &mut netdash::engine::EngineHandle,
+    id: u64,
+    target: &str,
+    alarms: &mut Vec<(String, bool)>,
+) -> Option<Vec<String>> {
     use netdash::engine::{Command, Event};
     e.commands
         .send(Command::Run {
@@ -174,7 +184,14 @@ async fn run_one(
             } => alarms.push((message, raised)),
             Event::Result {
                 id: got, outcome, ..
-            } if got == id => return outcome.is_ok(),
+            } if got == id => {
+                return match outcome {
+                    netdash::engine::messages::Outcome::Ok {
+                        ok: true, notes, ..
+                    } => Some(notes),
+                    _ => None,
+                };
+            }
             _ => {}
         }
     }
@@ -215,7 +232,13 @@ async fn rotated_pair_that_cannot_be_saved_is_kept_used_and_saved_later() {
             .any(|(m, up)| *up && m.contains("only in memory")),
         "{alarms:?}"
     );
-    assert!(run_one(&mut e, 3, name, &mut alarms).await, "still works");
+    let notes = run_one_notes(&mut e, 3, name, &mut alarms)
+        .await
+        .expect("still works");
+    assert!(
+        notes.iter().any(|n| n.contains("only in memory")),
+        "run shows it too: {notes:?}"
+    );
     assert_eq!(
         sim.refreshes(),
         before + 1,

@@ -416,6 +416,12 @@ impl Driver for Central {
                         out.notes
                             .push(format!("waited out {throttled} 429 responses"));
                     }
+                    // `run` shows notes: there the pair dies with the process.
+                    if let Some(why) = self.store.unsaved() {
+                        out.notes.push(format!(
+                            "the rotated token pair lives only in memory ({why}); fix that and run again while this pair is valid, or paste a fresh pair into the config"
+                        ));
+                    }
                     return Ok(out);
                 }
             }
