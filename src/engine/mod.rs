@@ -227,6 +227,24 @@ async fn coordinator(
     // meanwhile wait their turn, except Shutdown: it stops them (their processes are
     // killed), so Ctrl-C ends `run` even while a `pass` prompt is unanswered.
     let mut early = std::collections::VecDeque::new();
+    let waiting: Vec<&str> = config
+        .devices()
+        .filter(|d| d.password_cmd.is_some())
+        .filter(|d| opts.only.as_ref().is_none_or(|o| o.contains(&d.name)))
+        .map(|d| d.name.as_str())
+        .collect();
+    if !waiting.is_empty() {
+        // The dashboard's status bar says why no device connects yet.
+        let _ = events
+            .send(Event::Log {
+                message: format!(
+                    "running password_cmd for {} (at most {} s)",
+                    waiting.join(", "),
+                    config.settings.password_cmd_timeout_secs
+                ),
+            })
+            .await;
+    }
     let secrets = {
         let resolving = resolve_password_cmds(&config, &opts);
         tokio::pin!(resolving);
