@@ -148,8 +148,9 @@ impl LabArgs {
     }
 }
 
-/// `eprintln!` that survives a closed stderr (`netdash ... 2>&-`): `eprintln!` would
-/// panic there, turning an ordinary error into exit 101.
+/// `eprintln!` that survives a stderr nobody reads any more (a pipe whose reader is gone, a
+/// terminal that hung up): `eprintln!` panics there, and the panic report, written to the
+/// same stderr, aborts the process instead of giving the intended exit status.
 macro_rules! complain {
     ($($t:tt)*) => {{
         use std::io::Write as _;
@@ -402,10 +403,7 @@ async fn demo_dashboard(read_only: bool) -> Result<u8, Failure> {
         .await
         .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
     let tmp = demo_dir().map_err(|e| {
-        Failure(
-            1,
-            format!("cannot create a private temporary directory: {e}; set TMPDIR to a directory of yours"),
-        )
+        Failure(1, format!("cannot create a private temporary directory: {e}; set TMPDIR to a directory of yours"))
     })?;
     let dir = tmp.path().to_path_buf();
     let cfg_path = dir.join("config.toml");
@@ -426,10 +424,7 @@ async fn demo_tour() -> Result<u8, Failure> {
         .await
         .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
     let tmp = demo_dir().map_err(|e| {
-        Failure(
-            1,
-            format!("cannot create a private temporary directory: {e}; set TMPDIR to a directory of yours"),
-        )
+        Failure(1, format!("cannot create a private temporary directory: {e}; set TMPDIR to a directory of yours"))
     })?;
     let dir = tmp.path().to_path_buf();
     let cfg_path = dir.join("config.toml");

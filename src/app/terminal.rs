@@ -31,9 +31,8 @@ pub fn enter() -> std::io::Result<Term> {
     execute!(
         stdout(),
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
-    )
-    .inspect_err(|_| restore())?;
-    let t = Terminal::new(CrosstermBackend::new(stdout())).inspect_err(|_| restore())?;
+    )?;
+    let t = Terminal::new(CrosstermBackend::new(stdout()))?;
     std::mem::forget(raw);
     Ok(t)
 }
@@ -43,8 +42,7 @@ struct RawGuard;
 
 impl Drop for RawGuard {
     fn drop(&mut self) {
-        let _ = execute!(stdout(), LeaveAlternateScreen, DisableMouseCapture);
-        let _ = disable_raw_mode();
+        restore();
     }
 }
 
