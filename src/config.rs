@@ -854,6 +854,35 @@ mod tests {
         false
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Whatever non-string value a secret field holds, the error never repeats it.
+        #[test]
+        fn no_secret_value_in_type_errors(
+            n in 1000i64..,
+            f in 1000.0f64..1e12,
+            field in proptest::sample::select(vec!["password", "client_secret", "access_token", "refresh_token"]),
+            form in 0usize..4,
+        ) {
+            let value = match form {
+                0 => n.to_string(),
+                1 => format!("{f:.3}"),
+                2 => format!("[{n}, {n}]"),
+                _ => format!("{{ pin = {n} }}"),
+            };
+            let table = if field == "password" {
+                "[[devices]]\nname = \"a\"\nkind = \"asa\"\nhost = \"h\"\n"
+            } else {
+                "[[central]]\nname = \"c\"\nregion = \"US-1\"\nclient_id = \"cid\"\ncustomer_id = \"x\"\n"
+            };
+            let text = format!("{table}{field} = {value}\n");
+            let e = parse(&text).expect_err("not a string").to_string();
+            let shown = value.trim_start_matches(['[', '{', ' ']).split([',', ' ', ']']).next().unwrap_or("");
+            proptest::prop_assert!(!e.contains(&n.to_string()), "{e}");
+            proptest::prop_assert!(shown.is_empty() || !e.contains(shown), "{e}");
+        }
+    }
+
     #[test]
     fn huge_intervals_and_timeouts_are_clamped() {
         let cfg = parse(concat!(
