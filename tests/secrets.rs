@@ -251,12 +251,68 @@ async fn rotated_pair_that_cannot_be_saved_is_kept_used_and_saved_later() {
     let stored: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&file).expect("saved now")).expect("json");
     assert!(sim.refresh_token_valid(stored["refresh_token"].as_str().expect("rt")));
+    // Once more only in memory; the obstacle goes just before shutdown, whose last try
+    // saves the pair.
+    std::fs::remove_file(&file).expect("rm");
+    std::fs::create_dir(&file).expect("obstacle");
+    sim.expire_sessions();
+    assert!(run_one(&mut e, 5, name, &mut alarms).await);
+    std::fs::remove_dir(&file).expect("rmdir");
     let _ = e.commands.send(Command::Shutdown);
     while let Some(ev) = e.events.recv().await {
-        if matches!(ev, Event::ShutdownComplete { .. }) {
+        if let Event::ShutdownComplete { failed, .. } = ev {
+            assert!(failed.is_empty(), "{failed:?}");
             break;
         }
     }
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("saved at shutdown")).expect("json");
+    assert!(sim.refresh_token_valid(stored["refresh_token"].as_str().expect("rt")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pair_still_unsaved_at_shutdown_is_reported_once() {
+    use netdash::engine::{self, Command, EngineOptions, Event};
+    let tl = common::start(common::only("central")).await;
+    let sim = central_sim(&tl);
+    let file = token_file(&tl);
+    // Two sessions of the account: a console worker and the poller (which polls at once).
+    let opts = EngineOptions {
+        poll_interval: Some(Duration::from_secs(3600)),
+        central_workers: 1,
+        ..EngineOptions::default()
+    };
+    sim.expire_sessions();
+    let mut e = engine::start(std::sync::Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
+    let name = "lab-central-01";
+    let mut alarms = Vec::new();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(30), e.events.recv())
+            .await
+            .expect("the first poll in time")
+            .expect("engine runs");
+        if matches!(ev, Event::Central { .. }) {
+            break;
+        }
+    }
+    assert!(run_one(&mut e, 1, name, &mut alarms).await);
+    std::fs::remove_file(&file).expect("rm");
+    std::fs::create_dir(&file).expect("obstacle");
+    sim.expire_sessions();
+    assert!(run_one(&mut e, 2, name, &mut alarms).await);
+    let _ = e.commands.send(Command::Shutdown);
+    let failed = loop {
+        match e.events.recv().await.expect("a shutdown report") {
+            Event::ShutdownComplete { failed, .. } => break failed,
+            _ => continue,
+        }
+    };
+    // `run` prints each of these on stderr: once per account, not once per session.
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(
+        failed[0].1.contains("is lost") && failed[0].1.contains("paste a fresh"),
+        "{failed:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

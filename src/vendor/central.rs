@@ -446,8 +446,18 @@ impl Driver for Central {
 
     /// Bearer tokens are not sessions: nothing to end at the gateway (and revoking would
     /// break other users of the same token).
+    /// A pair that lives only in memory gets a last save attempt here (shutdown): after the
+    /// process ends it is gone.
     async fn logout(&mut self) -> Result<(), VendorError> {
         self.logged_in = false;
+        if self.store.unsaved().is_some() && !self.store.retry_unsaved() {
+            // Reported once per account, by whichever session closes first.
+            if let Some(why) = self.store.give_up() {
+                return Err(VendorError::TokenStore(format!(
+                    "the rotated token pair could not be saved ({why}) and is lost now; paste a fresh access/refresh token pair from Central into the config"
+                )));
+            }
+        }
         Ok(())
     }
 }

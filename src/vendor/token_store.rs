@@ -216,6 +216,11 @@ impl TokenStore {
         unsaved(|m| m.get(&self.path).map(|(_, why)| why.clone()))
     }
 
+    /// Forget a pair kept in memory (netdash is exiting): why it was unsaved, if it was.
+    pub fn give_up(&self) -> Option<String> {
+        unsaved(|m| m.remove(&self.path)).map(|(_, why)| why)
+    }
+
     /// Try again to write a pair kept in memory; true when nothing is left unsaved.
     pub fn retry_unsaved(&self) -> bool {
         let Some(pair) = unsaved(|m| m.get(&self.path).map(|(p, _)| p.clone())) else {
