@@ -854,8 +854,8 @@ mod tests {
         false
     }
 
+    // 256 cases (proptest's default); PROPTEST_CASES=N runs more.
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
         /// Whatever non-string value a secret field holds, the error never repeats it.
         #[test]
         fn no_secret_value_in_type_errors(

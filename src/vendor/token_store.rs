@@ -312,8 +312,8 @@ mod tests {
         assert_eq!(names.len(), 2, "{names:?}"); // the pair and the lock
     }
 
+    // 256 cases (proptest's default); PROPTEST_CASES=N runs more.
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
         /// Whatever times a token file holds (hand-edited, or written from a gateway's
         /// nonsense), reading it back and asking about expiry never panics, and the expiry
         /// is at most a year ahead.
