@@ -148,6 +148,16 @@ impl LabArgs {
     }
 }
 
+/// `eprintln!` that survives a stderr nobody reads any more (a pipe whose reader is gone, a
+/// terminal that hung up): `eprintln!` panics there, and the panic report, written to the
+/// same stderr, aborts the process instead of giving the intended exit status.
+macro_rules! complain {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
 /// An expected failure: one line on stderr and an exit status, never a backtrace.
 struct Failure(u8, String);
 
@@ -159,8 +169,11 @@ pub fn main() -> ExitCode {
         .display_env_section(false)
         .install();
     let cli = Cli::parse();
-    let paths = Paths::from_env();
-    crate::logging::init(&paths);
+    // Only the commands that keep files need a home; `lab` and `demo` do not.
+    let paths = Paths::from_env().map_err(|e| e.to_string());
+    if let Ok(p) = &paths {
+        crate::logging::init(p);
+    }
     crate::init_crypto();
     // A fan-out to a thousand devices (or a lab of them) needs more descriptors than the
     // usual soft limit of 1024; raise it to the hard limit.
@@ -171,7 +184,7 @@ pub fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("netdash: cannot start the async runtime: {e}");
+            complain!("netdash: cannot start the async runtime: {e}");
             return ExitCode::from(2);
         }
     };
@@ -179,7 +192,7 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(Failure(code, msg)) => {
             // Messages can quote device or user text: escaped, and kept to one line.
-            eprintln!("netdash: {}", crate::sanitize::one_line(&msg));
+            complain!("netdash: {}", crate::sanitize::one_line(&msg));
             ExitCode::from(code)
         }
     }
@@ -199,7 +212,13 @@ fn load_config(cli_path: Option<&PathBuf>, paths: &Paths) -> Result<Config, Fail
     Config::load(&path).map_err(|e| Failure(2, e.to_string()))
 }
 
-async fn dispatch(cli: Cli, paths: Paths) -> Result<u8, Failure> {
+async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure> {
+    // `lab` and `demo` keep no files of the user's; everything else needs a home.
+    let paths = match &cli.command {
+        Some(Cmd::Lab(args)) => return lab_cmd(args).await,
+        Some(Cmd::Demo) => return demo_cmd(cli.read_only).await,
+        _ => paths.map_err(|e| Failure(2, e))?,
+    };
     match cli.command {
         Some(Cmd::Run(args)) => {
             let cfg = load_config(cli.config.as_ref(), &paths)?;
@@ -209,8 +228,8 @@ async fn dispatch(cli: Cli, paths: Paths) -> Result<u8, Failure> {
             let cfg = load_config(cli.config.as_ref(), &paths)?;
             watch_cmd(cfg, &paths, json, cli.read_only).await
         }
-        Some(Cmd::Lab(args)) => lab_cmd(&args).await,
-        Some(Cmd::Demo) => demo_cmd(cli.read_only).await,
+        // Handled above.
+        Some(Cmd::Lab(_) | Cmd::Demo) => Ok(0),
         Some(Cmd::Config {
             what: ConfigCmd::Path,
         }) => {
@@ -278,7 +297,7 @@ async fn run_cmd(
         .map(|t| t.name())
         .collect();
     if let Some(line) = crate::vendor::http::warn_unverified(&unverified) {
-        eprintln!("{line}");
+        complain!("{line}");
     }
     crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
     let ctx = Context::new(
@@ -310,7 +329,7 @@ async fn run_cmd(
 
 async fn watch_cmd(cfg: Config, paths: &Paths, json: bool, read_only: bool) -> Result<u8, Failure> {
     if let Some(line) = crate::vendor::http::warn_unverified(&cfg.unverified()) {
-        eprintln!("{line}");
+        complain!("{line}");
     }
     crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
     let ctx = Context::new(
@@ -385,19 +404,33 @@ async fn demo_cmd(read_only: bool) -> Result<u8, Failure> {
     demo_tour().await
 }
 
+/// A new private directory for the demo's files: a random name, created (never an existing
+/// one, never through a symlink), mode 0700, removed when dropped. A name from the pid in
+/// the shared temp directory could be planted in advance by another user.
+pub fn demo_dir() -> std::io::Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .prefix("netdash-demo-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+}
+
 /// The lab in-process and the dashboard on it; files under a temporary directory.
 async fn demo_dashboard(read_only: bool) -> Result<u8, Failure> {
     let lab = Lab::start(LabOptions::default())
         .await
         .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
-    let dir = std::env::temp_dir().join(format!("netdash-demo-{}", std::process::id()));
+    let tmp = demo_dir().map_err(|e| {
+        Failure(1, format!("cannot create a private temporary directory: {e}; set TMPDIR to a directory of yours"))
+    })?;
+    let dir = tmp.path().to_path_buf();
     let cfg_path = dir.join("config.toml");
     lab.write_config(&cfg_path)
         .map_err(|e| Failure(1, format!("cannot write the demo config: {e}")))?;
     let cfg = Config::load(&cfg_path).map_err(|e| Failure(1, e.to_string()))?;
     let r = crate::app::launch::dashboard(Arc::new(cfg), Paths::under(&dir), read_only).await;
     let open = lab.open_sessions();
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(tmp);
     r.map_err(|e| Failure(1, e))?;
     say!("netdash demo ended; sessions left open at the lab: {open}");
     Ok(0)
@@ -408,7 +441,10 @@ async fn demo_tour() -> Result<u8, Failure> {
     let lab = Lab::start(LabOptions::default())
         .await
         .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
-    let dir = std::env::temp_dir().join(format!("netdash-demo-{}", std::process::id()));
+    let tmp = demo_dir().map_err(|e| {
+        Failure(1, format!("cannot create a private temporary directory: {e}; set TMPDIR to a directory of yours"))
+    })?;
+    let dir = tmp.path().to_path_buf();
     let cfg_path = dir.join("config.toml");
     lab.write_config(&cfg_path)
         .map_err(|e| Failure(1, format!("cannot write the demo config: {e}")))?;
@@ -447,6 +483,30 @@ async fn demo_tour() -> Result<u8, Failure> {
         say!();
     }
     say!("sessions still open at the lab: {}", lab.open_sessions());
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(tmp);
     Ok(if all_ok { 0 } else { 1 })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn demo_dir_is_new_private_and_unpredictable() {
+        let a = super::demo_dir().expect("dir");
+        let b = super::demo_dir().expect("dir");
+        assert_ne!(a.path(), b.path());
+        for d in [&a, &b] {
+            let m = std::fs::symlink_metadata(d.path()).expect("meta");
+            assert!(m.is_dir() && !m.is_symlink());
+            assert_eq!(m.permissions().mode() & 0o777, 0o700);
+            let name = d
+                .path()
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            assert_ne!(name, format!("netdash-demo-{}", std::process::id()));
+        }
+    }
 }

@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -79,6 +80,9 @@ pub struct Settings {
     pub timeout_secs: u64,
     /// Largest response body accepted, MiB: a bigger one is an error, not held in memory.
     pub max_response_mb: u64,
+    /// How long a `password_cmd` may run (a `pass` prompt nobody answers) before it is
+    /// killed, seconds.
+    pub password_cmd_timeout_secs: u64,
 }
 
 /// `max_response_mb` when the file sets none.
@@ -96,6 +100,7 @@ impl Default for Settings {
             concurrency: 32,
             timeout_secs: 15,
             max_response_mb: DEFAULT_MAX_RESPONSE_MB,
+            password_cmd_timeout_secs: 30,
         }
     }
 }
@@ -141,8 +146,8 @@ pub enum AuthMode {
     Token,
 }
 
-/// One `[[devices]]` entry.
-#[derive(Debug, Clone, Deserialize)]
+/// One `[[devices]]` entry. `Debug` is written by hand: it never shows the password.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceConfig {
     pub name: String,
@@ -173,8 +178,58 @@ fn yes() -> bool {
     true
 }
 
-/// One `[[central]]` entry.
-#[derive(Debug, Clone, Deserialize)]
+/// What `Debug` shows in place of a secret that is set.
+fn hidden(v: &Option<String>) -> Option<&'static str> {
+    v.as_ref().map(|_| "<redacted>")
+}
+
+impl std::fmt::Debug for DeviceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceConfig")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("host", &self.host)
+            .field("username", &self.username)
+            .field("password", &hidden(&self.password))
+            .field("password_env", &self.password_env)
+            // The command itself is not secret, but it may carry one (`echo hunter2`).
+            .field("password_cmd", &hidden(&self.password_cmd))
+            .field("verify_tls", &self.verify_tls)
+            .field("ca_cert", &self.ca_cert)
+            .field("tags", &self.tags)
+            .field("api_version", &self.api_version)
+            .field("auth", &self.auth)
+            .field("client_cert", &self.client_cert)
+            .field("client_key", &self.client_key)
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for CentralConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CentralConfig")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .field("region", &self.region)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &hidden(&self.client_secret))
+            .field("client_secret_env", &self.client_secret_env)
+            .field("customer_id", &self.customer_id)
+            .field("access_token", &hidden(&self.access_token))
+            .field("refresh_token", &hidden(&self.refresh_token))
+            .field("tenant_id", &self.tenant_id)
+            .field("verify_tls", &self.verify_tls)
+            .field("ca_cert", &self.ca_cert)
+            .field("tags", &self.tags)
+            .field("calls_per_second", &self.calls_per_second)
+            .finish()
+    }
+}
+
+/// One `[[central]]` entry. `Debug` is written by hand: it never shows the client secret or
+/// the tokens.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CentralConfig {
     pub name: String,
@@ -316,8 +371,9 @@ impl DeviceConfig {
         Ok(())
     }
 
-    /// The password from exactly one of its three sources. `password_cmd` runs through
-    /// `sh -c`; its trailing newline is dropped. The secret never appears in the error.
+    /// The password from `password` or `password_env`. A `password_cmd` is run by
+    /// [`DeviceConfig::resolve_password_async`] (the engine does that before it makes the
+    /// session); here it is an error, so nothing ever runs it on an async thread.
     pub fn resolve_password(&self) -> Result<SecretString, ConfigError> {
         let fail = |m: String| ConfigError::Secret(format!("device {}: {m}", self.name));
         match (&self.password, &self.password_env, &self.password_cmd) {
@@ -327,23 +383,9 @@ impl DeviceConfig {
                     "environment variable {var} (password_env) is not set"
                 ))
             }),
-            (None, None, Some(cmd)) => {
-                let out = std::process::Command::new("sh")
-                    .arg("-c")
-                    .arg(cmd)
-                    .stdin(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::null())
-                    .output()
-                    .map_err(|e| fail(format!("password_cmd could not start: {e}")))?;
-                if !out.status.success() {
-                    return Err(fail(format!("password_cmd exited with {}", out.status)));
-                }
-                let s = String::from_utf8(out.stdout)
-                    .map_err(|_| fail("password_cmd printed non-UTF-8 output".into()))?;
-                Ok(SecretString::from(
-                    s.trim_end_matches(['\n', '\r']).to_string(),
-                ))
-            }
+            (None, None, Some(_)) => Err(fail(
+                "password_cmd has not been run yet; this is a netdash bug, please report it".into(),
+            )),
             (None, None, None) if self.client_cert.is_some() => {
                 Ok(SecretString::from(String::new()))
             }
@@ -352,6 +394,100 @@ impl DeviceConfig {
             )),
         }
     }
+
+    /// The password from whichever source is set; a `password_cmd` runs as in
+    /// [`run_password_cmd`]. The secret never appears in the error.
+    pub async fn resolve_password_async(
+        &self,
+        timeout: Duration,
+    ) -> Result<SecretString, ConfigError> {
+        match &self.password_cmd {
+            Some(cmd) if self.password.is_none() && self.password_env.is_none() => {
+                run_password_cmd(cmd, timeout)
+                    .await
+                    .map_err(|e| ConfigError::Secret(format!("device {}: {e}", self.name)))
+            }
+            _ => self.resolve_password(),
+        }
+    }
+}
+
+/// Why a `password_cmd` gave no password. Never holds what it printed on stdout.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PasswordCmdError {
+    #[error("password_cmd could not start: {0}")]
+    Spawn(String),
+    #[error(
+        "password_cmd did not finish within {0} s and was stopped; check that it runs without a prompt (gpg-agent unlocked?), or raise settings.password_cmd_timeout_secs"
+    )]
+    Timeout(u64),
+    #[error("password_cmd failed ({status}): {stderr}")]
+    Failed { status: String, stderr: String },
+    #[error(
+        "password_cmd printed nothing on its first line; it must print the password first (as `pass show` does)"
+    )]
+    Empty,
+    #[error("password_cmd printed non-UTF-8 text; it must print the password as text")]
+    NotUtf8,
+}
+
+/// Kills a `password_cmd`'s whole process group when dropped (a timeout, or Ctrl-C ending
+/// `run` mid-command): `kill_on_drop` alone reaches only the `sh`, not what it started.
+struct GroupKill(Option<i32>);
+
+impl Drop for GroupKill {
+    fn drop(&mut self) {
+        if let Some(pgid) = self.0.take() {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pgid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// Run `cmd` through `sh -c` with no stdin, in a process group of its own, for at most
+/// `timeout`. The password is the first line of its output (the `pass` convention); empty
+/// output is refused; on failure the first line of stderr is shown, never stdout.
+pub async fn run_password_cmd(
+    cmd: &str,
+    timeout: Duration,
+) -> Result<SecretString, PasswordCmdError> {
+    let child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| PasswordCmdError::Spawn(e.to_string()))?;
+    let mut group = GroupKill(child.id().and_then(|p| i32::try_from(p).ok()));
+    let out = tokio::time::timeout(timeout, child.wait_with_output())
+        .await
+        .map_err(|_| PasswordCmdError::Timeout(timeout.as_secs()))?
+        .map_err(|e| PasswordCmdError::Spawn(e.to_string()))?;
+    // It finished: nothing of it is left to stop (and its group id may be reused).
+    group.0 = None;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let first = stderr
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("no message on stderr");
+        return Err(PasswordCmdError::Failed {
+            status: out.status.to_string(),
+            stderr: first.chars().take(200).collect(),
+        });
+    }
+    let text = String::from_utf8(out.stdout).map_err(|_| PasswordCmdError::NotUtf8)?;
+    let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if first.is_empty() {
+        return Err(PasswordCmdError::Empty);
+    }
+    Ok(SecretString::from(first.to_string()))
 }
 
 /// Split `host`, `host:port`, `[v6]`, `[v6]:port` (a bare IPv6 literal is taken whole).
@@ -406,7 +542,14 @@ impl Config {
                 .span()
                 .map(|s| format!("line {}: ", lines.at(s.start)))
                 .unwrap_or_default();
-            invalid(format!("{line}{}", e.message().trim()))
+            // toml quotes the offending value (`invalid type: integer `1234``): for a
+            // secret field that would be the password itself.
+            match e.span().and_then(|s| secret_key_at(text, s.start)) {
+                Some(key) => invalid(format!(
+                    "{line}{key} must be a quoted string (the value is not shown: it is a secret)"
+                )),
+                None => invalid(format!("{line}{}", e.message().trim())),
+            }
         })?;
         if !MAX_RESPONSE_MB_RANGE.contains(&cfg.settings.max_response_mb) {
             // Settings carry no span; find the key's line in the text instead.
@@ -422,6 +565,8 @@ impl Config {
                 MAX_RESPONSE_MB_RANGE.end()
             )));
         }
+        let mut cfg = cfg;
+        cfg.clamp_times();
         let mut names = HashSet::new();
         for d in &cfg.devices {
             let at = lines.at(d.span().start);
@@ -540,6 +685,32 @@ impl Config {
         Ok(cfg)
     }
 
+    /// Clamp every number of seconds to a range the clocks can add without overflow (a
+    /// day for intervals and idle timeouts, an hour for timeouts), saying so in the log.
+    fn clamp_times(&mut self) {
+        fn clamp(field: &str, v: &mut u64, max: u64) {
+            let c = (*v).clamp(1, max);
+            if c != *v {
+                tracing::warn!(field, value = *v, used = c, "setting out of range; clamped");
+                *v = c;
+            }
+        }
+        const DAY: u64 = 86_400;
+        let s = &mut self.settings;
+        clamp("poll_interval_secs", &mut s.poll_interval_secs, DAY);
+        clamp("timeout_secs", &mut s.timeout_secs, 3_600);
+        clamp(
+            "password_cmd_timeout_secs",
+            &mut s.password_cmd_timeout_secs,
+            3_600,
+        );
+        for d in &mut self.devices {
+            if let Some(t) = &mut d.get_mut().idle_timeout_secs {
+                clamp("idle_timeout_secs", t, DAY);
+            }
+        }
+    }
+
     /// All devices, without their spans.
     pub fn devices(&self) -> impl Iterator<Item = &DeviceConfig> {
         self.devices.iter().map(|d| d.get_ref())
@@ -564,7 +735,21 @@ impl Config {
     }
 }
 
-/// 1-based line number of a byte offset.
+/// Fields whose values are secrets: a parse error about them must not quote the value.
+const SECRET_KEYS: &[&str] = &["password", "client_secret", "access_token", "refresh_token"];
+
+/// The secret field assigned on the line holding byte `offset`, if that line is one.
+fn secret_key_at(text: &str, offset: usize) -> Option<&'static str> {
+    let start = text
+        .get(..offset.min(text.len()))
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line = text.get(start..)?.lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches(['"', '\'']);
+    SECRET_KEYS.iter().copied().find(|k| *k == key)
+}
+
 /// 1-based line numbers of byte offsets in a text.
 struct Lines(Vec<usize>);
 
@@ -629,15 +814,182 @@ mod tests {
         assert!(split_host_port("sw1:x", 443).is_err());
     }
 
-    #[test]
-    fn password_cmd_runs_and_trims() {
-        let cfg = parse("[[devices]]\nname = \"a\"\nkind = \"asa\"\nhost = \"h\"\npassword_cmd = \"echo hunter2\"\n")
-            .expect("valid");
-        let d = cfg.devices().next().expect("one device");
-        use secrecy::ExposeSecret;
-        assert_eq!(
-            d.resolve_password().expect("runs").expose_secret(),
-            "hunter2"
+    fn cmd_device(cmd: &str) -> DeviceConfig {
+        let text = format!(
+            "[[devices]]\nname = \"a\"\nkind = \"asa\"\nhost = \"h\"\npassword_cmd = {cmd:?}\n"
         );
+        let cfg = parse(&text).expect("valid");
+        cfg.devices().next().expect("one device").clone()
+    }
+
+    async fn run_cmd(cmd: &str) -> Result<String, ConfigError> {
+        use secrecy::ExposeSecret;
+        cmd_device(cmd)
+            .resolve_password_async(Duration::from_secs(5))
+            .await
+            .map(|p| p.expose_secret().to_string())
+    }
+
+    #[tokio::test]
+    async fn password_cmd_runs_and_trims() {
+        assert_eq!(run_cmd("echo hunter2").await.expect("runs"), "hunter2");
+    }
+
+    #[tokio::test]
+    async fn password_cmd_takes_the_first_line_like_pass() {
+        let p = run_cmd("printf 'hunter2\\r\\nlogin: admin\\nurl: x\\n'")
+            .await
+            .expect("runs");
+        assert_eq!(p, "hunter2");
+    }
+
+    #[tokio::test]
+    async fn password_cmd_with_empty_output_is_refused() {
+        for cmd in ["true", "echo", "printf '\\nsecond-line'"] {
+            let e = run_cmd(cmd).await.expect_err("empty first line");
+            assert!(e.to_string().contains("printed nothing"), "{cmd}: {e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn password_cmd_failure_shows_stderr_not_stdout() {
+        let e = run_cmd(
+            "echo hunter2; echo 'gpg: decryption failed: No secret key' >&2; echo more >&2; exit 2",
+        )
+        .await
+        .expect_err("fails");
+        let m = e.to_string();
+        assert!(m.contains("gpg: decryption failed: No secret key"), "{m}");
+        assert!(!m.contains("hunter2") && !m.contains("more"), "{m}");
+        assert!(!m.contains('\n'), "one line: {m}");
+    }
+
+    #[tokio::test]
+    async fn password_cmd_that_hangs_is_stopped_with_its_children() {
+        let dir = tempfile::tempdir().expect("dir");
+        let pidfile = dir.path().join("pid");
+        // A child of the shell (not exec'd), as `pass` starting gpg would be.
+        let cmd = format!("sleep 1000 & echo $! > {}; wait", pidfile.display());
+        let e = cmd_device(&cmd)
+            .resolve_password_async(Duration::from_secs(1))
+            .await
+            .expect_err("times out");
+        assert!(e.to_string().contains("did not finish within 1 s"), "{e}");
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .expect("pid written")
+            .trim()
+            .parse()
+            .expect("pid");
+        assert!(gone_soon(pid).await, "sleep {pid} survived");
+    }
+
+    /// True once `pid` no longer runs (gone, or a zombie nobody reaped yet).
+    pub(crate) async fn gone_soon(pid: i32) -> bool {
+        for _ in 0..100 {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status"));
+            match status {
+                Err(_) => return true,
+                Ok(s)
+                    if s.lines()
+                        .any(|l| l.starts_with("State:") && l.contains('Z')) =>
+                {
+                    return true;
+                }
+                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+        false
+    }
+
+    // 256 cases (proptest's default); PROPTEST_CASES=N runs more.
+    proptest::proptest! {
+        /// Whatever non-string value a secret field holds, the error never repeats it.
+        #[test]
+        fn no_secret_value_in_type_errors(
+            n in 1000i64..,
+            f in 1000.0f64..1e12,
+            field in proptest::sample::select(vec!["password", "client_secret", "access_token", "refresh_token"]),
+            form in 0usize..4,
+        ) {
+            let value = match form {
+                0 => n.to_string(),
+                1 => format!("{f:.3}"),
+                2 => format!("[{n}, {n}]"),
+                _ => format!("{{ pin = {n} }}"),
+            };
+            let table = if field == "password" {
+                "[[devices]]\nname = \"a\"\nkind = \"asa\"\nhost = \"h\"\n"
+            } else {
+                "[[central]]\nname = \"c\"\nregion = \"US-1\"\nclient_id = \"cid\"\ncustomer_id = \"x\"\n"
+            };
+            let text = format!("{table}{field} = {value}\n");
+            let e = parse(&text).expect_err("not a string").to_string();
+            let shown = value.trim_start_matches(['[', '{', ' ']).split([',', ' ', ']']).next().unwrap_or("");
+            proptest::prop_assert!(!e.contains(&n.to_string()), "{e}");
+            proptest::prop_assert!(shown.is_empty() || !e.contains(shown), "{e}");
+        }
+    }
+
+    #[test]
+    fn huge_intervals_and_timeouts_are_clamped() {
+        let cfg = parse(concat!(
+            "[settings]\npoll_interval_secs = 18446744073709551615\ntimeout_secs = 0\n",
+            "password_cmd_timeout_secs = 18446744073709551615\n",
+            "[[devices]]\nname = \"a\"\nkind = \"arubaos\"\nhost = \"h\"\npassword = \"x\"\n",
+            "idle_timeout_secs = 18446744073709551615\n",
+        ))
+        .expect("valid");
+        assert_eq!(cfg.settings.poll_interval_secs, 86_400);
+        assert_eq!(cfg.settings.timeout_secs, 1);
+        assert_eq!(cfg.settings.password_cmd_timeout_secs, 3_600);
+        let d = cfg.devices().next().expect("device");
+        assert_eq!(d.idle_timeout_secs, Some(86_400));
+        // Adding them to a clock cannot overflow.
+        let now = std::time::Instant::now();
+        assert!(
+            now.checked_add(Duration::from_secs(cfg.settings.poll_interval_secs))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let cfg = parse(concat!(
+            "[[devices]]\nname = \"a\"\nkind = \"asa\"\nhost = \"h\"\npassword = \"pw-hunter2\"\n",
+            "[[devices]]\nname = \"b\"\nkind = \"asa\"\nhost = \"h\"\npassword_cmd = \"echo cmd-hunter2\"\n",
+            "[[central]]\nname = \"c\"\nregion = \"US-1\"\nclient_id = \"cid\"\nclient_secret = \"cs-hunter2\"\n",
+            "customer_id = \"x\"\naccess_token = \"at-hunter2\"\nrefresh_token = \"rt-hunter2\"\n",
+        ))
+        .expect("valid");
+        let d = format!("{cfg:?} {cfg:#?}");
+        assert!(!d.contains("hunter2"), "{d}");
+        assert!(d.contains("<redacted>") && d.contains("cid"), "{d}");
+    }
+
+    #[test]
+    fn type_error_on_a_secret_does_not_echo_it() {
+        for (field, table) in [
+            (
+                "password",
+                "[[devices]]\nname = \"a\"\nkind = \"asa\"\nhost = \"h\"\n",
+            ),
+            (
+                "client_secret",
+                "[[central]]\nname = \"c\"\nregion = \"US-1\"\nclient_id = \"cid\"\ncustomer_id = \"x\"\n",
+            ),
+            (
+                "refresh_token",
+                "[[central]]\nname = \"c\"\nregion = \"US-1\"\nclient_id = \"cid\"\nclient_secret = \"s\"\ncustomer_id = \"x\"\n",
+            ),
+        ] {
+            let text = format!("{table}{field} = 987654321\n");
+            let e = parse(&text).expect_err("not a string");
+            let m = e.to_string();
+            assert!(!m.contains("987654321"), "{m}");
+            assert!(m.contains(field) && m.contains("line"), "{m}");
+        }
+        // Other fields keep toml's own message.
+        let e = parse("[settings]\ntimeout_secs = \"x\"\n").expect_err("not a number");
+        assert!(e.to_string().contains("invalid type"), "{e}");
     }
 }

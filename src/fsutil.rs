@@ -1,34 +1,44 @@
 //! Writing files that hold secrets or must never be seen half-written: token pairs, the
-//! console history (it can hold request bodies), the lab's config.
+//! console history (it can hold request bodies), the lab's config. Nothing here follows a
+//! symlink someone planted: on a shared host another user could point one at a file of
+//! ours (or of root's) and have us overwrite it.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
-/// Replace `path` with `data` atomically, readable by its owner only (0600): a temp file
-/// in the same directory, fsync, rename, fsync of the directory. A crash leaves the old
-/// file or the new one, never a mix.
+/// Replace `path` with `data` atomically, readable by its owner only (0600): a new temp
+/// file with a random name in the same directory (created exclusively, so never through a
+/// symlink), fsync, rename over `path` (which replaces a symlink there rather than writing
+/// through it), fsync of the directory. A crash leaves the old file or the new one, never a
+/// mix.
 pub fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            File::open(dir)?.sync_all()?;
-        }
-        Ok(())
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
     };
-    write().inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.as_deref().unwrap_or("netdash")))
+        .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)?;
+    tmp.write_all(data)?;
+    tmp.as_file().sync_all()?;
+    // On failure the temp file is removed when the error drops it.
+    tmp.persist(path).map_err(|e| e.error)?;
+    File::open(dir)?.sync_all()
+}
+
+/// Open `path` for appending, creating it 0600, refusing a symlink at that name (ELOOP).
+pub fn open_append_nofollow(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
 }
 
 #[cfg(test)]
@@ -49,5 +59,32 @@ mod tests {
             1,
             "no temp left"
         );
+    }
+
+    #[test]
+    fn never_writes_through_a_planted_symlink() {
+        let dir = tempfile::tempdir().expect("dir");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").expect("victim");
+        let p = dir.path().join("tokens.json");
+        // At the final name, and at the temp name the old code predicted (pid-based).
+        std::os::unix::fs::symlink(&victim, &p).expect("link");
+        let predicted = p.with_extension(format!("tmp{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &predicted).expect("link");
+        super::write_private(&p, b"new").expect("write_private");
+        assert_eq!(std::fs::read(&victim).expect("read"), b"precious");
+        assert_eq!(std::fs::read(&p).expect("read"), b"new");
+        assert!(!std::fs::symlink_metadata(&p).expect("meta").is_symlink());
+    }
+
+    #[test]
+    fn append_refuses_a_symlink() {
+        let dir = tempfile::tempdir().expect("dir");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").expect("victim");
+        let p = dir.path().join("netdash.log");
+        std::os::unix::fs::symlink(&victim, &p).expect("link");
+        assert!(super::open_append_nofollow(&p).is_err());
+        assert_eq!(std::fs::read(&victim).expect("read"), b"precious");
     }
 }

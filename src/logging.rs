@@ -2,8 +2,9 @@
 //! the screen, and `run` output must stay machine-readable. The file is rotated by size, so
 //! a wall screen that runs for weeks keeps at most two files of [`LOG_LIMIT`] bytes.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -24,7 +25,8 @@ pub struct RotatingFile {
 
 impl RotatingFile {
     pub fn open(path: PathBuf, limit: u64) -> std::io::Result<Self> {
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        // Never through a symlink planted at the log's name.
+        let file = crate::fsutil::open_append_nofollow(&path)?;
         let written = file.metadata().map_or(0, |m| m.len());
         Ok(RotatingFile {
             path,
@@ -38,10 +40,7 @@ impl RotatingFile {
         let mut old = self.path.clone().into_os_string();
         old.push(".1");
         std::fs::rename(&self.path, old)?;
-        self.file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
+        self.file = crate::fsutil::open_append_nofollow(&self.path)?;
         self.written = 0;
         Ok(())
     }
@@ -66,7 +65,10 @@ impl Write for RotatingFile {
 /// Start logging to `paths.log_file()`. Level from `NETDASH_LOG` (default `info`).
 /// A log file that cannot be opened is not fatal: netdash runs without a log.
 pub fn init(paths: &Paths) {
-    let file = std::fs::create_dir_all(&paths.state_dir)
+    let file = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&paths.state_dir)
         .and_then(|_| RotatingFile::open(paths.log_file(), LOG_LIMIT));
     let Ok(file) = file else { return };
     let filter = EnvFilter::try_from_env("NETDASH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));

@@ -64,6 +64,12 @@ fn no_color() -> bool {
 
 /// The dashboard on `cfg` until the user quits; every session is logged out on the way.
 pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Result<(), String> {
+    use std::io::IsTerminal;
+    // Checked before any session exists: `ssh host netdash` (no -t) has no terminal, and
+    // must not open sessions it then leaves behind.
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err("the dashboard needs a terminal (ssh -t host netdash); without one use `netdash run` or `netdash watch`".into());
+    }
     let keys = KeyMap::new(&cfg.key_overrides())?;
     let theme = Theme::load(&cfg.settings.theme, &paths.config_dir)?;
     let history_file = paths.state_dir.join("history");
@@ -89,10 +95,11 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
         read_only,
         ..EngineOptions::default()
     };
-    let engine = engine::start(cfg, ctx, opts);
-    let _guard = engine::guard::install(&engine);
+    // The terminal first: if it cannot be taken over, no session has been opened yet.
     let mut terminal =
         super::terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;
+    let engine = engine::start(cfg, ctx, opts);
+    let _guard = engine::guard::install(&engine);
     let app = new_app(rows, read_only, history);
     let (tx, rx) = mpsc::unbounded_channel();
     let cx = LoopContext {

@@ -16,6 +16,9 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 /// anything is printed (then runs the hooks installed before it, such as the engine's).
 pub fn enter() -> std::io::Result<Term> {
     enable_raw_mode()?;
+    // Until the screen is ours, a failure must leave the terminal as it was (not in raw
+    // mode, where the shell afterwards echoes nothing and ignores Enter).
+    let raw = RawGuard;
     execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -29,7 +32,18 @@ pub fn enter() -> std::io::Result<Term> {
         stdout(),
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )?;
-    Terminal::new(CrosstermBackend::new(stdout()))
+    let t = Terminal::new(CrosstermBackend::new(stdout()))?;
+    std::mem::forget(raw);
+    Ok(t)
+}
+
+/// Turns raw mode off again when dropped (an early return from [`enter`]).
+struct RawGuard;
+
+impl Drop for RawGuard {
+    fn drop(&mut self) {
+        restore();
+    }
 }
 
 /// Restore the terminal and let go of it. Not by dropping it: ratatui's drop reports a

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
@@ -88,6 +89,8 @@ fn start_pool(
         mpsc::channel::<(Command, oneshot::Sender<Result<CommandOutput, VendorError>>)>(1024);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let poller_session = opts.poll_interval.and_then(|_| made.pop());
+    // One "pair only in memory" alarm for the account, whichever session sees it first.
+    let unsaved = Arc::new(AtomicBool::new(false));
     for s in made {
         tasks.push(tokio::spawn(worker(
             name.clone(),
@@ -95,6 +98,7 @@ fn start_pool(
             work_rx.clone(),
             limiter.clone(),
             events.clone(),
+            unsaved.clone(),
         )));
     }
     let poke = Arc::new(Notify::new());
@@ -106,6 +110,7 @@ fn start_pool(
             interval,
             poke.clone(),
             events.clone(),
+            unsaved.clone(),
         )));
     }
     tasks.push(tokio::spawn(async move {
@@ -151,6 +156,31 @@ async fn budget(name: &str, s: &Session, limiter: &Limiter, events: &mpsc::Sende
         .await;
 }
 
+/// Raise (once per account) or clear the alarm for a rotated token pair that could not be
+/// saved: it lives only in memory, and the old refresh token is already dead.
+async fn unsaved_alarm(name: &str, s: &Session, raised: &AtomicBool, events: &mpsc::Sender<Event>) {
+    let why = s.central().and_then(|c| c.unsaved_pair());
+    let was = raised.swap(why.is_some(), Ordering::SeqCst);
+    let (message, up) = match (why, was) {
+        (Some(why), false) => (
+            format!(
+                "{name}: the rotated token pair lives only in memory ({why}); netdash retries the save before every call: fix the token directory before netdash exits, or paste a fresh pair into the config afterwards"
+            ),
+            true,
+        ),
+        (None, true) => (format!("{name}: the token pair is saved again"), false),
+        _ => return,
+    };
+    let _ = events
+        .send(Event::Alarm {
+            target: name.to_string(),
+            what: "tokens",
+            message,
+            raised: up,
+        })
+        .await;
+}
+
 type WorkQueue =
     Arc<Mutex<mpsc::Receiver<(Command, oneshot::Sender<Result<CommandOutput, VendorError>>)>>>;
 
@@ -160,6 +190,7 @@ async fn worker(
     queue: WorkQueue,
     limiter: Limiter,
     events: mpsc::Sender<Event>,
+    unsaved: Arc<AtomicBool>,
 ) {
     loop {
         let Some((cmd, reply)) = queue.lock().await.recv().await else {
@@ -167,6 +198,7 @@ async fn worker(
         };
         let mut s = session.lock().await;
         let r = s.execute(&cmd).await;
+        unsaved_alarm(&name, &s, &unsaved, &events).await;
         budget(&name, &s, &limiter, &events).await;
         drop(s);
         let _ = reply.send(r);
@@ -180,6 +212,7 @@ async fn poller(
     interval: Duration,
     poke: Arc<Notify>,
     events: mpsc::Sender<Event>,
+    unsaved: Arc<AtomicBool>,
 ) {
     let mut last_view: Option<(SessionState, SessionView)> = None;
     let mut stretched_to: Option<Duration> = None;
@@ -227,6 +260,7 @@ async fn poller(
         };
         {
             let s = session.lock().await;
+            unsaved_alarm(&name, &s, &unsaved, &events).await;
             budget(&name, &s, &limiter, &events).await;
             let view = SessionView::from_facts(&s.facts());
             if last_view.as_ref() != Some(&(state.clone(), view.clone())) {
@@ -262,7 +296,9 @@ async fn poller(
             }
         }
         // Wake for the next poll, a poke, or to renew the token ahead of its expiry.
-        let next = Instant::now() + every;
+        // Checked: a far-off instant (a huge interval or expiry) must not panic; it
+        // just means "not before the next poll".
+        let next = far(every);
         let renew = {
             let s = session.lock().await;
             s.facts().expires_at.map(|t| {
@@ -270,10 +306,9 @@ async fn poller(
                     .duration_since(SystemTime::now())
                     .unwrap_or(Duration::ZERO);
                 // Renew at 90 % of the remaining life, at least a few seconds ahead.
-                Instant::now()
-                    + left
-                        .mul_f64(0.9)
-                        .min(left.saturating_sub(Duration::from_secs(5)))
+                far(left
+                    .mul_f64(0.9)
+                    .min(left.saturating_sub(Duration::from_secs(5))))
             })
         };
         let wake = renew.map_or(next, |r| r.min(next));
@@ -295,6 +330,13 @@ async fn poller(
             }
         }
     }
+}
+
+/// `now + d`, or a day from now if that overflows or is further: the loop wakes again then.
+fn far(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d.min(Duration::from_secs(86_400)))
+        .unwrap_or(now)
 }
 
 /// What is wrong with a Central account right now: its poll fails, or its daily quota is

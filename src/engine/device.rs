@@ -158,7 +158,8 @@ impl DeviceActor {
         let left = deadline
             .duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO);
-        Some(Instant::now() + left.saturating_sub(self.opts.renew_margin))
+        // Checked: a deadline a device put centuries ahead means "no renewal needed".
+        Instant::now().checked_add(left.saturating_sub(self.opts.renew_margin))
     }
 
     async fn set_state(&mut self, s: SessionState) {

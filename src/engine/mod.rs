@@ -111,11 +111,44 @@ struct Registry {
     actors: Vec<JoinHandle<()>>,
 }
 
+/// A device's config with its `password_cmd` already run (the password filled in), or why
+/// it could not be.
+type Resolved = HashMap<String, Result<crate::config::DeviceConfig, VendorError>>;
+
+/// Run the `password_cmd` of every device this engine will use, all at once.
+async fn resolve_password_cmds(config: &Config, opts: &EngineOptions) -> Resolved {
+    use secrecy::ExposeSecret;
+    let timeout = Duration::from_secs(config.settings.password_cmd_timeout_secs.max(1));
+    let wanted = |name: &str| {
+        opts.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|n| n == name))
+    };
+    let jobs = config
+        .devices()
+        .filter(|d| d.password_cmd.is_some() && wanted(&d.name))
+        .map(|d| async move {
+            let r = d
+                .resolve_password_async(timeout)
+                .await
+                .map(|p| {
+                    let mut d = d.clone();
+                    d.password = Some(p.expose_secret().to_string());
+                    d.password_cmd = None;
+                    d
+                })
+                .map_err(|e| VendorError::Config(e.to_string()));
+            (d.name.clone(), r)
+        });
+    futures::future::join_all(jobs).await.into_iter().collect()
+}
+
 fn spawn_actors(
     config: &Config,
     ctx: &Context,
     opts: &EngineOptions,
     events: &mpsc::Sender<Event>,
+    mut resolved: Resolved,
 ) -> Registry {
     let mut reg = Registry {
         sessions: Vec::new(),
@@ -135,7 +168,12 @@ fn spawn_actors(
     };
     for d in config.devices().filter(|d| wanted(&d.name)) {
         let (tx, rx) = mpsc::channel(256);
-        match Session::for_device(d, ctx) {
+        let made = match resolved.remove(&d.name) {
+            Some(Ok(with_password)) => Session::for_device(&with_password, ctx),
+            Some(Err(e)) => Err(e),
+            None => Session::for_device(d, ctx),
+        };
+        match made {
             Ok(s) => {
                 let s = Arc::new(Mutex::new(s));
                 reg.sessions.push((d.name.clone(), s.clone()));
@@ -185,9 +223,59 @@ async fn coordinator(
     events: mpsc::Sender<Event>,
     finished: guard::Finished,
 ) {
-    let reg = spawn_actors(&config, &ctx, &opts, &events);
+    // password_cmds run first, concurrently, each within its timeout. Commands that arrive
+    // meanwhile wait their turn, except Shutdown: it stops them (their processes are
+    // killed), so Ctrl-C ends `run` even while a `pass` prompt is unanswered.
+    let mut early = std::collections::VecDeque::new();
+    let waiting: Vec<&str> = config
+        .devices()
+        .filter(|d| d.password_cmd.is_some())
+        .filter(|d| opts.only.as_ref().is_none_or(|o| o.contains(&d.name)))
+        .map(|d| d.name.as_str())
+        .collect();
+    if !waiting.is_empty() {
+        // The dashboard's status bar says why no device connects yet.
+        let _ = events
+            .send(Event::Log {
+                message: format!(
+                    "running password_cmd for {} (at most {} s)",
+                    waiting.join(", "),
+                    config.settings.password_cmd_timeout_secs
+                ),
+            })
+            .await;
+    }
+    let secrets = {
+        let resolving = resolve_password_cmds(&config, &opts);
+        tokio::pin!(resolving);
+        loop {
+            tokio::select! {
+                r = &mut resolving => break Some(r),
+                c = commands.recv() => match c {
+                    Some(Command::Shutdown) | None => break None,
+                    Some(c) => early.push_back(c),
+                },
+            }
+        }
+    };
+    let Some(secrets) = secrets else {
+        finished.set();
+        let _ = events.try_send(Event::ShutdownComplete {
+            logged_out: 0,
+            failed: Vec::new(),
+        });
+        return;
+    };
+    let reg = spawn_actors(&config, &ctx, &opts, &events, secrets);
     let mut runs: Vec<JoinHandle<()>> = Vec::new();
-    while let Some(cmd) = commands.recv().await {
+    loop {
+        let cmd = match early.pop_front() {
+            Some(c) => c,
+            None => match commands.recv().await {
+                Some(c) => c,
+                None => break,
+            },
+        };
         runs.retain(|r| !r.is_finished());
         match cmd {
             Command::Run {

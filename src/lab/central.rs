@@ -55,6 +55,9 @@ pub struct CentralSim {
     busy: AtomicU64,
     unauthorized: AtomicU64,
     refreshes: AtomicU64,
+    /// `expires_in` to report instead of the real lifetime (0: the truth); tests: a
+    /// gateway answering nonsense.
+    reported_expires_in: AtomicU64,
     sites: Vec<Value>,
     aps: Vec<Value>,
 }
@@ -130,6 +133,7 @@ impl CentralSim {
             busy: AtomicU64::new(0),
             unauthorized: AtomicU64::new(0),
             refreshes: AtomicU64::new(0),
+            reported_expires_in: AtomicU64::new(0),
             sites,
             aps,
         })
@@ -184,6 +188,11 @@ impl CentralSim {
     /// Answer the next `n` API calls with 429, as if other clients had used the second.
     pub fn others_use_the_budget(&self, n: u64) {
         self.busy.store(n, Ordering::Relaxed);
+    }
+
+    /// Report `secs` as `expires_in` from now on, whatever the real lifetime.
+    pub fn report_expires_in(&self, secs: u64) {
+        self.reported_expires_in.store(secs, Ordering::Relaxed);
     }
 
     pub fn set_daily_quota(&self, n: u64) {
@@ -335,7 +344,10 @@ async fn oauth_token(
     sim.refreshes.fetch_add(1, Ordering::Relaxed);
     axum::Json(json!({
         "access_token": access, "refresh_token": refresh, "token_type": "bearer",
-        "expires_in": sim.access_life.as_secs(),
+        "expires_in": match sim.reported_expires_in.load(Ordering::Relaxed) {
+            0 => sim.access_life.as_secs(),
+            n => n,
+        },
     }))
     .into_response()
 }

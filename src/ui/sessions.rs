@@ -180,11 +180,13 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         } else {
             day.push(Span::styled("day quota: no headers yet", s.dim));
         }
-        if let Some(t) = b.token_expires_at {
-            day.push(Span::styled(
+        match b.token_expires_at {
+            Some(t) => day.push(Span::styled(
                 format!("  token {}", countdown(now, t)),
                 s.dim,
-            ));
+            )),
+            // A pasted token until its first refresh (at first use).
+            None => day.push(Span::styled("  token age unknown", s.dim)),
         }
         if let Some(t) = b.last_refresh.and_then(|t| now.duration_since(t).ok()) {
             day.push(Span::styled(format!("  renewed {} ago", age(t)), s.dim));
@@ -202,6 +204,72 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::app::keymap::KeyMap;
+    use crate::app::update::{Msg, new_app, update};
+    use crate::config::Config;
+    use crate::engine::messages::{Budget, Event};
+    use crate::ui::theme::{Styles, Theme};
+
+    /// The Central rows of the pane for a budget with this token expiry.
+    fn central_rows(token_expires_at: Option<SystemTime>) -> String {
+        let cfg = Config::parse(
+            "[[central]]\nname = \"acme\"\nregion = \"US-2\"\nclient_id = \"i\"\nclient_secret = \"s\"\ncustomer_id = \"c\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .expect("config");
+        let mut app = new_app(crate::app::launch::rows_from_config(&cfg), true, vec![]);
+        let keys = KeyMap::default();
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        update(&mut app, &keys, Msg::Tick(t0));
+        update(
+            &mut app,
+            &keys,
+            Msg::Engine(Event::Budget {
+                account: "acme".into(),
+                budget: Budget {
+                    per_second_limit: 7,
+                    used_this_second: 0,
+                    background_waiting: 0,
+                    limit_day: None,
+                    remaining_day: None,
+                    throttled: 0,
+                    token_expires_at: token_expires_at.map(|_| t0 + Duration::from_secs(3600)),
+                    last_refresh: None,
+                },
+            }),
+        );
+        let styles = Styles::new(&Theme::builtin_default(), true);
+        let mut t = Terminal::new(TestBackend::new(100, 8)).expect("terminal");
+        t.draw(|f| super::render(f, f.area(), &app, &styles, false))
+            .expect("draw");
+        let buf = t.backend().buffer();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn central_token_of_unknown_age_says_so() {
+        let text = central_rows(None);
+        assert!(text.contains("token age unknown"), "{text}");
+        let text = central_rows(Some(SystemTime::now()));
+        assert!(
+            text.contains("token 1:00:00") || text.contains("token 60:00"),
+            "{text}"
+        );
+        assert!(!text.contains("age unknown"), "{text}");
+    }
+
     #[test]
     fn bar_fills() {
         assert_eq!(super::bar(0.5, 4), "██░░");

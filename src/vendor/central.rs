@@ -1,7 +1,9 @@
 //! Aruba Central API gateway: OAuth2 bearer tokens, refreshed ahead of expiry with the
 //! refresh token (`POST /oauth2/token`, parameters in the query string as pycentral sends
 //! them). Refresh tokens rotate, so every new pair goes to the token store before it is
-//! used, and the stored pair wins over the config's seed from then on. `X-RateLimit-*`
+//! used, and the stored pair wins over the config's seed from then on. A pair that cannot be
+//! stored is kept in memory and used, its save retried before every call. A seeded pair of
+//! unknown age is refreshed at first use, so its expiry is known from then on. `X-RateLimit-*`
 //! headers are recorded; a 429 is waited out (Retry-After) and counted. When the engine
 //! wires in its limiter, every call (retries too) waits for a permit first.
 
@@ -12,7 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::http::{self, Reply, TlsPolicy};
-use super::token_store::{TokenPair, TokenStore, now_secs};
+use super::token_store::{TokenPair, TokenStore, clamp_lifetime, now_secs};
 use super::{CommandOutput, Context, Driver, RateFacts, SessionFacts, VendorError};
 use crate::command::Command;
 use crate::config::CentralConfig;
@@ -95,6 +97,12 @@ impl Central {
     /// Get a fresh token now (the engine renews ahead of expiry, before anyone needs it).
     pub async fn renew(&mut self) -> Result<(), VendorError> {
         self.refresh().await
+    }
+
+    /// Why the account's current token pair lives only in memory (its save failed), if it
+    /// does: it is lost when netdash exits, and the old refresh token is already dead.
+    pub fn unsaved_pair(&self) -> Option<String> {
+        self.store.unsaved()
     }
 
     /// Where this account's tokens are kept.
@@ -194,12 +202,16 @@ impl Central {
                     "the token endpoint answered without a token pair".into(),
                 ));
             };
-            let lifetime = v.get("expires_in").and_then(Value::as_u64);
+            // Clamped here, where it enters: everything after adds it to clocks.
+            let lifetime = v
+                .get("expires_in")
+                .and_then(Value::as_u64)
+                .map(clamp_lifetime);
             let now = now_secs();
             return Ok(Ok(TokenPair {
                 access_token,
                 refresh_token,
-                expires_at: lifetime.map(|l| now + l),
+                expires_at: lifetime.map(|l| now.saturating_add(l)),
                 lifetime,
                 obtained_at: now,
             }));
@@ -212,8 +224,16 @@ impl Central {
     /// Get a fresh pair, coordinating with other processes through the store's lock.
     async fn refresh(&mut self) -> Result<(), VendorError> {
         let _lock = self.store.lock(Duration::from_secs(15)).await?;
-        // Someone else may have refreshed while we waited: adopt their pair.
-        let stored = self.store.load()?;
+        // Someone else may have refreshed while we waited: adopt their pair. A store that
+        // cannot be read does not stop a session that holds a pair of its own.
+        let stored = match self.store.load() {
+            Ok(s) => s,
+            Err(e) if self.token.is_some() => {
+                tracing::warn!(target = %self.peer, error = %e, "token store unreadable; refreshing with the pair in memory");
+                None
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(s) = &stored
             && self
                 .token
@@ -248,8 +268,12 @@ impl Central {
         for rt in candidates {
             match self.token_call(&rt).await? {
                 Ok(pair) => {
-                    // Saved before it is used: the old refresh token is already dead.
-                    self.store.save(&pair)?;
+                    // Saved before it is used: the old refresh token is already dead. If
+                    // that fails the store keeps the pair in memory: use it all the same
+                    // (dropping it would lock the account out) and retry the save.
+                    if let Err(e) = self.store.save(&pair) {
+                        tracing::error!(target = %self.peer, error = %e, "rotated Central token pair not saved");
+                    }
                     if self.token.is_some() {
                         self.relogins += 1;
                     }
@@ -280,10 +304,12 @@ impl Driver for Central {
             // The stored pair wins over the config's seed once it exists.
             self.token = self.store.load()?.or_else(|| self.seed.clone());
         }
+        // A pasted pair of unknown age is refreshed now rather than at its unknown expiry,
+        // so its countdown is known from the first minute.
         let usable = self
             .token
             .as_ref()
-            .is_some_and(|t| !t.access_token.is_empty() && !t.due());
+            .is_some_and(|t| !t.access_token.is_empty() && !t.due() && !t.age_unknown());
         if !usable {
             self.refresh().await?;
         }
@@ -297,6 +323,9 @@ impl Driver for Central {
                 "Central takes REST requests only, e.g. GET /monitoring/v2/aps".into(),
             ));
         };
+        if self.store.unsaved().is_some() {
+            self.store.retry_unsaved();
+        }
         // Renew ahead of expiry rather than waiting for a 401.
         if self.token.as_ref().is_none_or(|t| t.due()) {
             self.refresh().await?;
@@ -387,6 +416,12 @@ impl Driver for Central {
                         out.notes
                             .push(format!("waited out {throttled} 429 responses"));
                     }
+                    // `run` shows notes: there the pair dies with the process.
+                    if let Some(why) = self.store.unsaved() {
+                        out.notes.push(format!(
+                            "the rotated token pair lives only in memory ({why}); fix that and run again while this pair is valid, or paste a fresh pair into the config"
+                        ));
+                    }
                     return Ok(out);
                 }
             }
@@ -411,8 +446,18 @@ impl Driver for Central {
 
     /// Bearer tokens are not sessions: nothing to end at the gateway (and revoking would
     /// break other users of the same token).
+    /// A pair that lives only in memory gets a last save attempt here (shutdown): after the
+    /// process ends it is gone.
     async fn logout(&mut self) -> Result<(), VendorError> {
         self.logged_in = false;
+        if self.store.unsaved().is_some() && !self.store.retry_unsaved() {
+            // Reported once per account, by whichever session closes first.
+            if let Some(why) = self.store.give_up() {
+                return Err(VendorError::TokenStore(format!(
+                    "the rotated token pair could not be saved ({why}) and is lost now; paste a fresh access/refresh token pair from Central into the config"
+                )));
+            }
+        }
         Ok(())
     }
 }

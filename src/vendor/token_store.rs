@@ -3,10 +3,16 @@
 //! same directory, mode 0600, fsync, rename, fsync of the directory). A lock file keeps two
 //! netdash processes sharing an account from refreshing at once and destroying each
 //! other's refresh token; whoever takes the lock re-reads the store first.
+//!
+//! A rotated pair that cannot be written is not dropped (the old refresh token is already
+//! dead): it is kept in memory for every session of the account in this process, used, and
+//! written as soon as a retry succeeds.
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +48,24 @@ pub fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// The longest token lifetime believed: a year. Real gateways give two hours; a bigger
+/// number (from a gateway or a hand-edited file) is clamped where it is read, so no time
+/// arithmetic downstream can overflow.
+pub const MAX_LIFETIME: u64 = 365 * 86_400;
+
+/// `expires_in` as the gateway sent it, clamped to 1 s ..= [`MAX_LIFETIME`] (logged).
+pub fn clamp_lifetime(secs: u64) -> u64 {
+    let clamped = secs.clamp(1, MAX_LIFETIME);
+    if clamped != secs {
+        tracing::warn!(
+            expires_in = secs,
+            used = clamped,
+            "Central token lifetime out of range; clamped"
+        );
+    }
+    clamped
+}
+
 impl TokenPair {
     /// Renew this far ahead of expiry: 5 minutes, or a tenth of a short lifetime.
     pub fn margin(&self) -> u64 {
@@ -51,12 +75,39 @@ impl TokenPair {
     /// Due for a refresh (unknown expiry: not due; a 401 will tell).
     pub fn due(&self) -> bool {
         self.expires_at
-            .is_some_and(|e| now_secs() + self.margin() >= e)
+            .is_some_and(|e| now_secs().saturating_add(self.margin()) >= e)
     }
 
     pub fn expires(&self) -> Option<SystemTime> {
-        self.expires_at.map(|e| UNIX_EPOCH + Duration::from_secs(e))
+        self.expires_at
+            .and_then(|e| UNIX_EPOCH.checked_add(Duration::from_secs(e)))
     }
+
+    /// A pair pasted into the config: nobody knows when it was issued or when it expires.
+    pub fn age_unknown(&self) -> bool {
+        self.expires_at.is_none() && self.obtained_at == 0
+    }
+
+    /// Clamp times read from a file: at most [`MAX_LIFETIME`] from now (logged).
+    fn sane(mut self, path: &Path) -> Self {
+        let latest = now_secs().saturating_add(MAX_LIFETIME);
+        if self.expires_at.is_some_and(|e| e > latest) {
+            tracing::warn!(file = %path.display(), "stored token expiry too far ahead; clamped to a year");
+            self.expires_at = Some(latest);
+        }
+        self.lifetime = self.lifetime.map(|l| l.min(MAX_LIFETIME));
+        self.obtained_at = self.obtained_at.min(now_secs());
+        self
+    }
+}
+
+/// Rotated pairs that could not be written, by token file, with why: every session of the
+/// account in this process uses them, and every save retries them.
+static UNSAVED: Mutex<Option<HashMap<PathBuf, (TokenPair, String)>>> = Mutex::new(None);
+
+fn unsaved<T>(f: impl FnOnce(&mut HashMap<PathBuf, (TokenPair, String)>) -> T) -> T {
+    let mut g = UNSAVED.lock().unwrap_or_else(PoisonError::into_inner);
+    f(g.get_or_insert_with(HashMap::new))
 }
 
 /// The token file of one account.
@@ -117,25 +168,85 @@ impl TokenStore {
         Ok(())
     }
 
-    /// The stored pair, if any.
+    /// The stored pair, if any; a pair that could not be written wins (it is newer).
     pub fn load(&self) -> Result<Option<TokenPair>, VendorError> {
+        if let Some(p) = unsaved(|m| m.get(&self.path).map(|(p, _)| p.clone())) {
+            return Ok(Some(p));
+        }
         match std::fs::read(&self.path) {
-            Ok(b) => serde_json::from_slice(&b).map(Some).map_err(|_| {
-                self.err(
-                    "unreadable token file",
-                    "not valid JSON; delete it to use the config's tokens",
-                )
-            }),
+            Ok(b) => serde_json::from_slice::<TokenPair>(&b)
+                .map(|p| Some(p.sane(&self.path)))
+                .map_err(|_| {
+                    self.err(
+                        "unreadable token file",
+                        "not valid JSON; delete it to use the config's tokens",
+                    )
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(self.err("cannot read", e)),
         }
     }
 
-    /// Write atomically with mode 0600 (see [`crate::fsutil::write_private`]).
+    /// Write atomically with mode 0600 (see [`crate::fsutil::write_private`]). If that
+    /// fails the pair is kept in memory (see [`TokenStore::unsaved`]) and the error says so.
     pub fn save(&self, pair: &TokenPair) -> Result<(), VendorError> {
+        match self.write(pair) {
+            Ok(()) => {
+                unsaved(|m| m.remove(&self.path));
+                Ok(())
+            }
+            Err(e) => {
+                let why = e.to_string();
+                unsaved(|m| m.insert(self.path.clone(), (pair.clone(), why.clone())));
+                Err(VendorError::TokenStore(format!(
+                    "{why}; the new token pair lives only in memory until it can be saved"
+                )))
+            }
+        }
+    }
+
+    fn write(&self, pair: &TokenPair) -> Result<(), VendorError> {
         self.ensure_dir()?;
         let data = serde_json::to_vec_pretty(pair).map_err(|e| self.err("cannot encode", e))?;
         crate::fsutil::write_private(&self.path, &data).map_err(|e| self.err("cannot write", e))
+    }
+
+    /// Why this account's current pair is only in memory, if it is.
+    pub fn unsaved(&self) -> Option<String> {
+        unsaved(|m| m.get(&self.path).map(|(_, why)| why.clone()))
+    }
+
+    /// Forget a pair kept in memory (netdash is exiting): why it was unsaved, if it was.
+    pub fn give_up(&self) -> Option<String> {
+        unsaved(|m| m.remove(&self.path)).map(|(_, why)| why)
+    }
+
+    /// Try again to write a pair kept in memory; true when nothing is left unsaved.
+    pub fn retry_unsaved(&self) -> bool {
+        let Some(pair) = unsaved(|m| m.get(&self.path).map(|(p, _)| p.clone())) else {
+            return true;
+        };
+        match self.write(&pair) {
+            Ok(()) => {
+                // Only if no newer pair arrived meanwhile.
+                unsaved(|m| {
+                    if m.get(&self.path).is_some_and(|(p, _)| *p == pair) {
+                        m.remove(&self.path);
+                    }
+                });
+                tracing::info!(file = %self.path.display(), "token pair kept in memory is saved now");
+                true
+            }
+            Err(e) => {
+                let why = e.to_string();
+                unsaved(|m| {
+                    if let Some(entry) = m.get_mut(&self.path) {
+                        entry.1 = why;
+                    }
+                });
+                false
+            }
+        }
     }
 
     /// Take the account's lock, waiting up to `wait` (polling, so no runtime thread blocks).
@@ -146,6 +257,7 @@ impl TokenStore {
             .truncate(false)
             .write(true)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&self.lock_path)
             .map_err(|e| self.err("cannot open the lock of", e))?;
         let deadline = tokio::time::Instant::now() + wait;
@@ -198,6 +310,40 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(names.len(), 2, "{names:?}"); // the pair and the lock
+    }
+
+    // 256 cases (proptest's default); PROPTEST_CASES=N runs more.
+    proptest::proptest! {
+        /// Whatever times a token file holds (hand-edited, or written from a gateway's
+        /// nonsense), reading it back and asking about expiry never panics, and the expiry
+        /// is at most a year ahead.
+        #[test]
+        fn any_stored_times_are_clamped(
+            expires_at in proptest::option::of(proptest::num::u64::ANY),
+            lifetime in proptest::option::of(proptest::num::u64::ANY),
+            obtained_at in proptest::num::u64::ANY,
+        ) {
+            let dir = tempfile::tempdir().expect("dir");
+            let store = TokenStore::for_account(dir.path(), "acct", "client");
+            let text = serde_json::json!({
+                "access_token": "a", "refresh_token": "r",
+                "expires_at": expires_at, "lifetime": lifetime, "obtained_at": obtained_at,
+            });
+            std::fs::write(store.path(), text.to_string()).expect("write");
+            let p = store.load().expect("load").expect("a pair");
+            let _ = (p.due(), p.margin());
+            if let Some(t) = p.expires() {
+                let ahead = t.duration_since(SystemTime::now()).unwrap_or_default();
+                proptest::prop_assert!(ahead.as_secs() <= MAX_LIFETIME + 1);
+            }
+        }
+
+        #[test]
+        fn any_expires_in_is_clamped(secs in proptest::num::u64::ANY) {
+            let l = clamp_lifetime(secs);
+            proptest::prop_assert!((1..=MAX_LIFETIME).contains(&l));
+            proptest::prop_assert!(now_secs().checked_add(l).is_some());
+        }
     }
 
     #[test]
