@@ -222,21 +222,21 @@ async fn readme_first_minute_word_for_word() {
         common::bin().display()
     );
     t.launch(&line, (80, 24));
-    t.wait_for("the demo's devices up", 30, |s| s.contains("6 up"))
+    t.wait_for("the demo's devices up", 90, |s| s.contains("6 up"))
         .await;
 
     // "press `3`, type `@all show version` and press Enter"
     t.keys(&["3"]);
     t.keys(&["-l", "@all show version"]);
     t.keys(&["Enter"]);
-    t.wait_for("every answer in the console", 20, |s| {
+    t.wait_for("every answer in the console", 60, |s| {
         s.contains("5/5 · 0 failed")
     })
     .await;
     // "press `F4` (or `Alt-4`) to explore the answer"
     t.keys(&["F4"]);
     let s = t
-        .wait_for("the answer in the explorer", 10, |s| {
+        .wait_for("the answer in the explorer", 30, |s| {
             s.contains("4 Explorer: lab-") && s.contains("{…}")
         })
         .await;
@@ -252,7 +252,7 @@ async fn readme_first_minute_word_for_word() {
         .await;
     // "press `q` to quit"
     t.keys(&["q"]);
-    t.wait_for("every session logged out", 20, |s| {
+    t.wait_for("every session logged out", 60, |s| {
         s.contains("sessions left open at the lab: 0")
     })
     .await;
