@@ -221,7 +221,7 @@ async fn poller(
         let state = match &result {
             Ok(_) => SessionState::Connected,
             Err(e) => SessionState::BackingOff {
-                reason: e.to_string(),
+                reason: crate::engine::messages::error_line(e),
                 retry_at: SystemTime::now() + interval,
             },
         };
@@ -256,7 +256,7 @@ async fn poller(
                 let _ = events
                     .send(Event::PollFailed {
                         target: name.clone(),
-                        error: e.to_string(),
+                        error: crate::engine::messages::error_line(&e),
                     })
                     .await;
             }

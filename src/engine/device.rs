@@ -236,7 +236,7 @@ impl DeviceActor {
         // The session is unusable: forget it locally so the next try logs in afresh.
         let _ = self.session.lock().await.logout().await;
         self.set_state(SessionState::BackingOff {
-            reason: e.to_string(),
+            reason: crate::engine::messages::error_line(e),
             retry_at: SystemTime::now() + delay,
         })
         .await;
@@ -310,7 +310,7 @@ impl DeviceActor {
                     .events
                     .send(Event::PollFailed {
                         target: self.name.clone(),
-                        error: e.to_string(),
+                        error: crate::engine::messages::error_line(&e),
                     })
                     .await;
             }

@@ -205,10 +205,13 @@ impl Driver for AosCx {
         }
         let reply = http::send(rb, &self.peer, self.timeout).await?;
         if reply.status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(VendorError::Expired(
+            // Told apart so a rejected CSRF token is not reported as an idle timeout.
+            let why = if String::from_utf8_lossy(&reply.body).contains("CSRF") {
+                "the switch rejected the session's CSRF token"
+            } else {
                 "the switch no longer accepts the session (idle 20 min, 8 h limit, or closed)"
-                    .into(),
-            ));
+            };
+            return Err(VendorError::Expired(why.into()));
         }
         self.last_used = Some(SystemTime::now());
         if !reply.status.is_success() {

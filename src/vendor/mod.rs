@@ -328,7 +328,7 @@ impl Session {
                 self.login().await?;
                 match each!(self, d => d.execute_once(cmd).await) {
                     Err(VendorError::Expired(why)) => Err(VendorError::Auth(format!(
-                        "the device rejected a fresh session too ({why})"
+                        "the device rejected a fresh session too ({why}); something on it ends sessions as they open: check its session settings and log"
                     ))),
                     other => other,
                 }
