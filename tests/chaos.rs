@@ -128,3 +128,47 @@ fn unreadable(fault: Fault, kind: &str, name: &str, printed: &str) -> Option<&'s
     }
     None
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_session_backs_off_briefly_not_like_a_bad_password() {
+    use netdash::engine::{self, EngineOptions, Event, SessionState};
+    let tl = common::start(common::only("aoscx")).await;
+    tl.lab.set_fault("lab-cx-01", Some(Fault::SessionRevoked));
+    // A long cap: a bad password jumps to it; a revoked session must not.
+    let opts = EngineOptions {
+        poll_interval: Some(Duration::from_millis(300)),
+        backoff_base: Duration::from_millis(200),
+        backoff_cap: Duration::from_secs(300),
+        ..EngineOptions::default()
+    };
+    let mut e = engine::start(Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
+    let mut reasons = Vec::new();
+    // Generous: a loaded machine may be slow, but never 300 s slow.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let ev = tokio::time::timeout_at(deadline, e.events.recv())
+            .await
+            .unwrap_or_else(|_| {
+                panic!("not back up by itself after the fault cleared: {reasons:?}")
+            })
+            .expect("event");
+        match ev {
+            Event::Session {
+                state: SessionState::BackingOff { reason, retry_at },
+                ..
+            } => {
+                let wait = retry_at
+                    .duration_since(std::time::SystemTime::now())
+                    .unwrap_or_default();
+                reasons.push(format!("{reason} (retry in {wait:?})"));
+                tl.lab.set_fault("lab-cx-01", None);
+            }
+            Event::Session {
+                state: SessionState::Connected,
+                ..
+            } if !reasons.is_empty() => break,
+            _ => {}
+        }
+    }
+    let _ = e.commands.send(engine::Command::Shutdown);
+}

@@ -45,6 +45,8 @@ fn is_connectivity(e: &VendorError) -> bool {
             | VendorError::Timeout(..)
             | VendorError::Tls(_)
             | VendorError::Auth(_)
+            // Only a session rejected even after a fresh login gets here (see Session::execute).
+            | VendorError::Expired(_)
             | VendorError::SessionLimit(_)
             | VendorError::Config(_)
     )
