@@ -126,6 +126,9 @@ fn unreadable(fault: Fault, kind: &str, name: &str, printed: &str) -> Option<&'s
     if printed.chars().count() > 300 {
         return Some("too long to read at a glance");
     }
+    if ENDLESS_BODY_CAPPED && fault == Fault::Endless && printed.contains("no answer from") {
+        return Some("an endless body ran into the timeout instead of the size cap");
+    }
     None
 }
 
@@ -171,4 +174,361 @@ async fn a_revoked_session_backs_off_briefly_not_like_a_bad_password() {
         }
     }
     let _ = e.commands.send(engine::Command::Shutdown);
+}
+
+/// Flip to true once the HTTP layer caps response bodies: the endless body must then fail
+/// with the cap's line rather than run into the request timeout. Until then either outcome
+/// is accepted.
+const ENDLESS_BODY_CAPPED: bool = false;
+
+/// How long faults are cycled across the devices (the issue asks for at least 60 s).
+const CHAOS: Duration = Duration::from_secs(60);
+/// One step of the cycle: a fault, or a healthy spell between two faults.
+const STEP: Duration = Duration::from_millis(2500);
+/// Generous, for a loaded 2-core machine: reaching it fails the test; nothing is timed.
+const RECOVERY_DEADLINE: Duration = Duration::from_secs(120);
+
+/// What `netdash watch --json` said, as the test needs it.
+#[derive(Default)]
+struct Watched {
+    /// Target → its latest session state word ("connected", "backing_off", ...).
+    state: std::collections::HashMap<String, String>,
+    /// Target → successful polls (device polls and complete Central polls).
+    polls: std::collections::HashMap<String, usize>,
+    /// Target → failed polls.
+    failures: std::collections::HashMap<String, usize>,
+    /// Every line printed, for the secret scan.
+    text: String,
+}
+
+impl Watched {
+    fn take(&mut self, line: &str) {
+        self.text.push_str(line);
+        self.text.push('\n');
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            return;
+        };
+        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+        match s("event").as_str() {
+            "session" => {
+                self.state.insert(s("target"), s("state"));
+            }
+            "polled" => *self.polls.entry(s("target")).or_default() += 1,
+            "central" => *self.polls.entry(s("account")).or_default() += 1,
+            "poll_failed" => *self.failures.entry(s("target")).or_default() += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Every regular file under `dir`, recursively.
+fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_minute_of_chaos_leaves_no_panic_no_session_and_no_secret() {
+    use netdash::lab::faults::cycle_fault;
+    use netdash::lab::util::{Issued, issued_secrets, record_secrets};
+    use std::collections::HashSet;
+    use tokio::io::AsyncBufReadExt;
+
+    record_secrets(true);
+    let mut opts = LabOptions {
+        eos: 3,
+        ..LabOptions::default()
+    };
+    // Sessions orphaned by a fault at logout time die of idleness within the test, as
+    // they would (later) on a real device.
+    opts.lifetimes.asa_idle = Duration::from_secs(10);
+    opts.lifetimes.aoscx_idle = Duration::from_secs(10);
+    opts.lifetimes.arubaos_idle = Duration::from_secs(10);
+    opts.lifetimes.eos_session = Duration::from_secs(20);
+    let tl = common::start(opts).await;
+    // lab-eos-03 never misbehaves: it shows that no other device slows down.
+    let bystander = "lab-eos-03";
+    let text = std::fs::read_to_string(&tl.config_path)
+        .expect("config")
+        .replace("kind = \"eos\"", "kind = \"eos\"\nauth = \"session\"")
+        .replace(
+            "poll_interval_secs = 10",
+            "poll_interval_secs = 1\ntimeout_secs = 4",
+        );
+    std::fs::write(&tl.config_path, text).expect("write config");
+    let dir = tl.dir.path().to_path_buf();
+    let env_dir = dir.clone();
+    let env = move |c: &mut tokio::process::Command| {
+        c.env("NETDASH_DATA_DIR", env_dir.join("data"))
+            .env("NETDASH_STATE_DIR", env_dir.join("state"))
+            .env("NETDASH_CONFIG_DIR", env_dir.join("config"))
+            // Everything the drivers log, so the scan sees the most there is to see.
+            .env("NETDASH_LOG", "debug")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+    };
+    let mut watch = tokio::process::Command::new(common::bin());
+    watch
+        .arg("--config")
+        .arg(&tl.config_path)
+        .args(["watch", "--json"]);
+    env(&mut watch);
+    let mut watch = watch.spawn().expect("netdash watch starts");
+    let watched = Arc::new(std::sync::Mutex::new(Watched::default()));
+    let reader = {
+        let watched = watched.clone();
+        let stdout = watch.stdout.take().expect("stdout");
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(stdout).lines();
+            while let Ok(Some(l)) = lines.next_line().await {
+                watched.lock().expect("lock").take(&l);
+            }
+        })
+    };
+    let stderr_task = {
+        let mut stderr = watch.stderr.take().expect("stderr");
+        tokio::spawn(async move {
+            let mut s = String::new();
+            let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut s).await;
+            s
+        })
+    };
+
+    // Fan-outs all through the chaos, as someone at the console would run them.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fanouts = {
+        let stop = stop.clone();
+        let cfg_path = tl.config_path.clone();
+        tokio::spawn(async move {
+            let mut printed = String::new();
+            let mut runs = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut all = Vec::new();
+                for (target, line) in [
+                    ("@tag:lab", "show version"),
+                    ("lab-central-01", "GET /central/v2/sites?limit=10"),
+                ] {
+                    let mut c = tokio::process::Command::new(common::bin());
+                    c.arg("--config")
+                        .arg(&cfg_path)
+                        .args(["run", target, "--", line]);
+                    env(&mut c);
+                    all.push(c.output());
+                }
+                for out in futures::future::join_all(all).await {
+                    let out = out.expect("netdash run ran");
+                    printed.push_str(&String::from_utf8_lossy(&out.stdout));
+                    printed.push_str(&String::from_utf8_lossy(&out.stderr));
+                }
+                runs += 1;
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+            }
+            (runs, printed)
+        })
+    };
+
+    // The chaos: every fault, cycled across every device but the bystander.
+    let cycled: Vec<(String, &'static str)> = tl
+        .lab
+        .devices
+        .iter()
+        .filter(|d| d.name != bystander)
+        .map(|d| (d.name.clone(), d.sim.kind()))
+        .collect();
+    let mut applied = HashSet::new();
+    let started = tokio::time::Instant::now();
+    let mut step = 0;
+    // At least CHAOS, and until every fault has had its turn somewhere.
+    while started.elapsed() < CHAOS || applied.len() < Fault::ALL.len() {
+        for (i, (name, kind)) in cycled.iter().enumerate() {
+            // Offsets 5 apart spread the faults so that a minute visits every one.
+            let f = cycle_fault(kind, i * 5, step);
+            applied.extend(f);
+            tl.lab.set_fault(name, f);
+        }
+        step += 1;
+        tokio::time::sleep(STEP).await;
+        assert!(
+            started.elapsed() < CHAOS * 3,
+            "faults never applied: {:?}",
+            Fault::ALL
+                .iter()
+                .filter(|f| !applied.contains(*f))
+                .collect::<Vec<_>>()
+        );
+    }
+    tl.lab.clear_faults();
+    let cleared = tokio::time::Instant::now();
+    let polls_at_clear = watched.lock().expect("lock").polls.clone();
+    println!(
+        "{} steps of faults over {:?}",
+        step,
+        cleared.duration_since(started)
+    );
+
+    // Every device comes back by itself: connected and polled again after the clear.
+    loop {
+        let not_back: Vec<String> = {
+            let w = watched.lock().expect("lock");
+            tl.lab
+                .devices
+                .iter()
+                .filter(|d| {
+                    let again = w.polls.get(&d.name).copied().unwrap_or(0)
+                        > polls_at_clear.get(&d.name).copied().unwrap_or(0);
+                    w.state.get(&d.name).map(String::as_str) != Some("connected") || !again
+                })
+                .map(|d| format!("{} ({:?})", d.name, w.state.get(&d.name)))
+                .collect()
+        };
+        if not_back.is_empty() {
+            break;
+        }
+        assert!(
+            cleared.elapsed() < RECOVERY_DEADLINE,
+            "not back up {RECOVERY_DEADLINE:?} after the faults cleared: {not_back:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    println!(
+        "every device back up {:?} after the clear",
+        cleared.elapsed()
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (runs, run_printed) = fanouts.await.expect("fan-outs");
+    assert!(runs >= 5, "only {runs} fan-outs ran");
+
+    // Sessions a fault orphaned (a logout that met a 500) die of idleness on the device;
+    // what remains is netdash's own, one per device that holds sessions.
+    let holders = tl
+        .lab
+        .devices
+        .iter()
+        .filter(|d| d.sim.kind() != "central")
+        .count();
+    let orphan_deadline = tokio::time::Instant::now() + RECOVERY_DEADLINE;
+    while tl.lab.open_sessions() > holders {
+        assert!(
+            tokio::time::Instant::now() < orphan_deadline,
+            "more sessions than netdash should hold: {:?}",
+            tl.lab.open_sessions_by_device()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+
+    // Shut down: every session is logged out, and nothing panicked.
+    let pid = watch.id().expect("pid").to_string();
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(st.success());
+    let status = tokio::time::timeout(Duration::from_secs(30), watch.wait())
+        .await
+        .expect("netdash watch exits after SIGTERM")
+        .expect("wait");
+    let _ = reader.await;
+    let stderr = stderr_task.await.expect("stderr");
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert_eq!(
+        tl.lab.open_sessions(),
+        0,
+        "sessions left open after shutdown: {:?}",
+        tl.lab.open_sessions_by_device()
+    );
+    let w = watched.lock().expect("lock");
+    for printed in [&stderr, &run_printed, &w.text] {
+        assert!(!printed.contains("panicked"), "a panic: {printed}");
+    }
+    // Every error `run` printed is one line naming the device (checked per line).
+    for l in run_printed.lines().filter(|l| l.starts_with("error:")) {
+        assert!(l.contains("; "), "an error line without advice: {l}");
+    }
+
+    // The bystander never failed and kept being polled while the others misbehaved.
+    assert_eq!(
+        w.failures.get(bystander).copied().unwrap_or(0),
+        0,
+        "{bystander} failed polls while others misbehaved"
+    );
+    assert!(
+        polls_at_clear.get(bystander).copied().unwrap_or(0) >= 10,
+        "{bystander} polled {:?} times in a minute",
+        polls_at_clear.get(bystander)
+    );
+    assert!(
+        !run_printed.contains(&format!("error: {bystander}:")),
+        "a fan-out failed on {bystander}"
+    );
+
+    // No secret the lab handed out (or the lab's passwords) in anything netdash wrote or
+    // printed. The config holds passwords by design; the token store holds the live
+    // Central pair by design (it is what survives a restart), so only those are allowed
+    // there.
+    let mut secrets: Vec<(Issued, String)> = issued_secrets();
+    for kind in ["eos", "asa", "aoscx", "arubaos"] {
+        secrets.push((Issued::Session, netdash::lab::password(kind)));
+    }
+    if let netdash::lab::Sim::Central(c) = &tl.lab.first("central").expect("central").sim {
+        secrets.push((Issued::Session, c.client_secret.clone()));
+    }
+    let mut files = Vec::new();
+    files_under(&dir, &mut files);
+    let token_dir = dir.join("data").join("central");
+    let mut leaks = Vec::new();
+    let mut scanned = 0;
+    // The control: the scan finds the live Central pair where it belongs, so it would find
+    // a secret anywhere else too.
+    let mut control = false;
+    for f in files.iter().filter(|f| **f != tl.config_path) {
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
+        scanned += 1;
+        let text = String::from_utf8_lossy(&bytes);
+        for (what, s) in &secrets {
+            let allowed = *what == Issued::CentralOAuth && f.starts_with(&token_dir);
+            if text.contains(s.as_str()) {
+                if allowed {
+                    control = true;
+                } else {
+                    leaks.push(format!("{what:?} secret in {}", f.display()));
+                }
+            }
+        }
+    }
+    for (name, printed) in [
+        ("watch output", &w.text),
+        ("watch stderr", &stderr),
+        ("run output", &run_printed),
+    ] {
+        for (what, s) in &secrets {
+            if printed.contains(s.as_str()) {
+                leaks.push(format!("{what:?} secret in {name}"));
+            }
+        }
+    }
+    println!(
+        "{} secrets searched for in {scanned} files and the output",
+        secrets.len()
+    );
+    assert!(
+        dir.join("state").join("netdash.log").exists(),
+        "the log was written (or the scan proves nothing)"
+    );
+    assert!(
+        control,
+        "the scan did not even find the token store's live pair"
+    );
+    assert!(leaks.is_empty(), "secrets leaked: {leaks:?}");
 }
