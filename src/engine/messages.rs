@@ -100,8 +100,17 @@ impl SessionView {
             per_user_limit: f.limits.per_user,
             per_device_limit: f.limits.per_device,
             since: f.since,
-            idle_deadline: live(f.last_used.zip(f.idle_timeout).map(|(t, d)| t + d)),
-            hard_deadline: live(f.since.zip(f.hard_limit).map(|(t, d)| t + d)),
+            // checked: a timeout from the config can be any number.
+            idle_deadline: live(
+                f.last_used
+                    .zip(f.idle_timeout)
+                    .and_then(|(t, d)| t.checked_add(d)),
+            ),
+            hard_deadline: live(
+                f.since
+                    .zip(f.hard_limit)
+                    .and_then(|(t, d)| t.checked_add(d)),
+            ),
             expires_at: live(f.expires_at),
             relogins: f.relogins,
         }

@@ -445,6 +445,21 @@ fn messages_line(reply: &Reply) -> String {
     }
 }
 
+/// Entry points for the property tests (`tests/parsers_prop.rs`). Not an API.
+#[doc(hidden)]
+pub mod testing {
+    use super::*;
+
+    /// The one line an ASA error reply becomes.
+    pub fn error_line(reply: &Reply) -> String {
+        messages_line(reply)
+    }
+
+    pub fn api_path(path: &str) -> String {
+        super::api_path(path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -123,8 +123,15 @@ pub struct SessionFacts {
 impl SessionFacts {
     /// The earliest moment the session ends unless something is done.
     pub fn deadline(&self) -> Option<SystemTime> {
-        let idle = self.last_used.zip(self.idle_timeout).map(|(t, d)| t + d);
-        let hard = self.since.zip(self.hard_limit).map(|(t, d)| t + d);
+        // checked: a timeout from the config can be any number; past the clock's end is never.
+        let idle = self
+            .last_used
+            .zip(self.idle_timeout)
+            .and_then(|(t, d)| t.checked_add(d));
+        let hard = self
+            .since
+            .zip(self.hard_limit)
+            .and_then(|(t, d)| t.checked_add(d));
         [idle, hard, self.expires_at].into_iter().flatten().min()
     }
 }
