@@ -532,3 +532,46 @@ async fn a_minute_of_chaos_leaves_no_panic_no_session_and_no_secret() {
     );
     assert!(leaks.is_empty(), "secrets leaked: {leaks:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_answering_errors_backs_off_and_comes_back() {
+    use netdash::engine::{self, EngineOptions, Event, SessionState};
+    // Device-side failures: a 500, a 429 storm, a garbled body. Each must show the device
+    // down (backing off, not polled at full rate), then up once the fault clears.
+    for fault in [Fault::Truncated, Fault::Error500, Fault::ThrottledBare] {
+        let tl = common::start(common::only("asa")).await;
+        tl.lab.set_fault("lab-asa-01", Some(fault));
+        let opts = EngineOptions {
+            poll_interval: Some(Duration::from_millis(200)),
+            backoff_base: Duration::from_millis(200),
+            backoff_cap: Duration::from_secs(2),
+            ..EngineOptions::default()
+        };
+        let mut e = engine::start(Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
+        let mut down = None;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let ev = tokio::time::timeout_at(deadline, e.events.recv())
+                .await
+                .unwrap_or_else(|_| panic!("{fault}: down {down:?}, never back up"))
+                .expect("event");
+            match ev {
+                Event::Session {
+                    state: SessionState::BackingOff { reason, .. },
+                    ..
+                } if down.is_none() => {
+                    down = Some(reason);
+                    tl.lab.set_fault("lab-asa-01", None);
+                }
+                Event::Session {
+                    state: SessionState::Connected,
+                    ..
+                } if down.is_some() => break,
+                _ => {}
+            }
+        }
+        let reason = down.expect("went down");
+        assert!(reason.contains("; "), "{fault}: {reason}");
+        let _ = e.commands.send(engine::Command::Shutdown);
+    }
+}

@@ -52,6 +52,19 @@ fn is_connectivity(e: &VendorError) -> bool {
     )
 }
 
+/// The device answered, but not usefully: a 5xx, a 429, a garbled or cut-off body. Only
+/// the background poll backs off for these; a user's command that meets one is reported.
+fn is_device_failure(e: &VendorError) -> bool {
+    matches!(
+        e,
+        VendorError::Http {
+            status: 429 | 500..=599,
+            ..
+        } | VendorError::BadResponse(_)
+            | VendorError::RateLimited(_)
+    )
+}
+
 pub struct DeviceActor {
     pub name: String,
     pub kind: &'static str,
@@ -308,6 +321,12 @@ impl DeviceActor {
                     .await;
             }
             Err(e) => {
+                // The health command is ours and known good: a failure of it is the
+                // device's, so back off rather than poll a broken device at full rate.
+                // (Connectivity errors were backed off in execute already.)
+                if is_device_failure(&e) {
+                    self.back_off(&e).await;
+                }
                 let _ = self
                     .events
                     .send(Event::PollFailed {

@@ -303,15 +303,17 @@ impl Outcome {
 pub fn error_line(e: &crate::vendor::VendorError) -> String {
     use crate::vendor::VendorError as V;
     let advice = match e {
-        V::Http { status: 429, .. } => {
-            Some("the device is rate limiting API calls: netdash backs off and retries")
-        }
+        V::Http { status: 429, .. } => Some(
+            "the device is limiting API calls: retry in a few seconds (polling backs off by itself)",
+        ),
         V::Http {
             status: 500..=599, ..
-        } => Some("the device's API is failing: netdash retries; if it persists, check the device"),
-        V::BadResponse(m) if !m.contains("; ") => {
-            Some("netdash retries; if it persists, check the device and any proxy in between")
-        }
+        } => Some(
+            "the device's API failed: retry later (polling backs off by itself); if it persists, check the device",
+        ),
+        V::BadResponse(m) if !m.contains("; ") => Some(
+            "retry (polling backs off by itself); if it persists, check the device and any proxy in between",
+        ),
         _ => None,
     };
     let line = crate::redact::one_line(&e.to_string());
