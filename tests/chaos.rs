@@ -186,7 +186,11 @@ const CHAOS: Duration = Duration::from_secs(60);
 /// One step of the cycle: a fault, or a healthy spell between two faults.
 const STEP: Duration = Duration::from_millis(2500);
 /// Generous, for a loaded 2-core machine: reaching it fails the test; nothing is timed.
-const RECOVERY_DEADLINE: Duration = Duration::from_secs(120);
+/// `netdash watch` backs off up to 300 s, so a device whose retries kept landing on faults
+/// may wait that long; usually every device is back within a minute.
+const RECOVERY_DEADLINE: Duration = Duration::from_secs(360);
+/// Sessions orphaned by a fault die of idleness (10 s in this lab).
+const ORPHAN_DEADLINE: Duration = Duration::from_secs(120);
 
 /// What `netdash watch --json` said, as the test needs it.
 #[derive(Default)]
@@ -416,7 +420,7 @@ async fn a_minute_of_chaos_leaves_no_panic_no_session_and_no_secret() {
         .iter()
         .filter(|d| d.sim.kind() != "central")
         .count();
-    let orphan_deadline = tokio::time::Instant::now() + RECOVERY_DEADLINE;
+    let orphan_deadline = tokio::time::Instant::now() + ORPHAN_DEADLINE;
     while tl.lab.open_sessions() > holders {
         assert!(
             tokio::time::Instant::now() < orphan_deadline,
