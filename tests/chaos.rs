@@ -178,7 +178,10 @@ async fn a_revoked_session_backs_off_briefly_not_like_a_bad_password() {
 
 /// Flip to true once the HTTP layer caps response bodies: the endless body must then fail
 /// with the cap's line rather than run into the request timeout. Until then either outcome
-/// is accepted.
+/// is accepted. (The lab sends the endless body at about 1.6 MB/s so that an uncapped
+/// client cannot eat the machine; with the flag on, also lower the cap at the top of
+/// `every_fault_gives_one_readable_line_in_run`, e.g. `http::set_max_response_mb(1)`, so
+/// it is reached before the 3 s timeout.)
 const ENDLESS_BODY_CAPPED: bool = false;
 
 /// How long faults are cycled across the devices (the issue asks for at least 60 s).
