@@ -1,8 +1,8 @@
 //! Parsers never panic: property tests over everything a device, a gateway or a user sends
 //! to netdash's parsers (JSON-RPC envelopes, ASA error bodies, ArubaOS `_global_result`,
 //! AOS-CX bodies, Central pages, token answers and rate headers, poll facts, the config
-//! file). 256 cases each by default; `PROPTEST_CASES=100000 cargo test --release --test
-//! parsers_prop` runs them longer.
+//! file). 256 cases each by default (64 for the one that builds sessions);
+//! `PROPTEST_CASES=20000 cargo test --release --test parsers_prop` runs them longer.
 
 use std::path::Path;
 
@@ -148,6 +148,18 @@ fn reply() -> impl Strategy<Value = Reply> {
     })
 }
 
+/// `n` cases, unless `PROPTEST_CASES` asks for another number (for long runs).
+fn cases(n: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(n);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
+}
+
 /// What the screen and `run` show for an error: one line.
 fn assert_one_line(e: &VendorError) {
     let l = error_line(e);
@@ -155,7 +167,7 @@ fn assert_one_line(e: &VendorError) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(cases(256))]
 
     #[test]
     fn json_bodies_parse_or_say_what_arrived(b in body()) {
@@ -424,7 +436,7 @@ fn edit() -> impl Strategy<Value = Edit> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(cases(64))]
 
     /// Numbers from the config reach clock arithmetic (idle deadlines, countdowns): no
     /// value a user can write may overflow it.
