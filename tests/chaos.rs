@@ -126,6 +126,20 @@ fn unreadable(fault: Fault, kind: &str, name: &str, printed: &str) -> Option<&'s
     if printed.chars().count() > 300 {
         return Some("too long to read at a glance");
     }
+    // Where the fault is unambiguous, the line names it.
+    let names_it = match fault {
+        Fault::Refused => printed.contains("connection refused"),
+        Fault::WrongCa => printed.contains("unknown CA"),
+        Fault::CsrfRejected => printed.contains("CSRF"),
+        Fault::WrongId => printed.contains("JSON-RPC"),
+        Fault::RefreshRevoked => printed.contains("refresh token"),
+        Fault::Error500 => printed.contains("500"),
+        Fault::Throttled | Fault::ThrottledBare => printed.contains("429"),
+        _ => true,
+    };
+    if !names_it {
+        return Some("does not say what failed");
+    }
     if ENDLESS_BODY_CAPPED && fault == Fault::Endless && printed.contains("no answer from") {
         return Some("an endless body ran into the timeout instead of the size cap");
     }
