@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::command::Command;
 use crate::config::Config;
 use crate::engine::EngineOptions;
+use crate::lab::faults::FaultPlan;
 use crate::lab::{Lab, LabOptions};
 use crate::paths::Paths;
 use crate::run::RunEnd;
@@ -117,6 +118,36 @@ pub struct LabArgs {
     /// Central daily quota (real: 5000 and up).
     #[arg(long)]
     pub central_daily: Option<u64>,
+    /// Make devices misbehave: DEVICE=FAULT[,DEVICE=FAULT...], or cycle[:SECS].
+    #[arg(
+        long,
+        value_name = "SPEC",
+        value_parser = parse_faults,
+        long_help = "Make devices misbehave.\n\
+          DEVICE=FAULT[,DEVICE=FAULT...] sets fixed faults, e.g. lab-eos-01=html200,lab-asa-01=reset.\n\
+          cycle[:SECS] rotates every fault across every device, a healthy period between two \
+          faults, one step every SECS seconds (default 10).\n\
+          FAULT is one of:\n  \
+          refused          nothing listens on the port\n  \
+          silent           accepts the connection, never answers\n  \
+          trickle          answers one byte at a time\n  \
+          reset            cuts the connection mid-body\n  \
+          truncated        a complete response with half a JSON body\n  \
+          html200          an HTML error page with status 200\n  \
+          500, 503         that HTTP status\n  \
+          429, 429-bare    a 429 storm with / without Retry-After\n  \
+          revoked          every session is revoked on the device before each request\n  \
+          csrf             the CSRF token is rejected (AOS-CX)\n  \
+          refresh-revoked  Central refuses the refresh token\n  \
+          wrong-ca         a certificate from a CA the client does not trust\n  \
+          endless          a JSON body that never ends\n  \
+          wrong-id         an eAPI reply with another request's JSON-RPC id (EOS)"
+    )]
+    pub faults: Option<FaultPlan>,
+}
+
+fn parse_faults(s: &str) -> Result<FaultPlan, String> {
+    FaultPlan::parse(s).map_err(|e| e.to_string())
 }
 
 impl LabArgs {
@@ -368,8 +399,30 @@ async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
         }
         None => say!("(pass --write-config PATH for a ready config)"),
     }
+    // Held until the lab stops: dropping a JoinHandle would not stop the cycle, aborting does.
+    let cycle = match &args.faults {
+        Some(plan) => {
+            let task = lab.apply_faults(plan, &[]).map_err(|e| Failure(2, e))?;
+            match plan {
+                FaultPlan::Cycle(p) => say!(
+                    "faults: every fault rotates across the devices, one step every {} s",
+                    p.as_secs()
+                ),
+                FaultPlan::Fixed(list) => {
+                    for (name, f) in list {
+                        say!("fault: {name} = {f}");
+                    }
+                }
+            }
+            task
+        }
+        None => None,
+    };
     say!("serving until Ctrl-C");
     wait_for_stop().await;
+    if let Some(t) = cycle {
+        t.abort();
+    }
     say!(
         "lab stopped; {} sessions were still open",
         lab.open_sessions()

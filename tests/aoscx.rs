@@ -228,7 +228,8 @@ async fn a_second_401_after_a_fresh_login_is_an_error() {
     let tl = start(opts).await;
     let mut s = tl.session("aoscx");
     let e = s.execute(&cmd("GET /system")).await.expect_err("401 twice");
-    assert!(matches!(e, VendorError::Auth(_)), "{e:?}");
+    // Expired, not Auth: the password worked, so the engine must not back off as for a bad one.
+    assert!(matches!(e, VendorError::Expired(_)), "{e:?}");
     assert!(
         e.to_string().contains("rejected a fresh session too"),
         "{e}"

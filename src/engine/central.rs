@@ -254,7 +254,7 @@ async fn poller(
         let state = match &result {
             Ok(_) => SessionState::Connected,
             Err(e) => SessionState::BackingOff {
-                reason: e.to_string(),
+                reason: crate::engine::messages::error_line(e),
                 retry_at: SystemTime::now() + interval,
             },
         };
@@ -290,7 +290,7 @@ async fn poller(
                 let _ = events
                     .send(Event::PollFailed {
                         target: name.clone(),
-                        error: e.to_string(),
+                        error: crate::engine::messages::error_line(&e),
                     })
                     .await;
             }
@@ -429,12 +429,7 @@ async fn pages(
             body: None,
         };
         let out = session.lock().await.execute(&cmd).await?.to_value();
-        let page = out
-            .get(key)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let total = out.get("total").and_then(Value::as_u64).map(|t| t as usize);
+        let (page, total) = page_of(&out, key);
         let n = page.len();
         items.extend(page);
         offset += n;
@@ -457,12 +452,32 @@ fn text(v: &Value, k: &str) -> String {
     }
 }
 
+/// One page of a Central list: its items under `key` and the `total` it announces.
+pub fn page_of(out: &Value, key: &str) -> (Vec<Value>, Option<usize>) {
+    let page = out
+        .get(key)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let total = out
+        .get("total")
+        .and_then(Value::as_u64)
+        .map(|t| usize::try_from(t).unwrap_or(usize::MAX));
+    (page, total)
+}
+
 /// Sites and APs, and the calls they took.
 async fn poll_once(
     session: &Arc<Mutex<Session>>,
 ) -> Result<(Vec<Site>, Vec<AccessPoint>, usize), VendorError> {
     let (raw_sites, site_calls) = pages(session, "/central/v2/sites", "sites").await?;
     let (raw_aps, ap_calls) = pages(session, "/monitoring/v2/aps", "aps").await?;
+    let (sites, aps) = summarize(&raw_sites, &raw_aps);
+    Ok((sites, aps, site_calls + ap_calls))
+}
+
+/// The sites and APs of raw Central pages, with AP counts per site.
+pub fn summarize(raw_sites: &[Value], raw_aps: &[Value]) -> (Vec<Site>, Vec<AccessPoint>) {
     let aps: Vec<AccessPoint> = raw_aps
         .iter()
         .map(|a| AccessPoint {
@@ -498,7 +513,7 @@ async fn poll_once(
             }
         })
         .collect();
-    Ok((sites, aps, site_calls + ap_calls))
+    (sites, aps)
 }
 
 #[cfg(test)]

@@ -45,8 +45,24 @@ fn is_connectivity(e: &VendorError) -> bool {
             | VendorError::Timeout(..)
             | VendorError::Tls(_)
             | VendorError::Auth(_)
+            // Only a session rejected even after a fresh login gets here (see Session::execute).
+            | VendorError::Expired(_)
             | VendorError::SessionLimit(_)
             | VendorError::Config(_)
+    )
+}
+
+/// The device answered, but not usefully: a 5xx, a 429, a garbled or cut-off body. Only
+/// the background poll backs off for these; a user's command that meets one is reported.
+fn is_device_failure(e: &VendorError) -> bool {
+    matches!(
+        e,
+        VendorError::Http {
+            status: 429 | 500..=599,
+            ..
+        } | VendorError::BadResponse(_)
+            | VendorError::RateLimited(_)
+            | VendorError::TooLarge { .. }
     )
 }
 
@@ -237,7 +253,7 @@ impl DeviceActor {
         // The session is unusable: forget it locally so the next try logs in afresh.
         let _ = self.session.lock().await.logout().await;
         self.set_state(SessionState::BackingOff {
-            reason: e.to_string(),
+            reason: crate::engine::messages::error_line(e),
             retry_at: SystemTime::now() + delay,
         })
         .await;
@@ -307,11 +323,17 @@ impl DeviceActor {
                     .await;
             }
             Err(e) => {
+                // The health command is ours and known good: a failure of it is the
+                // device's, so back off rather than poll a broken device at full rate.
+                // (Connectivity errors were backed off in execute already.)
+                if is_device_failure(&e) {
+                    self.back_off(&e).await;
+                }
                 let _ = self
                     .events
                     .send(Event::PollFailed {
                         target: self.name.clone(),
-                        error: e.to_string(),
+                        error: crate::engine::messages::error_line(&e),
                     })
                     .await;
             }

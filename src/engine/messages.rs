@@ -288,13 +288,38 @@ impl Outcome {
             },
             Err(e) => Outcome::Err {
                 ok: false,
-                error: crate::redact::one_line(&e.to_string()),
+                error: error_line(e),
             },
         }
     }
 
     pub fn is_ok(&self) -> bool {
         matches!(self, Outcome::Ok { .. })
+    }
+}
+
+/// A driver error as the one line the screen and `run` show: what happened and, where the
+/// driver's text says only that, what to do about it.
+pub fn error_line(e: &crate::vendor::VendorError) -> String {
+    use crate::vendor::VendorError as V;
+    let advice = match e {
+        V::Http { status: 429, .. } => Some(
+            "the device is limiting API calls: retry in a few seconds (polling backs off by itself)",
+        ),
+        V::Http {
+            status: 500..=599, ..
+        } => Some(
+            "the device's API failed: retry later (polling backs off by itself); if it persists, check the device",
+        ),
+        V::BadResponse(m) if !m.contains("; ") => Some(
+            "retry (polling backs off by itself); if it persists, check the device and any proxy in between",
+        ),
+        _ => None,
+    };
+    let line = crate::redact::one_line(&e.to_string());
+    match advice {
+        Some(a) => format!("{line}; {a}"),
+        None => line,
     }
 }
 

@@ -430,7 +430,7 @@ pub async fn logout_all(
         match r {
             Ok(Ok(true)) => ok += 1,
             Ok(Ok(false)) => {}
-            Ok(Err(e)) => failed.push((name, e.to_string())),
+            Ok(Err(e)) => failed.push((name, messages::error_line(&e))),
             Err(_) => failed.push((name, format!("no logout within {} s", grace.as_secs()))),
         }
     }

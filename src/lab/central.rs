@@ -64,8 +64,8 @@ pub struct CentralSim {
 
 impl CentralSim {
     pub fn new(name: &str, opts: &LabOptions) -> Arc<Self> {
-        let access = token(24);
-        let refresh = token(24);
+        let access = super::util::oauth_token(24);
+        let refresh = super::util::oauth_token(24);
         let mut t = Tokens {
             access: HashMap::new(),
             refresh: HashSet::new(),
@@ -114,9 +114,9 @@ impl CentralSim {
             .collect();
         let _ = name;
         Arc::new(CentralSim {
-            client_id: format!("lab-{}", token(9)),
+            client_id: format!("lab-{}", super::util::ident(9)),
             client_secret: token(24),
-            customer_id: token(12),
+            customer_id: super::util::ident(12),
             seed_access_token: access,
             seed_refresh_token: refresh,
             access_life: opts.lifetimes.central_access,
@@ -336,8 +336,8 @@ async fn oauth_token(
     // Rotation: the used refresh token dies; old access tokens live out their time.
     let rt = rt.clone();
     t.refresh.remove(&rt);
-    let access = token(24);
-    let refresh = token(24);
+    let access = super::util::oauth_token(24);
+    let refresh = super::util::oauth_token(24);
     t.access.retain(|_, e| *e > now);
     t.access.insert(access.clone(), now + sim.access_life);
     t.refresh.insert(refresh.clone());

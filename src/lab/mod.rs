@@ -10,6 +10,7 @@ pub mod arubaos;
 pub mod asa;
 pub mod central;
 pub mod eos;
+pub mod faults;
 pub mod tls;
 pub mod util;
 
@@ -178,6 +179,8 @@ pub struct LabDevice {
     pub addr: SocketAddr,
     pub sim: Sim,
     pub tags: Vec<String>,
+    /// This device's fault switch (see [`faults::Fault`]).
+    pub faults: faults::Faults,
 }
 
 /// A running lab. Dropping it stops every simulator.
@@ -247,16 +250,27 @@ impl Lab {
         for (name, sim, tags) in sims {
             let listener = TcpListener::bind("127.0.0.1:0").await?;
             let addr = listener.local_addr()?;
-            tasks.push(tokio::spawn(tls::serve(
+            let faults = faults::Faults::default();
+            let app = sim.router().layer(axum::middleware::from_fn_with_state(
+                (faults.clone(), sim.clone()),
+                faults::http_faults,
+            ));
+            let acceptors = tls::Acceptors {
+                good: pki.acceptor.clone(),
+                wrong_ca: pki.wrong_ca_acceptor.clone(),
+            };
+            tasks.push(tokio::spawn(tls::serve_with_faults(
                 listener,
-                pki.acceptor.clone(),
-                sim.router(),
+                acceptors,
+                app,
+                faults.clone(),
             )));
             devices.push(LabDevice {
                 name,
                 addr,
                 sim,
                 tags,
+                faults,
             });
         }
         Ok(Lab {
@@ -282,6 +296,69 @@ impl Lab {
     /// The simulator named `name`.
     pub fn device(&self, name: &str) -> Option<&LabDevice> {
         self.devices.iter().find(|d| d.name == name)
+    }
+
+    /// Make device `name` misbehave (`Some`) or behave again (`None`); false if there is
+    /// no such device.
+    pub fn set_fault(&self, name: &str, fault: Option<faults::Fault>) -> bool {
+        match self.device(name) {
+            Some(d) => {
+                d.faults.set(fault);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Every device behaves again.
+    pub fn clear_faults(&self) {
+        for d in &self.devices {
+            d.faults.set(None);
+        }
+    }
+
+    /// Apply a `--faults` plan. Fixed faults are set now (unknown device names are an
+    /// error); `cycle` rotates every fault across `devices` (all when empty) until the
+    /// returned task is aborted.
+    pub fn apply_faults(
+        &self,
+        plan: &faults::FaultPlan,
+        only: &[String],
+    ) -> Result<Option<JoinHandle<()>>, String> {
+        match plan {
+            faults::FaultPlan::Fixed(list) => {
+                for (name, f) in list {
+                    if !self.set_fault(name, Some(*f)) {
+                        let names: Vec<&str> =
+                            self.devices.iter().map(|d| d.name.as_str()).collect();
+                        return Err(format!(
+                            "--faults: no lab device is called '{name}'; the lab has {}",
+                            names.join(", ")
+                        ));
+                    }
+                }
+                Ok(None)
+            }
+            faults::FaultPlan::Cycle(period) => {
+                let targets: Vec<(String, faults::Faults)> = self
+                    .devices
+                    .iter()
+                    .filter(|d| only.is_empty() || only.contains(&d.name))
+                    .map(|d| (d.sim.kind().to_string(), d.faults.clone()))
+                    .collect();
+                let period = *period;
+                Ok(Some(tokio::spawn(async move {
+                    let mut step = 0usize;
+                    loop {
+                        for (i, (kind, f)) in targets.iter().enumerate() {
+                            f.set(faults::cycle_fault(kind, i, step));
+                        }
+                        tokio::time::sleep(period).await;
+                        step += 1;
+                    }
+                })))
+            }
+        }
     }
 
     /// The first simulator of `kind`.

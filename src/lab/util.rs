@@ -1,13 +1,75 @@
 //! Small helpers shared by the simulators.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use axum::http::HeaderMap;
 use base64::Engine;
 use rand::Rng;
 
+/// Every secret the lab has issued since [`record_secrets`] was turned on (None: off, so a
+/// long-running `netdash lab` does not grow). Tests search netdash's files for these.
+static ISSUED: Mutex<Option<Vec<(Issued, String)>>> = Mutex::new(None);
+
+/// What a recorded secret is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issued {
+    /// A device session: cookie, X-Auth-Token, CSRF token, UIDARUBA.
+    Session,
+    /// A Central OAuth access or refresh token (netdash's token store keeps the live pair).
+    CentralOAuth,
+}
+
+/// Bounds the record (a soak of hours would otherwise grow it without end).
+const ISSUED_LIMIT: usize = 200_000;
+
+/// Start (or stop) remembering every token, cookie and UIDARUBA the lab hands out, in this
+/// process.
+pub fn record_secrets(on: bool) {
+    if let Ok(mut g) = ISSUED.lock() {
+        match (on, g.is_some()) {
+            (true, false) => *g = Some(Vec::new()),
+            (false, _) => *g = None,
+            _ => {}
+        }
+    }
+}
+
+/// The secrets issued since recording started.
+pub fn issued_secrets() -> Vec<(Issued, String)> {
+    ISSUED
+        .lock()
+        .ok()
+        .and_then(|g| g.clone())
+        .unwrap_or_default()
+}
+
+fn issued(what: Issued, s: &str) {
+    if let Ok(mut g) = ISSUED.lock()
+        && let Some(v) = g.as_mut()
+        && v.len() < ISSUED_LIMIT
+    {
+        v.push((what, s.to_string()));
+    }
+}
+
 /// A random token of `n` bytes, URL-safe base64 (the shape of AOS-CX cookies and ASA tokens).
 pub fn token(n: usize) -> String {
+    let t = ident(n);
+    issued(Issued::Session, &t);
+    t
+}
+
+/// A Central OAuth token of `n` bytes.
+pub fn oauth_token(n: usize) -> String {
+    let t = ident(n);
+    issued(Issued::CentralOAuth, &t);
+    t
+}
+
+/// A random identifier shaped like [`token`] but not secret (client and customer ids), so
+/// not recorded.
+pub fn ident(n: usize) -> String {
     let mut b = vec![0u8; n];
     rand::rng().fill(&mut b[..]);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
@@ -17,14 +79,16 @@ pub fn token(n: usize) -> String {
 pub fn uuid() -> String {
     let b: [u8; 16] = rand::rng().random();
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
+    let u = format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],
         &h[8..12],
         &h[12..16],
         &h[16..20],
         &h[20..32]
-    )
+    );
+    issued(Issued::Session, &u);
+    u
 }
 
 /// `(user, password)` from an `Authorization: Basic` header.

@@ -121,13 +121,32 @@ impl AosCx {
         v
     }
 
-    /// A one-line message from an error body (JSON `message`, or its first line).
     fn message(&self, reply: &http::Reply) -> String {
-        let m = serde_json::from_slice::<Value>(&reply.body)
-            .ok()
-            .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
-            .unwrap_or_else(|| reply.snippet());
-        crate::redact::text(&m, &self.secrets())
+        message_of(reply, &self.secrets())
+    }
+}
+
+/// A one-line message from an error body (JSON `message`, or its first line), secrets masked.
+fn message_of(reply: &http::Reply, secrets: &[&str]) -> String {
+    let m = serde_json::from_slice::<Value>(&reply.body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_else(|| reply.snippet());
+    crate::redact::text(&m, secrets)
+}
+
+/// Entry points for the property tests (`tests/parsers_prop.rs`). Not an API.
+#[doc(hidden)]
+pub mod testing {
+    use super::*;
+
+    pub fn message_of(reply: &http::Reply, secrets: &[&str]) -> String {
+        super::message_of(reply, secrets)
+    }
+
+    /// The REST path a CLI line maps to, or why it cannot be mapped.
+    pub fn map_cli(line: &str) -> Result<String, VendorError> {
+        super::map_cli(line).map(|(_, p)| p)
     }
 }
 
@@ -205,10 +224,13 @@ impl Driver for AosCx {
         }
         let reply = http::send(rb, &self.peer, self.timeout).await?;
         if reply.status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(VendorError::Expired(
+            // Told apart so a rejected CSRF token is not reported as an idle timeout.
+            let why = if String::from_utf8_lossy(&reply.body).contains("CSRF") {
+                "the switch rejected the session's CSRF token"
+            } else {
                 "the switch no longer accepts the session (idle 20 min, 8 h limit, or closed)"
-                    .into(),
-            ));
+            };
+            return Err(VendorError::Expired(why.into()));
         }
         self.last_used = Some(SystemTime::now());
         if !reply.status.is_success() {

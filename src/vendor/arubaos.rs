@@ -461,6 +461,41 @@ fn error_line(reply: &Reply) -> String {
     }
 }
 
+/// Entry points for the property tests (`tests/parsers_prop.rs`). Not an API.
+#[doc(hidden)]
+pub mod testing {
+    use super::*;
+
+    pub fn global_result(v: &Value) -> Option<(String, String)> {
+        super::global_result(v)
+    }
+
+    /// A login answer: whether it carried a UIDARUBA and a CSRF token, or why it failed.
+    pub fn parse_login(v: &Value) -> Result<(bool, bool), VendorError> {
+        super::parse_login(v).map(|(u, c)| (u.is_some(), c.is_some()))
+    }
+
+    pub fn error_line(reply: &Reply) -> String {
+        super::error_line(reply)
+    }
+
+    pub fn is_auth_failure(text: &str) -> bool {
+        super::is_auth_failure(text)
+    }
+
+    pub fn strip_credentials(v: &mut Value) {
+        super::strip_credentials(v)
+    }
+
+    pub fn scrub_value(v: &mut Value, secret: &str) {
+        super::scrub_value(v, secret)
+    }
+
+    pub fn v1_path(path: &str) -> String {
+        super::v1_path(path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -214,6 +214,10 @@ impl Asa {
             // 204 for PUT/PATCH/DELETE (and token services): nothing to show but the status.
             notes.push(format!("HTTP {}: no content", reply.status.as_u16()));
             super::Body::Json(Value::Null)
+        } else if declares_json_or_html(&reply) {
+            // A body that says it is JSON (or is an HTML page) must parse: shown as text, a
+            // cut-off or proxy answer would pass for the device's.
+            super::Body::Json(reply.json(&self.what)?)
         } else if let Ok(v) = serde_json::from_slice::<Value>(&reply.body) {
             super::Body::Json(v)
         } else {
@@ -402,6 +406,14 @@ fn api_path(path: &str) -> String {
     }
 }
 
+/// True when the reply's Content-Type is JSON or HTML (the REST API never answers with a page).
+fn declares_json_or_html(reply: &Reply) -> bool {
+    reply
+        .header("content-type")
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|c| c.contains("json") || c.contains("html"))
+}
+
 /// `{"messages":[{level, code, context, details}]}` as one line:
 /// "RESOURCE-NOT-FOUND: Requested resource not found". Falls back to the body's first line,
 /// then to the status reason.
@@ -442,6 +454,21 @@ fn messages_line(reply: &Reply) -> String {
             .to_string()
     } else {
         s
+    }
+}
+
+/// Entry points for the property tests (`tests/parsers_prop.rs`). Not an API.
+#[doc(hidden)]
+pub mod testing {
+    use super::*;
+
+    /// The one line an ASA error reply becomes.
+    pub fn error_line(reply: &Reply) -> String {
+        messages_line(reply)
+    }
+
+    pub fn api_path(path: &str) -> String {
+        super::api_path(path)
     }
 }
 

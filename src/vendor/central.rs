@@ -47,6 +47,74 @@ fn header_u64(r: &Reply, name: &str) -> Option<u64> {
     r.header(name).and_then(|v| v.trim().parse().ok())
 }
 
+/// The `X-RateLimit-*` figures one reply carries.
+fn rate_seen(r: &Reply) -> RateFacts {
+    let get = |n| header_u64(r, n);
+    RateFacts {
+        limit_second: get("x-ratelimit-limit-second"),
+        remaining_second: get("x-ratelimit-remaining-second"),
+        limit_day: get("x-ratelimit-limit-day"),
+        remaining_day: get("x-ratelimit-remaining-day"),
+        throttled: 0,
+    }
+}
+
+/// One line from an error body (`error_description`, `message`, ...), secrets masked.
+fn message_of(reply: &Reply, secrets: &[&str]) -> String {
+    let m = serde_json::from_slice::<Value>(&reply.body)
+        .ok()
+        .and_then(|v| {
+            ["error_description", "message", "detail", "error"]
+                .iter()
+                .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
+        })
+        .unwrap_or_else(|| reply.snippet());
+    crate::redact::text(&m, secrets)
+}
+
+/// The pair in a token endpoint answer, obtained at `now` (Unix seconds).
+fn token_pair(v: &Value, now: u64) -> Result<TokenPair, VendorError> {
+    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let (Some(access_token), Some(refresh_token)) = (s("access_token"), s("refresh_token")) else {
+        return Err(VendorError::BadResponse(
+            "the token endpoint answered without a token pair".into(),
+        ));
+    };
+    // Clamped here, where it enters (Central grants 7200 s): everything after adds it to
+    // clocks, and a 401 still tells when the token really ends.
+    let lifetime = v
+        .get("expires_in")
+        .and_then(Value::as_u64)
+        .map(clamp_lifetime);
+    Ok(TokenPair {
+        access_token,
+        refresh_token,
+        expires_at: lifetime.map(|l| now.saturating_add(l)),
+        lifetime,
+        obtained_at: now,
+    })
+}
+
+/// Entry points for the property tests (`tests/parsers_prop.rs`): the parsers above, fed
+/// whatever a gateway could send. Not an API.
+#[doc(hidden)]
+pub mod testing {
+    use super::*;
+
+    pub fn rate_seen(r: &Reply) -> RateFacts {
+        super::rate_seen(r)
+    }
+
+    pub fn message_of(r: &Reply, secrets: &[&str]) -> String {
+        super::message_of(r, secrets)
+    }
+
+    /// `(access, refresh, expires_at)` of a token answer.
+    pub fn token_pair(v: &Value, now: u64) -> Result<(String, String, Option<u64>), VendorError> {
+        super::token_pair(v, now).map(|t| (t.access_token, t.refresh_token, t.expires_at))
+    }
+}
+
 impl Central {
     pub fn new(cfg: &CentralConfig, ctx: &Context) -> Result<Self, VendorError> {
         let base = cfg.gateway().ok_or_else(|| {
@@ -120,15 +188,7 @@ impl Central {
     }
 
     fn message(&self, reply: &Reply) -> String {
-        let m = serde_json::from_slice::<Value>(&reply.body)
-            .ok()
-            .and_then(|v| {
-                ["error_description", "message", "detail", "error"]
-                    .iter()
-                    .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
-            })
-            .unwrap_or_else(|| reply.snippet());
-        crate::redact::text(&m, &self.secrets())
+        message_of(reply, &self.secrets())
     }
 
     fn record_rate(&mut self, r: &Reply) {
@@ -138,13 +198,7 @@ impl Central {
         }
         // What this reply says, and only that: a session's older figures must not
         // overwrite the account's newer ones.
-        let seen = RateFacts {
-            limit_second: get("x-ratelimit-limit-second"),
-            remaining_second: get("x-ratelimit-remaining-second"),
-            limit_day: get("x-ratelimit-limit-day"),
-            remaining_day: get("x-ratelimit-remaining-day"),
-            throttled: 0,
-        };
+        let seen = rate_seen(r);
         if let Some((l, _)) = &self.limiter {
             l.note_rate(&seen);
         }
@@ -195,26 +249,7 @@ impl Central {
                 return Ok(Err((reply.status.as_u16(), self.message(&reply))));
             }
             let v = reply.json(&self.peer)?;
-            let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-            let (Some(access_token), Some(refresh_token)) = (s("access_token"), s("refresh_token"))
-            else {
-                return Err(VendorError::BadResponse(
-                    "the token endpoint answered without a token pair".into(),
-                ));
-            };
-            // Clamped here, where it enters: everything after adds it to clocks.
-            let lifetime = v
-                .get("expires_in")
-                .and_then(Value::as_u64)
-                .map(clamp_lifetime);
-            let now = now_secs();
-            return Ok(Ok(TokenPair {
-                access_token,
-                refresh_token,
-                expires_at: lifetime.map(|l| now.saturating_add(l)),
-                lifetime,
-                obtained_at: now,
-            }));
+            return token_pair(&v, now_secs()).map(Ok);
         }
         Err(VendorError::RateLimited(
             "the token endpoint kept answering 429".into(),

@@ -138,28 +138,46 @@ impl Eos {
         }
         self.last_used = Some(SystemTime::now());
         let v = reply.json(&self.peer)?;
-        if let Some(err) = v.get("error") {
-            return Err(map_error(err, cmds));
-        }
-        let mut results = v
-            .get("result")
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| {
-                VendorError::BadResponse(format!(
-                    "{} sent a JSON-RPC reply without result",
-                    self.peer
-                ))
-            })?;
-        if results.is_empty() {
+        parse_reply(&v, &id, cmds, &self.peer)
+    }
+}
+
+/// The results of a `runCmds` reply to request `id` (after the `enable` we prepended), or
+/// the error it carries. A reply to another request is refused: answering it as ours would
+/// show one command's output as another's (a proxy or a pooled connection mixed them up).
+pub fn parse_reply(
+    v: &Value,
+    id: &str,
+    cmds: &[String],
+    peer: &str,
+) -> Result<Vec<Value>, VendorError> {
+    match v.get("id") {
+        Some(Value::String(got)) if got == id => {}
+        // JSON-RPC lets a server that could not read the request's id answer with null.
+        Some(Value::Null) | None if v.get("error").is_some() => {}
+        _ => {
             return Err(VendorError::BadResponse(format!(
-                "{} sent an empty result list",
-                self.peer
+                "{peer} answered another JSON-RPC request (the reply's id is not {id}); the answer was discarded, retry and check for a proxy mixing up connections"
             )));
         }
-        results.remove(0);
-        Ok(results)
     }
+    if let Some(err) = v.get("error") {
+        return Err(map_error(err, cmds));
+    }
+    let mut results = v
+        .get("result")
+        .and_then(Value::as_array)
+        .cloned()
+        .ok_or_else(|| {
+            VendorError::BadResponse(format!("{peer} sent a JSON-RPC reply without result"))
+        })?;
+    if results.is_empty() {
+        return Err(VendorError::BadResponse(format!(
+            "{peer} sent an empty result list"
+        )));
+    }
+    results.remove(0);
+    Ok(results)
 }
 
 /// A JSON-RPC error as one line. `data` holds the results up to and including the failing

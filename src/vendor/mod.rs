@@ -337,8 +337,10 @@ impl Session {
                 tracing::info!(kind = self.kind(), %why, "session expired; logging in again");
                 self.login().await?;
                 match each!(self, d => d.execute_once(cmd).await) {
-                    Err(VendorError::Expired(why)) => Err(VendorError::Auth(format!(
-                        "the device rejected a fresh session too ({why})"
+                    // Still Expired, not Auth: the login worked, so this is no bad password
+                    // (whose backoff jumps to the cap), and it clears when the device does.
+                    Err(VendorError::Expired(why)) => Err(VendorError::Expired(format!(
+                        "the device rejected a fresh session too ({why}); something on it ends sessions as they open: check its session settings and log"
                     ))),
                     other => other,
                 }
