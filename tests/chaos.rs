@@ -56,6 +56,14 @@ async fn every_fault_gives_one_readable_line_in_run() {
     let cfg = Arc::new(tl.config.clone());
     let mut report = Vec::new();
     let mut bad = Vec::new();
+    // A pasted Central pair is swapped at first use. Done while the lab is healthy: a token
+    // answer that a fault cuts off after the gateway rotated the pair loses that pair (the
+    // old refresh token is dead, the new one never arrived), which no client can prevent.
+    let ctx = Context::new(Paths::under(tl.dir.path()), Duration::from_secs(10));
+    for d in tl.lab.devices.iter().filter(|d| d.sim.kind() == "central") {
+        let printed = run_one(&cfg, &ctx, &d.name, line_for("central")).await;
+        assert!(!printed.contains("error:"), "{}: {printed}", d.name);
+    }
     for fault in Fault::ALL {
         let devices: Vec<(String, &'static str)> = tl
             .lab
@@ -124,13 +132,14 @@ fn unreadable(fault: Fault, kind: &str, name: &str, printed: &str) -> Option<&'s
     if !printed.contains("; ") {
         return Some("no advice on what to do");
     }
-    if printed.chars().count() > 300 {
+    // 360: an untrusted certificate's line carries its 95-character SHA-256 fingerprint.
+    if printed.chars().count() > 360 {
         return Some("too long to read at a glance");
     }
     // Where the fault is unambiguous, the line names it.
     let names_it = match fault {
         Fault::Refused => printed.contains("connection refused"),
-        Fault::WrongCa => printed.contains("unknown CA"),
+        Fault::WrongCa => printed.contains("certificate not trusted"),
         Fault::CsrfRejected => printed.contains("CSRF"),
         Fault::WrongId => printed.contains("JSON-RPC"),
         Fault::RefreshRevoked => printed.contains("refresh token"),

@@ -252,7 +252,7 @@ impl Central {
             return token_pair(&v, now_secs()).map(Ok);
         }
         Err(VendorError::RateLimited(
-            "the token endpoint kept answering 429".into(),
+            "the token endpoint kept answering 429; other clients of this account use its 1 call/s: retry in a minute (polling backs off by itself)".into(),
         ))
     }
 
@@ -316,6 +316,13 @@ impl Central {
                     self.refreshed = Some(SystemTime::now());
                     tracing::info!(target = %self.peer, "Central token refreshed");
                     return Ok(());
+                }
+                // The gateway failing is no verdict on the refresh token: keep it.
+                Err((status, msg)) if status >= 500 => {
+                    return Err(VendorError::Http {
+                        status,
+                        message: format!("the token endpoint failed ({msg})"),
+                    });
                 }
                 Err((status, msg)) => last = (status, msg),
             }

@@ -353,7 +353,7 @@ pub struct TlsFailure {
 
 impl std::fmt::Display for TlsFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        const FIX: &str = "set ca_cert = \"/path/to/ca.pem\" for this device (or install the CA in the system store); verify_tls = false only as a last resort";
+        const FIX: &str = "set ca_cert = \"/path/to/ca.pem\" (or add the CA to the system store); verify_tls = false only as a last resort";
         let peer = &self.peer;
         match &self.problem {
             TlsProblem::UnknownCa(Some(u)) => write!(
@@ -767,7 +767,7 @@ mod tests {
         .to_string();
         assert_eq!(
             e,
-            "sw1 (10.0.0.1:443): TLS: certificate not trusted (issuer \"CN=Corp CA\", SHA-256 AB:CD): set ca_cert = \"/path/to/ca.pem\" for this device (or install the CA in the system store); verify_tls = false only as a last resort"
+            "sw1 (10.0.0.1:443): TLS: certificate not trusted (issuer \"CN=Corp CA\", SHA-256 AB:CD): set ca_cert = \"/path/to/ca.pem\" (or add the CA to the system store); verify_tls = false only as a last resort"
         );
         let big = VendorError::TooLarge {
             what: "sw1".into(),
