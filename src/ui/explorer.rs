@@ -26,13 +26,14 @@ pub fn body_rows(r: Rect) -> usize {
 }
 
 fn row_line<'a>(t: &'a Tree, i: usize, width: usize, s: &Styles, selected: bool) -> Line<'a> {
-    let Some(r) = t.rows.get(i) else {
+    let Some(r) = t.row(i) else {
         return Line::default();
     };
     // The cursor row takes the selection colours whole (the accent can equal its background).
     let pick = |st: ratatui::style::Style| if selected { s.selected } else { st };
     let mut spans = Vec::with_capacity(6);
-    spans.push(Span::raw("  ".repeat(r.depth as usize)));
+    // Indent at most half the width: a document nested thousands deep stays drawable.
+    spans.push(Span::raw("  ".repeat((r.depth as usize).min(width / 2))));
     let container = r.entry.kind.is_container();
     spans.push(Span::styled(
         if !container {
@@ -130,7 +131,16 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         }
     };
     f.render_widget(Paragraph::new(lines), body);
-    let foot_line = if e.searching {
+    let foot_line = if let Some(j) = &e.job {
+        // Work off the UI thread: what, how far, and how to stop it.
+        Line::from(vec![
+            Span::styled(
+                format!("{}… {}%", j.label, j.control.permille() / 10),
+                s.accent,
+            ),
+            Span::styled("  Esc cancels", s.dim),
+        ])
+    } else if e.searching {
         Line::from(vec![
             Span::styled("/", s.accent),
             Span::styled(format!("{}█", e.search), s.text),
