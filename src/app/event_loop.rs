@@ -342,3 +342,31 @@ pub fn save(path: &str, bytes: &[u8]) -> String {
         Err(e) => format!("cannot save to {path}: {e}; choose another path"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn save_writes_0600_and_replaces_a_symlink_instead_of_following_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let target = dir.path().join("authorized_keys");
+        std::fs::write(&target, "keep").expect("write");
+        let link = dir.path().join("result.json");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        let line = super::save(link.to_str().expect("utf-8"), b"{}");
+        assert!(line.starts_with("saved 2 bytes"), "{line}");
+        assert_eq!(std::fs::read(&target).expect("read"), b"keep");
+        let meta = std::fs::symlink_metadata(&link).expect("meta");
+        assert!(meta.file_type().is_file(), "the link was replaced");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        // A new file too.
+        let fresh = dir.path().join("new.json");
+        super::save(fresh.to_str().expect("utf-8"), b"[]");
+        let mode = std::fs::metadata(&fresh)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
