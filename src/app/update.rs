@@ -1658,4 +1658,125 @@ mod tests {
         update(&mut app, &keys, ctrl_r());
         assert_eq!(app.console.input.lines().join(""), "@a show version");
     }
+
+    /// An explorer on a document too big for inline work: `n` APs in an array.
+    fn big_explorer(n: usize) -> App {
+        let mut text = String::from("{\"aps\": [");
+        for i in 0..n {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&format!(
+                r#"{{"name": "ap-{i}", "serial": "CN{i:08}", "up": {}, "radios": [{{"band": "2.4"}}, {{"band": "5"}}]}}"#,
+                i % 3 != 0
+            ));
+        }
+        text.push_str("]}");
+        let mut app = app_with(&[], true);
+        app.focus = Pane::Explorer;
+        app.solo = Some(Pane::Explorer);
+        let doc = Doc::new(text.into_bytes()).expect("doc");
+        assert!(doc.bytes().len() > INLINE_WORK_LIMIT);
+        update(
+            &mut app,
+            &KeyMap::default(),
+            Msg::Loaded {
+                title: "big".into(),
+                doc: Ok(doc),
+            },
+        );
+        app
+    }
+
+    fn tree_of(app: &App) -> &Tree {
+        match &app.explorer.body {
+            ExplorerBody::Tree(t) => t,
+            _ => panic!("no tree"),
+        }
+    }
+
+    fn the_job(fx: Vec<Effect>) -> ExploreJob {
+        match fx.into_iter().next() {
+            Some(Effect::Explore(j)) => j,
+            _ => panic!("no job"),
+        }
+    }
+
+    #[test]
+    fn expand_all_on_a_big_document_is_a_job_that_esc_cancels() {
+        let keys = KeyMap::default();
+        let mut app = big_explorer(20_000);
+        let before = tree_of(&app).len();
+        // The reducer hands the work over instead of doing it: the UI thread stays free.
+        let job = the_job(update(&mut app, &keys, key('e')));
+        assert_eq!(tree_of(&app).len(), before);
+        assert_eq!(
+            app.explorer.job.as_ref().map(|j| j.label),
+            Some("expanding all")
+        );
+        let esc = Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        update(&mut app, &keys, esc);
+        assert!(app.explorer.job.is_none());
+        assert!(job.control.is_cancelled());
+        assert_eq!(app.status.as_deref(), Some("expanding all: cancelled"));
+        // A cancelled job's answer changes nothing.
+        let done = crate::explore::job::run(&job.doc, &job.work, &Control::default());
+        update(&mut app, &keys, Msg::Explored { seq: job.seq, done });
+        assert_eq!(tree_of(&app).len(), before);
+        // Again, to the end: every row, the cursor where it was.
+        app.explorer.cursor = 1;
+        let job = the_job(update(&mut app, &keys, key('e')));
+        let done = crate::explore::job::run(&job.doc, &job.work, &job.control);
+        update(&mut app, &keys, Msg::Explored { seq: job.seq, done });
+        assert!(app.explorer.job.is_none());
+        // root, aps, and per AP: itself, 4 fields, 2 radios with 1 field each.
+        assert_eq!(tree_of(&app).len(), 2 + 20_000 * 9);
+        assert_eq!(tree_of(&app).path(app.explorer.cursor), ".aps");
+    }
+
+    #[test]
+    fn a_search_on_a_big_document_is_a_job_and_a_newer_one_replaces_it() {
+        let keys = KeyMap::default();
+        let mut app = big_explorer(20_000);
+        let first = the_job(update(&mut app, &keys, key('e')));
+        update(&mut app, &keys, key('/'));
+        for c in "cn00019999".chars() {
+            update(&mut app, &keys, key(c));
+        }
+        let enter = Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let search = the_job(update(&mut app, &keys, enter));
+        assert!(
+            first.control.is_cancelled(),
+            "the newer request replaced it"
+        );
+        let done = crate::explore::job::run(&search.doc, &search.work, &search.control);
+        update(
+            &mut app,
+            &keys,
+            Msg::Explored {
+                seq: search.seq,
+                done,
+            },
+        );
+        let t = tree_of(&app);
+        assert_eq!(t.path(app.explorer.cursor), ".aps[19999].serial");
+        // The last row, and its path, straight away.
+        update(&mut app, &keys, key('G'));
+        assert_eq!(
+            tree_of(&app).path(app.explorer.cursor),
+            ".aps[19999].radios"
+        );
+    }
+
+    #[test]
+    fn opening_a_huge_container_is_a_job() {
+        let keys = KeyMap::default();
+        let mut app = big_explorer(20_000);
+        update(&mut app, &keys, key('j')); // onto "aps"
+        let open = Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let job = the_job(update(&mut app, &keys, open));
+        let done = crate::explore::job::run(&job.doc, &job.work, &job.control);
+        update(&mut app, &keys, Msg::Explored { seq: job.seq, done });
+        assert_eq!(tree_of(&app).len(), 2 + 20_000);
+    }
 }
