@@ -72,8 +72,8 @@ fn run_loop(app: App, input: Vec<TermEvent>) -> std_mpsc::Receiver<bool> {
                 osc52: false,
                 watch_tty: false,
             };
-            let input = futures::stream::iter(input.into_iter().map(Ok))
-                .chain(futures::stream::pending());
+            let input =
+                futures::stream::iter(input.into_iter().map(Ok)).chain(futures::stream::pending());
             run(&mut term, app, None, input, cx, rx, tx)
                 .await
                 .map(|a| a.quit)
@@ -111,7 +111,10 @@ async fn an_endless_filter_is_stopped_after_its_budget() {
     match rx.recv().await {
         Some(Msg::Filtered { seq: 7, result }) => {
             let e = result.err().expect("an error line");
-            assert!(e.starts_with("filter took longer than 0.3 s: stopped"), "{e}");
+            assert!(
+                e.starts_with("filter took longer than 0.3 s: stopped"),
+                "{e}"
+            );
         }
         _ => panic!("no answer for the filter"),
     }

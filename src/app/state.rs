@@ -173,6 +173,9 @@ pub struct ExplorerState {
     /// Raw view: first line shown, and how many lines the text has (counted on entry).
     pub raw_top: usize,
     pub raw_lines: usize,
+    /// Raw view: where each line starts (built on entry), so a frame reads only the lines
+    /// it shows, wherever they are in a 50 MB document.
+    pub raw_starts: Vec<u32>,
     pub depth: u16,
     pub search: String,
     pub searching: bool,

@@ -397,14 +397,22 @@ fn show(e: &mut ExplorerState, body: ExplorerBody) {
     e.cursor = 0;
     e.offset = 0;
     e.raw_top = 0;
-    e.raw_lines = if e.raw { raw_line_count(&e.body) } else { 0 };
+    e.raw_starts = if e.raw {
+        raw_index(&e.body)
+    } else {
+        Vec::new()
+    };
+    e.raw_lines = e.raw_starts.len();
 }
 
-/// Lines of the raw text of a tree (counted once per body, not per frame: 50 MB files).
-fn raw_line_count(body: &ExplorerBody) -> usize {
+/// Where each line of a tree's raw text starts (built once per body and view, not per
+/// frame: 50 MB files).
+fn raw_index(body: &ExplorerBody) -> Vec<u32> {
     match body {
-        ExplorerBody::Tree(t) => t.doc.bytes().iter().filter(|&&c| c == b'\n').count() + 1,
-        _ => 0,
+        ExplorerBody::Tree(t) => std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', t.doc.bytes()).map(|i| i as u32 + 1))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -1055,7 +1063,8 @@ fn explorer_action(app: &mut App, a: Action) -> Vec<Effect> {
             let e = &mut app.explorer;
             e.raw = !e.raw;
             if e.raw {
-                e.raw_lines = raw_line_count(&e.body);
+                e.raw_starts = raw_index(&e.body);
+                e.raw_lines = e.raw_starts.len();
                 e.raw_top = e.raw_top.min(e.raw_lines.saturating_sub(1));
             }
         }
@@ -1451,6 +1460,7 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
             raw: false,
             raw_top: 0,
             raw_lines: 0,
+            raw_starts: Vec::new(),
             depth: 1,
             search: String::new(),
             searching: false,
