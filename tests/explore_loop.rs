@@ -110,7 +110,7 @@ async fn an_endless_filter_is_stopped_after_its_budget() {
     );
     match rx.recv().await {
         Some(Msg::Filtered { seq: 7, result }) => {
-            let e = result.err().expect("an error line");
+            let e = result.expect_err("an error line");
             assert!(
                 e.starts_with("filter took longer than 0.3 s: stopped"),
                 "{e}"
