@@ -979,7 +979,10 @@ fn explorer_done(app: &mut App, done: Done) {
             None => app.status = Some(format!("{needle:?} not found")),
         },
         Done::Opened { entry, kids } => match (t.index_of(&entry), kids) {
-            (Some(i), Ok(kids)) => t.expand_with(i, kids),
+            (Some(i), Ok(kids)) => {
+                let (kids, counts) = kids.into_iter().unzip();
+                t.expand_counted(i, kids, counts);
+            }
             (_, Err(err)) => app.status = Some(err.to_string()),
             (None, _) => {}
         },

@@ -48,7 +48,7 @@ pub struct DocError {
 }
 
 /// The document.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Doc {
     bytes: Arc<[u8]>,
     root: Entry,
@@ -56,6 +56,17 @@ pub struct Doc {
     /// by the one pass that locates the root, so opening a file and drawing its first
     /// frame read it once.
     top: Arc<Vec<(Entry, Option<u32>)>>,
+}
+
+/// Sizes only: the text can be 50 MB, and device output can hold secrets.
+impl std::fmt::Debug for Doc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Doc")
+            .field("bytes", &self.bytes.len())
+            .field("root", &self.root.kind)
+            .field("top", &self.top.len())
+            .finish()
+    }
 }
 
 fn ws(b: &[u8], mut i: usize) -> usize {
@@ -364,6 +375,13 @@ pub fn unquote(lit: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_sizes_not_text() {
+        let d = Doc::new(br#"{"password": "hunter2"}"#.to_vec()).expect("doc");
+        let s = format!("{d:?}");
+        assert!(!s.contains("hunter2") && !s.contains("104"), "{s}");
+    }
 
     #[test]
     fn lazy_children() {

@@ -44,7 +44,8 @@ pub enum Done {
     },
     Opened {
         entry: Entry,
-        kids: Result<Vec<Entry>, DocError>,
+        /// The children, each with its own child count if it is a container.
+        kids: Result<Vec<(Entry, Option<u32>)>, DocError>,
     },
     Cancelled,
 }
@@ -70,7 +71,12 @@ pub fn run(doc: &Doc, work: &Work, ctl: &Control) -> Done {
         },
         Work::Open { entry } => Done::Opened {
             entry: *entry,
-            kids: doc.children(entry),
+            // Counted here so drawing them does not scan them on the UI thread.
+            kids: doc.children(entry).map(|kids| {
+                kids.into_iter()
+                    .map(|k| (k, k.kind.is_container().then(|| doc.count(&k) as u32)))
+                    .collect()
+            }),
         },
     }
 }

@@ -110,7 +110,13 @@ pub fn build_rows(doc: &Doc, max_depth: u16, ctl: &Control) -> Result<Built, Can
     let mut stack: Vec<(u32, Vec<Entry>, usize)> = Vec::new();
     let mut open = |rows: &mut Vec<Row>, i: usize, stack: &mut Vec<(u32, Vec<Entry>, usize)>| {
         let r = &rows[i];
-        if r.depth >= max_depth || !r.entry.kind.is_container() {
+        if !r.entry.kind.is_container() {
+            return;
+        }
+        if r.depth >= max_depth {
+            // A closed container shows its size: counted here, not by the UI thread when
+            // the row is drawn (it can be most of the document).
+            rows[i].count.set(Some(doc.count(&rows[i].entry) as u32));
             return;
         }
         match doc.children(&r.entry) {
@@ -320,6 +326,11 @@ impl Tree {
 
     /// Expand row `i` with its children, already read (off the UI thread for a big one).
     pub fn expand_with(&mut self, i: usize, kids: Vec<Entry>) {
+        self.expand_counted(i, kids, Vec::new());
+    }
+
+    /// [`Tree::expand_with`], with the children's own child counts where known.
+    pub fn expand_counted(&mut self, i: usize, kids: Vec<Entry>, counts: Vec<Option<u32>>) {
         let Some(r) = self.rows.get(i) else { return };
         if r.expanded || !r.entry.kind.is_container() {
             return;
@@ -329,9 +340,14 @@ impl Tree {
         self.rows[i].count.set(Some(k));
         self.rows[i].expanded = true;
         // One splice, then one pass to move the parent links that pointed past it.
+        let mut counts = counts.into_iter();
         self.rows.splice(
             i + 1..i + 1,
-            kids.into_iter().map(|e| Row::new(depth, e, i as u32)),
+            kids.into_iter().map(|e| {
+                let r = Row::new(depth, e, i as u32);
+                r.count.set(counts.next().flatten());
+                r
+            }),
         );
         let at = (i + 1 + k as usize).min(self.rows.len());
         for r in &mut self.rows[at..] {
