@@ -2,8 +2,8 @@
 //! panic, and every tree operation leaves exactly the rows a naive recursive walk of the
 //! same document (parsed by serde_json) shows for the same open containers.
 //!
-//! 256 cases per property by default; longer: `PROPTEST_CASES=20000 cargo test --test
-//! explore_props`.
+//! 256 cases per property by default; longer: `PROPTEST_CASES=20000 cargo test --release
+//! --test explore_props`.
 
 use std::collections::HashSet;
 
@@ -198,9 +198,8 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+// proptest's default configuration: 256 cases, or `PROPTEST_CASES` from the environment.
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         if let Ok(d) = Doc::new(bytes.clone()) {
