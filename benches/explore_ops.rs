@@ -122,6 +122,9 @@ fn main() {
             doc: Ok(doc),
         });
     };
+    timed("  of which: index the top level (Doc::new)", || {
+        let _ = Doc::new(bytes.clone());
+    });
     timed("open (index the top level) + first frame", || open(&mut b));
     timed("search to the last match (collapsed) + frame", || {
         b.keys(&format!("/{needle}\n"))

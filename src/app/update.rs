@@ -1001,6 +1001,13 @@ fn run_jq(app: &mut App, enter: bool) -> Vec<Effect> {
         ));
         return Vec::new();
     }
+    if app
+        .status
+        .as_deref()
+        .is_some_and(|m| m.starts_with("large document"))
+    {
+        app.status = None; // the hint is answered
+    }
     app.explorer.jq_seq += 1;
     let code = app.explorer.jq.trim().to_string();
     let code = if code.is_empty() { ".".into() } else { code };
