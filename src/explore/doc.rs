@@ -377,6 +377,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_deep_document_is_checked_without_recursion() {
+        // Skipping a value (IgnoredAny) walks it with a stack of its own, at any depth.
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        Doc::new(deep.into_bytes()).expect("doc").validate().expect("valid");
+        let bad = Doc::new(b"[1, 2x]".to_vec()).expect("lazy");
+        assert!(bad.validate().expect_err("bad").starts_with("not valid JSON"));
+    }
+
+    #[test]
     fn debug_shows_sizes_not_text() {
         let d = Doc::new(br#"{"password": "hunter2"}"#.to_vec()).expect("doc");
         let s = format!("{d:?}");

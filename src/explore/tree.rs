@@ -302,11 +302,11 @@ impl Tree {
         c
     }
 
-    /// Index just past row `i`'s visible subtree.
+    /// Index just past row `i`'s visible subtree: the first row after it whose parent
+    /// comes before it (by links, not depth: depth saturates at u16::MAX).
     fn subtree_end(&self, i: usize) -> usize {
-        let d = self.rows[i].depth;
         let mut j = i + 1;
-        while j < self.rows.len() && self.rows[j].depth > d {
+        while j < self.rows.len() && self.rows[j].parent as usize >= i {
             j += 1;
         }
         j
@@ -581,6 +581,19 @@ mod tests {
         t.collapse(1);
         assert_eq!(t.path(4), ".b.c.d");
         assert_eq!(t.parent(2), Some(0));
+    }
+
+    #[test]
+    fn deeper_than_depth_can_count_still_collapses_right() {
+        let n = 70_000;
+        let mut t = tree(&("[".repeat(n) + &"]".repeat(n) + ""));
+        t.expand_all().expect("all");
+        assert_eq!(t.len(), n);
+        t.collapse(n - 2);
+        assert_eq!(t.len(), n - 1);
+        t.collapse(1);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.path(1), "[0]");
     }
 
     #[test]
