@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use netdash::explore::doc::Doc;
-use netdash::explore::tree::Tree;
+use netdash::explore::tree::{Control, Tree, build_rows, build_rows_by_container};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -244,6 +244,36 @@ proptest! {
         containers_above(&v, usize::MAX, &mut Vec::new(), &mut all);
         t.expand_all().expect("expand all");
         prop_assert_eq!(got(&t), naive(&v, &all));
+    }
+
+    #[test]
+    fn the_one_pass_build_equals_the_container_by_container_one(
+        v in json(),
+        pretty in any::<bool>(),
+        depth in prop_oneof![0u16..6, Just(u16::MAX)],
+    ) {
+        let text = if pretty {
+            serde_json::to_string_pretty(&v)
+        } else {
+            serde_json::to_string(&v)
+        }
+        .expect("json");
+        let doc = Doc::new(text.into_bytes()).expect("doc");
+        let ctl = Control::default();
+        let rows = |built: netdash::explore::tree::Built| {
+            let mut t = Tree::new(doc.clone()).expect("tree");
+            t.set_rows(built.rows);
+            (0..t.len())
+                .map(|i| {
+                    let r = t.row(i).expect("row");
+                    (r.depth, r.entry, r.expanded, t.parent(i), t.count(i))
+                })
+                .collect::<Vec<_>>()
+        };
+        let fast = build_rows(&doc, depth, &ctl).expect("built");
+        prop_assert!(fast.error.is_none());
+        let slow = build_rows_by_container(&doc, depth, &ctl).expect("built");
+        prop_assert_eq!(rows(fast), rows(slow));
     }
 
     #[test]

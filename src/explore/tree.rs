@@ -12,7 +12,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use super::doc::{Doc, DocError, Entry, Kind};
+use super::doc::{Doc, DocError, Entry, Kind, Step};
 
 /// The root's `parent`.
 const NO_PARENT: u32 = u32::MAX;
@@ -100,9 +100,60 @@ pub struct Built {
 }
 
 /// The document's rows with every container less than `max_depth` levels below the root
-/// expanded (0 = the root alone), in one pass that appends in document order. Iterative:
-/// a deeply nested document cannot overflow the stack.
+/// expanded (0 = the root alone): one pass over the bytes that appends rows in document
+/// order ([`Doc::preorder`]). A document with a flaw inside is built container by
+/// container instead, leaving the unreadable part closed.
 pub fn build_rows(doc: &Doc, max_depth: u16, ctl: &Control) -> Result<Built, Cancelled> {
+    let total = doc.bytes().len();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut open: Vec<u32> = Vec::new();
+    let mut cancelled = false;
+    let r = doc.preorder(max_depth, |step| {
+        let parent = open.last().copied().unwrap_or(NO_PARENT);
+        let depth = open.len().min(u16::MAX as usize) as u16;
+        match step {
+            Step::Open(e) => {
+                let mut row = Row::new(depth, e, parent);
+                row.expanded = true;
+                open.push(rows.len() as u32);
+                rows.push(row);
+            }
+            Step::Leaf(e, count) => {
+                let row = Row::new(depth, e, parent);
+                row.count.set(count);
+                rows.push(row);
+            }
+            Step::Close { end, count } => {
+                if let Some(r) = open.pop().and_then(|i| rows.get_mut(i as usize)) {
+                    r.entry.value.end = end;
+                    r.count.set(Some(count));
+                }
+                return true;
+            }
+        }
+        if rows.len().is_multiple_of(4096) {
+            let at = rows.last().map_or(0, |r| r.entry.value.start as usize);
+            cancelled = ctl.report(at, total).is_err();
+        }
+        !cancelled
+    });
+    match r {
+        Ok(true) => {
+            ctl.report(total, total)?;
+            Ok(Built { rows, error: None })
+        }
+        Ok(false) => Err(Cancelled),
+        Err(_) => build_rows_by_container(doc, max_depth, ctl),
+    }
+}
+
+/// [`build_rows`] container by container: reads each level again (slower), but keeps
+/// going past a container that cannot be read.
+pub fn build_rows_by_container(
+    doc: &Doc,
+    max_depth: u16,
+    ctl: &Control,
+) -> Result<Built, Cancelled> {
     let total = doc.bytes().len();
     let mut rows = vec![Row::new(0, doc.root(), NO_PARENT)];
     let mut error = None;
@@ -133,6 +184,9 @@ pub fn build_rows(doc: &Doc, max_depth: u16, ctl: &Control) -> Result<Built, Can
     open(&mut rows, 0, &mut stack);
     let mut since_report = 0u32;
     while let Some((parent, kids, next)) = stack.last_mut() {
+        if ctl.is_cancelled() {
+            return Err(Cancelled);
+        }
         let Some(e) = kids.get(*next).copied() else {
             stack.pop();
             continue;
@@ -585,15 +639,27 @@ mod tests {
 
     #[test]
     fn deeper_than_depth_can_count_still_collapses_right() {
+        // Depth is a u16: expand-all opens 65,535 levels, and links keep collapse right.
         let n = 70_000;
-        let mut t = tree(&("[".repeat(n) + &"]".repeat(n) + ""));
+        let mut t = tree(&("[".repeat(n) + &"]".repeat(n)));
         t.expand_all().expect("all");
-        assert_eq!(t.len(), n);
-        t.collapse(n - 2);
-        assert_eq!(t.len(), n - 1);
+        assert_eq!(t.len(), 65_536);
+        assert_eq!(t.count(65_535), 1);
+        t.collapse(65_534);
+        assert_eq!(t.len(), 65_535);
         t.collapse(1);
         assert_eq!(t.len(), 2);
         assert_eq!(t.path(1), "[0]");
+    }
+
+    #[test]
+    fn a_flaw_inside_leaves_only_its_container_closed() {
+        let mut t = tree(r#"{"a": {"x": [1 2], "y": 3}, "c": 1}"#);
+        let e = t.expand_all().expect_err("the flaw is reported");
+        assert_eq!(e.what, "expected ',' or the end of the container");
+        let paths: Vec<String> = (0..t.len()).map(|i| t.path(i)).collect();
+        assert_eq!(paths, [".", ".a", ".a.x", ".a.y", ".c"]);
+        assert!(!t.row(2).expect("x").expanded);
     }
 
     #[test]
