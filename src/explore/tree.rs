@@ -104,6 +104,10 @@ pub struct Built {
 /// order ([`Doc::preorder`]). A document with a flaw inside is built container by
 /// container instead, leaving the unreadable part closed.
 pub fn build_rows(doc: &Doc, max_depth: u16, ctl: &Control) -> Result<Built, Cancelled> {
+    if max_depth <= 1 {
+        // The root's children and their counts were read when the document was opened.
+        return build_rows_by_container(doc, max_depth, ctl);
+    }
     let total = doc.bytes().len();
     let mut rows: Vec<Row> = Vec::new();
     let mut open: Vec<u32> = Vec::new();
