@@ -1600,85 +1600,6 @@ mod tests {
         assert!(matches!(app.explorer.body, ExplorerBody::Tree(_)));
     }
 
-    #[test]
-    fn transcript_cursor_moves_the_way_the_screen_does() {
-        let keys = KeyMap::default();
-        let mut app = app_with(&["a"], false);
-        app.focus = Pane::Console;
-        app.console.transcript.push_back(Transcript {
-            id: 1,
-            line: "a show x".into(),
-            at: app.now,
-            total: 3,
-            done: 3,
-            failed: 0,
-            results: (0..3)
-                .map(|i| ResultEntry {
-                    target: format!("t{i}"),
-                    kind: "eos",
-                    elapsed_ms: 1,
-                    ok: true,
-                    summary: String::new(),
-                    output: None,
-                    text: false,
-                })
-                .collect(),
-            note: None,
-        });
-        // 0 is the newest, drawn lowest: k moves up the screen, to older results.
-        update(&mut app, &keys, key('k'));
-        assert_eq!(app.console.selected, 1);
-        update(&mut app, &keys, key('j'));
-        assert_eq!(app.console.selected, 0);
-    }
-
-    #[test]
-    fn the_clock_does_not_resort_the_device_list() {
-        let keys = KeyMap::default();
-        let mut app = app_with(&["a"], false);
-        refresh_views(&mut app);
-        update(&mut app, &keys, Msg::Tick(SystemTime::now()));
-        assert!(!app.devices.view_dirty);
-    }
-
-    #[test]
-    fn moving_up_from_the_bottom_keeps_the_view() {
-        let keys = KeyMap::default();
-        let names: Vec<String> = (0..20).map(|i| format!("d{i:02}")).collect();
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let mut app = app_with(&refs, false);
-        refresh_views(&mut app);
-        app.viewports.devices = 5;
-        update(&mut app, &keys, key('G'));
-        assert_eq!((app.devices.selected, app.devices.offset), (19, 15));
-        update(&mut app, &keys, key('k'));
-        // The cursor moves up the screen; the view stays where it was.
-        assert_eq!((app.devices.selected, app.devices.offset), (18, 15));
-        update(&mut app, &keys, key('g'));
-        assert_eq!((app.devices.selected, app.devices.offset), (0, 0));
-    }
-
-    #[test]
-    fn ctrl_r_again_steps_to_older_matches() {
-        let keys = KeyMap::default();
-        let mut app = app_with(&["a"], false);
-        app.console.history = vec![
-            "@a show version".into(),
-            "@a show clock".into(),
-            "@b show version".into(),
-        ];
-        app.focus = Pane::Console;
-        app.console.editing = true;
-        for c in "version".chars() {
-            update(&mut app, &keys, key(c));
-        }
-        let ctrl_r = || Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
-        update(&mut app, &keys, ctrl_r());
-        assert_eq!(app.console.input.lines().join(""), "@b show version");
-        update(&mut app, &keys, ctrl_r());
-        assert_eq!(app.console.input.lines().join(""), "@a show version");
-    }
-
     /// An explorer on a document too big for inline work: `n` APs in an array.
     fn big_explorer(n: usize) -> App {
         let mut text = String::from("{\"aps\": [");
@@ -1798,5 +1719,84 @@ mod tests {
         let done = crate::explore::job::run(&job.doc, &job.work, &job.control);
         update(&mut app, &keys, Msg::Explored { seq: job.seq, done });
         assert_eq!(tree_of(&app).len(), 2 + 20_000);
+    }
+
+    #[test]
+    fn transcript_cursor_moves_the_way_the_screen_does() {
+        let keys = KeyMap::default();
+        let mut app = app_with(&["a"], false);
+        app.focus = Pane::Console;
+        app.console.transcript.push_back(Transcript {
+            id: 1,
+            line: "a show x".into(),
+            at: app.now,
+            total: 3,
+            done: 3,
+            failed: 0,
+            results: (0..3)
+                .map(|i| ResultEntry {
+                    target: format!("t{i}"),
+                    kind: "eos",
+                    elapsed_ms: 1,
+                    ok: true,
+                    summary: String::new(),
+                    output: None,
+                    text: false,
+                })
+                .collect(),
+            note: None,
+        });
+        // 0 is the newest, drawn lowest: k moves up the screen, to older results.
+        update(&mut app, &keys, key('k'));
+        assert_eq!(app.console.selected, 1);
+        update(&mut app, &keys, key('j'));
+        assert_eq!(app.console.selected, 0);
+    }
+
+    #[test]
+    fn the_clock_does_not_resort_the_device_list() {
+        let keys = KeyMap::default();
+        let mut app = app_with(&["a"], false);
+        refresh_views(&mut app);
+        update(&mut app, &keys, Msg::Tick(SystemTime::now()));
+        assert!(!app.devices.view_dirty);
+    }
+
+    #[test]
+    fn moving_up_from_the_bottom_keeps_the_view() {
+        let keys = KeyMap::default();
+        let names: Vec<String> = (0..20).map(|i| format!("d{i:02}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut app = app_with(&refs, false);
+        refresh_views(&mut app);
+        app.viewports.devices = 5;
+        update(&mut app, &keys, key('G'));
+        assert_eq!((app.devices.selected, app.devices.offset), (19, 15));
+        update(&mut app, &keys, key('k'));
+        // The cursor moves up the screen; the view stays where it was.
+        assert_eq!((app.devices.selected, app.devices.offset), (18, 15));
+        update(&mut app, &keys, key('g'));
+        assert_eq!((app.devices.selected, app.devices.offset), (0, 0));
+    }
+
+    #[test]
+    fn ctrl_r_again_steps_to_older_matches() {
+        let keys = KeyMap::default();
+        let mut app = app_with(&["a"], false);
+        app.console.history = vec![
+            "@a show version".into(),
+            "@a show clock".into(),
+            "@b show version".into(),
+        ];
+        app.focus = Pane::Console;
+        app.console.editing = true;
+        for c in "version".chars() {
+            update(&mut app, &keys, key(c));
+        }
+        let ctrl_r = || Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+        update(&mut app, &keys, ctrl_r());
+        assert_eq!(app.console.input.lines().join(""), "@b show version");
+        update(&mut app, &keys, ctrl_r());
+        assert_eq!(app.console.input.lines().join(""), "@a show version");
     }
 }
