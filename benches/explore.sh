@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# First frame of `netdash explore` on a 50 MB JSON file, side by side with jless.
+# First frame of `netdash explore` on a 50 MB JSON file, side by side with jless; then
+# expand-all, search to the last match and G on a 50 MB array of 188,000 AP objects
+# (benches/explore_ops.rs: the reducer, worker code and a 160x48 frame, timed in-process).
 # Run by hand (not in CI):  bash benches/explore.sh [MB=50] [ROUNDS=5]
 # jless: `cargo install jless` (needs libxcb1-dev for its clipboard support).
 set -euo pipefail
@@ -30,3 +32,6 @@ if command -v jless >/dev/null; then
 else
   echo "jless is not installed (cargo install jless); compare with its documented ~0.5 s"
 fi
+echo
+echo "expand-all, search, G on 188,000 AP objects (each up to its frame at 160x48):"
+cargo bench --quiet --bench explore_ops

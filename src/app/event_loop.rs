@@ -4,6 +4,8 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::Event as TermEvent;
@@ -57,8 +59,7 @@ where
     // Draws that failed in a row: the terminal is gone (and no SIGHUP came, e.g. under a
     // wrapper that is the session leader). Without this the loop would redraw forever.
     let mut failed_draws = 0u32;
-    // The newest jq run: a queued older one is skipped before it starts.
-    let jq_latest = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let jq = JqRuns::default();
     loop {
         if dirty {
             refresh_views(&mut app);
@@ -134,6 +135,10 @@ where
                 msgs.push(Msg::Tick(SystemTime::now()));
             }
             _ = &mut stop => app.quit = true,
+            // Explorer work runs off this thread: redraw its progress meanwhile.
+            _ = tokio::time::sleep(Duration::from_millis(100)), if app.explorer.job.is_some() => {
+                dirty = true;
+            }
             _ = async {
                 match quit_deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
@@ -145,14 +150,7 @@ where
             dirty = true;
             let effects = update(&mut app, &cx.keys, m);
             for fx in effects {
-                apply(
-                    fx,
-                    &mut app,
-                    engine.as_ref(),
-                    &mut cx,
-                    &extra_tx,
-                    &jq_latest,
-                );
+                apply(fx, &mut app, engine.as_ref(), &mut cx, &extra_tx, &jq);
             }
         }
     }
@@ -164,7 +162,7 @@ fn apply(
     engine: Option<&EngineHandle>,
     cx: &mut LoopContext,
     tx: &mpsc::UnboundedSender<Msg>,
-    jq_latest: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+    jq: &JqRuns,
 ) {
     match fx {
         Effect::Engine(c) => {
@@ -173,30 +171,31 @@ fn apply(
             }
         }
         Effect::RunJq { seq, code, input } => {
-            let tx = tx.clone();
-            let latest = jq_latest.clone();
-            latest.store(seq, std::sync::atomic::Ordering::Relaxed);
-            tokio::task::spawn_blocking(move || {
-                // Typed over while waiting for a thread: skip the stale filter.
-                if latest.load(std::sync::atomic::Ordering::Relaxed) != seq {
-                    return;
-                }
-                let result = if code == "." {
-                    Ok(input.to_vec())
-                } else {
-                    crate::explore::filter::apply(&code, &input)
-                };
-                let _ = tx.send(Msg::Filtered { seq, result });
-            });
+            start_filter(seq, code, input, JQ_BUDGET, jq, tx);
+        }
+        Effect::Explore(job) => {
+            let (seq, tx2) = (job.seq, tx.clone());
+            // A plain thread, not the runtime's blocking pool: quitting never waits for it.
+            let spawned = std::thread::Builder::new()
+                .name("explore".into())
+                .spawn(move || {
+                    let done = crate::explore::job::run(&job.doc, &job.work, &job.control);
+                    let _ = tx2.send(Msg::Explored { seq: job.seq, done });
+                });
+            if let Err(e) = spawned {
+                let _ = tx.send(Msg::Explored {
+                    seq,
+                    done: crate::explore::job::Done::Cancelled,
+                });
+                let _ = tx.send(Msg::Status(format!(
+                    "cannot start a worker thread ({e}): close other programs and try again"
+                )));
+            }
         }
         Effect::Save { path, bytes } => {
             let tx = tx.clone();
             tokio::task::spawn_blocking(move || {
-                let m = match std::fs::write(&path, &bytes) {
-                    Ok(()) => format!("saved {} bytes to {path}", bytes.len()),
-                    Err(e) => format!("cannot save to {path}: {e}"),
-                };
-                let _ = tx.send(Msg::Status(m));
+                let _ = tx.send(Msg::Status(save(&path, &bytes)));
             });
         }
         Effect::Copy(text) => {
@@ -226,5 +225,148 @@ fn apply(
             }
             Err(e) => app.status = Some(e),
         },
+    }
+}
+
+/// How long a jq filter may run before the explorer gives up on it.
+pub const JQ_BUDGET: Duration = Duration::from_secs(5);
+
+/// Filters past their budget that still run (jaq cannot be stopped) beyond which new ones
+/// are refused: each holds a core, and its memory, until netdash exits.
+const MAX_STUCK: usize = 2;
+
+/// The loop's jq bookkeeping.
+#[derive(Clone, Default)]
+pub struct JqRuns {
+    /// The newest run: an older one still queued is skipped before it starts.
+    latest: Arc<AtomicU64>,
+    /// Runs that overran their budget and still spin.
+    stuck: Arc<AtomicUsize>,
+}
+
+impl JqRuns {
+    pub fn stuck(&self) -> usize {
+        self.stuck.load(Ordering::Relaxed)
+    }
+}
+
+const RUNNING: u8 = 0;
+const FINISHED: u8 = 1;
+const OVERRAN: u8 = 2;
+
+/// Run filter `seq` on a detached thread; its answer, or after `budget` a one-line
+/// "stopped", comes back as `Msg::Filtered`. Nothing (quit included) waits for the thread.
+pub fn start_filter(
+    seq: u64,
+    code: String,
+    input: Arc<[u8]>,
+    budget: Duration,
+    runs: &JqRuns,
+    tx: &mpsc::UnboundedSender<Msg>,
+) {
+    let stuck = runs.stuck();
+    if stuck >= MAX_STUCK {
+        let _ = tx.send(Msg::Filtered {
+            seq,
+            result: Err(format!(
+                "{stuck} earlier filters ran out of time and still use the CPU: restart netdash to stop them"
+            )),
+        });
+        return;
+    }
+    runs.latest.store(seq, Ordering::Relaxed);
+    let state = Arc::new(AtomicU8::new(RUNNING));
+    let (otx, mut orx) = tokio::sync::oneshot::channel();
+    let (latest, st, stuck) = (runs.latest.clone(), state.clone(), runs.stuck.clone());
+    let spawned = crate::explore::filter::spawn(
+        code,
+        input,
+        // Typed over while waiting for a thread: skip the stale filter.
+        move || latest.load(Ordering::Relaxed) == seq,
+        move |result| {
+            if st
+                .compare_exchange(RUNNING, FINISHED, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+            {
+                // Counted as stuck when it overran; it has ended after all.
+                stuck.fetch_sub(1, Ordering::AcqRel);
+            }
+            let _ = otx.send(result);
+        },
+    );
+    if let Err(e) = spawned {
+        let _ = tx.send(Msg::Filtered {
+            seq,
+            result: Err(format!(
+                "cannot start a filter thread ({e}): close other programs and try again"
+            )),
+        });
+        return;
+    }
+    let (tx, stuck) = (tx.clone(), runs.stuck.clone());
+    tokio::spawn(async move {
+        match tokio::time::timeout(budget, &mut orx).await {
+            Ok(Ok(result)) => {
+                let _ = tx.send(Msg::Filtered { seq, result });
+            }
+            // Skipped as stale: a newer filter answers instead.
+            Ok(Err(_)) => {}
+            Err(_) => {
+                // Counted before the state flips, so the thread's decrement never
+                // comes first.
+                stuck.fetch_add(1, Ordering::AcqRel);
+                if state
+                    .compare_exchange(RUNNING, OVERRAN, Ordering::AcqRel, Ordering::Acquire)
+                    .is_err()
+                {
+                    stuck.fetch_sub(1, Ordering::AcqRel);
+                }
+                let _ = tx.send(Msg::Filtered {
+                    seq,
+                    result: Err(format!(
+                        "filter took longer than {} s: stopped (try a narrower filter)",
+                        budget.as_secs_f32()
+                    )),
+                });
+            }
+        }
+    });
+}
+
+/// Save the explorer's document: readable by its owner only (it can hold device
+/// configuration), written to a new file and renamed into place, so a symlink at `path`
+/// is replaced, never followed. Returns the status line.
+pub fn save(path: &str, bytes: &[u8]) -> String {
+    match crate::fsutil::write_private(std::path::Path::new(path), bytes) {
+        Ok(()) => format!("saved {} bytes to {path} (mode 0600)", bytes.len()),
+        Err(e) => format!("cannot save to {path}: {e}; choose another path"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn save_writes_0600_and_replaces_a_symlink_instead_of_following_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let target = dir.path().join("authorized_keys");
+        std::fs::write(&target, "keep").expect("write");
+        let link = dir.path().join("result.json");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        let line = super::save(link.to_str().expect("utf-8"), b"{}");
+        assert!(line.starts_with("saved 2 bytes"), "{line}");
+        assert_eq!(std::fs::read(&target).expect("read"), b"keep");
+        let meta = std::fs::symlink_metadata(&link).expect("meta");
+        assert!(meta.file_type().is_file(), "the link was replaced");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        // A new file too.
+        let fresh = dir.path().join("new.json");
+        super::save(fresh.to_str().expect("utf-8"), b"[]");
+        let mode = std::fs::metadata(&fresh)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 }

@@ -196,13 +196,15 @@ pub async fn explore(
     // otherwise compete with drawing it.
     let check = doc.clone();
     let vtx = tx.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let r = tokio::task::spawn_blocking(move || check.validate()).await;
-        if let Ok(Err(e)) = r {
-            let _ = vtx.send(Msg::Status(e));
-        }
-    });
+    // A plain thread, not the blocking pool: quitting does not wait for the check.
+    let _ = std::thread::Builder::new()
+        .name("validate".into())
+        .spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            if let Err(e) = check.validate() {
+                let _ = vtx.send(Msg::Status(e));
+            }
+        });
     super::update::update(
         &mut app,
         &keys,

@@ -175,6 +175,9 @@ pub struct ExplorerState {
     /// Raw view: first line shown, and how many lines the text has (counted on entry).
     pub raw_top: usize,
     pub raw_lines: usize,
+    /// Raw view: where each line starts (built on entry), so a frame reads only the lines
+    /// it shows, wherever they are in a 50 MB document.
+    pub raw_starts: Vec<u32>,
     pub depth: u16,
     pub search: String,
     pub searching: bool,
@@ -184,6 +187,18 @@ pub struct ExplorerState {
     /// The newest jq run; answers from older runs (typed over) are dropped.
     pub jq_seq: u64,
     pub save_path: Option<String>,
+    /// Work running off the UI thread on a big document, if any (one at a time: a newer
+    /// request cancels it).
+    pub job: Option<ExplorerJob>,
+    /// Names each job; answers from a replaced or cancelled one are dropped.
+    pub job_seq: u64,
+}
+
+/// An explorer job in flight: the footer shows its label and progress, Esc cancels it.
+pub struct ExplorerJob {
+    pub seq: u64,
+    pub label: &'static str,
+    pub control: crate::explore::tree::Control,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

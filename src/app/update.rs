@@ -14,7 +14,8 @@ use crate::command::Command as Parsed;
 use crate::engine::messages::{Event, Outcome};
 use crate::engine::{Command, SessionState};
 use crate::explore::doc::Doc;
-use crate::explore::tree::Tree;
+use crate::explore::job::{Done, Work};
+use crate::explore::tree::{Control, Tree};
 use crate::ui::scroll;
 
 /// Input to the reducer.
@@ -26,7 +27,12 @@ pub enum Msg {
     /// A jq filter finished (off the UI thread); `seq` names the run.
     Filtered {
         seq: u64,
-        result: Result<Vec<u8>, String>,
+        result: Result<Doc, String>,
+    },
+    /// Explorer work finished (or was cancelled) off the UI thread; `seq` names the job.
+    Explored {
+        seq: u64,
+        done: Done,
     },
     /// A document to explore was read and indexed (off the UI thread).
     Loaded {
@@ -48,14 +54,29 @@ pub enum Effect {
     },
     Save {
         path: String,
-        bytes: Vec<u8>,
+        bytes: Arc<[u8]>,
     },
+    /// Explorer work for a worker thread (see `explore::job`).
+    Explore(ExploreJob),
     Copy(String),
     SaveHistory(Vec<String>),
     Theme(String),
 }
 
+/// Explorer work on a big document, for a worker thread.
+#[derive(Debug, Clone)]
+pub struct ExploreJob {
+    pub seq: u64,
+    pub doc: Doc,
+    pub work: Work,
+    pub control: Control,
+}
+
 const HISTORY_LIMIT: usize = 1000;
+
+/// Explorer work on documents up to this size runs inline (done well within a frame);
+/// bigger ones go to a worker thread with progress and Esc to cancel.
+pub const INLINE_WORK_LIMIT: usize = 1 << 20;
 
 /// How long a status message stays when nothing replaces it.
 const STATUS_SECS: u64 = 10;
@@ -72,7 +93,11 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
             Event::Session { .. } | Event::Polled { .. } | Event::PollFailed { .. }
         ),
         Msg::Key(_) | Msg::Mouse(..) => true,
-        Msg::Tick(_) | Msg::Filtered { .. } | Msg::Loaded { .. } | Msg::Status(_) => false,
+        Msg::Tick(_)
+        | Msg::Filtered { .. }
+        | Msg::Explored { .. }
+        | Msg::Loaded { .. }
+        | Msg::Status(_) => false,
     };
     if touches_devices {
         app.devices.view_dirty = true;
@@ -97,10 +122,7 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
                 return Vec::new(); // typed over: a newer filter is on its way
             }
             match result {
-                Ok(bytes) => match Doc::new(bytes)
-                    .map_err(|e| e.to_string())
-                    .and_then(|d| Tree::new(d).map_err(|e| e.to_string()))
-                {
+                Ok(doc) => match Tree::new(doc).map_err(|e| e.to_string()) {
                     Ok(t) => {
                         show(&mut app.explorer, ExplorerBody::Tree(Box::new(t)));
                         app.explorer.jq_error = None;
@@ -108,6 +130,13 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
                     Err(e) => app.explorer.jq_error = Some(e),
                 },
                 Err(e) => app.explorer.jq_error = Some(e),
+            }
+            Vec::new()
+        }
+        Msg::Explored { seq, done } => {
+            if app.explorer.job.as_ref().is_some_and(|j| j.seq == seq) {
+                app.explorer.job = None;
+                explorer_done(app, done);
             }
             Vec::new()
         }
@@ -360,18 +389,30 @@ fn summarize(v: &serde_json::Value) -> String {
 /// Put a new body in the explorer: cursor, scroll and raw view start afresh (raw view
 /// counts the new text's lines).
 fn show(e: &mut ExplorerState, body: ExplorerBody) {
+    // Work on the old body is moot.
+    if let Some(j) = e.job.take() {
+        j.control.cancel();
+    }
     e.body = body;
     e.cursor = 0;
     e.offset = 0;
     e.raw_top = 0;
-    e.raw_lines = if e.raw { raw_line_count(&e.body) } else { 0 };
+    e.raw_starts = if e.raw {
+        raw_index(&e.body)
+    } else {
+        Vec::new()
+    };
+    e.raw_lines = e.raw_starts.len();
 }
 
-/// Lines of the raw text of a tree (counted once per body, not per frame: 50 MB files).
-fn raw_line_count(body: &ExplorerBody) -> usize {
+/// Where each line of a tree's raw text starts (built once per body and view, not per
+/// frame: 50 MB files).
+fn raw_index(body: &ExplorerBody) -> Vec<u32> {
     match body {
-        ExplorerBody::Tree(t) => t.doc.bytes().iter().filter(|&&c| c == b'\n').count() + 1,
-        _ => 0,
+        ExplorerBody::Tree(t) => std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', t.doc.bytes()).map(|i| i as u32 + 1))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -654,7 +695,7 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Vec<Effect> {
     if app.focus == Pane::Explorer && app.explorer.searching {
         if k.code == KeyCode::Enter {
             app.explorer.searching = false;
-            explorer_search(app, true, true);
+            return explorer_search(app, true, true);
         } else {
             edit_text(&mut app.explorer.search, &mut app.explorer.searching, k);
         }
@@ -692,6 +733,10 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Vec<Effect> {
             "{} quits (and logs every session out)",
             keys.label(Action::Quit)
         ));
+        return Vec::new();
+    }
+    if app.focus == Pane::Explorer && k.code == KeyCode::Esc && app.explorer.job.is_some() {
+        explorer_cancel(app);
         return Vec::new();
     }
     let Some(action) = keys.action(&k) else {
@@ -897,11 +942,87 @@ pub fn selected_result(app: &App) -> Option<&ResultEntry> {
         .nth(app.console.selected)
 }
 
-fn explorer_bytes(app: &App) -> Vec<u8> {
+fn explorer_bytes(app: &App) -> Arc<[u8]> {
     match &app.explorer.body {
-        ExplorerBody::Tree(t) => t.doc.bytes().to_vec(),
-        ExplorerBody::Text(l) => l.join("\n").into_bytes(),
-        ExplorerBody::Empty => Vec::new(),
+        // Shared, not copied: the UI thread does not copy a 50 MB document to save it.
+        ExplorerBody::Tree(t) => t.doc.shared_bytes(),
+        ExplorerBody::Text(l) => Arc::from(l.join("\n").into_bytes()),
+        ExplorerBody::Empty => Arc::from(Vec::new()),
+    }
+}
+
+/// Start `work` on the explorer's tree: inline on a small document (done before the
+/// next frame), else as a job for a worker thread. A newer job replaces an older one.
+fn explorer_work(app: &mut App, work: Work) -> Vec<Effect> {
+    let e = &mut app.explorer;
+    let ExplorerBody::Tree(t) = &e.body else {
+        return Vec::new();
+    };
+    if let Some(old) = e.job.take() {
+        old.control.cancel();
+    }
+    e.job_seq += 1;
+    let control = Control::default();
+    if t.doc.bytes().len() <= INLINE_WORK_LIMIT {
+        let done = crate::explore::job::run(&t.doc, &work, &control);
+        explorer_done(app, done);
+        return Vec::new();
+    }
+    let doc = t.doc.clone();
+    e.job = Some(ExplorerJob {
+        seq: e.job_seq,
+        label: work.label(),
+        control: control.clone(),
+    });
+    vec![Effect::Explore(ExploreJob {
+        seq: e.job_seq,
+        doc,
+        work,
+        control,
+    })]
+}
+
+/// Esc while a job runs: stop it; the tree stays as it was.
+fn explorer_cancel(app: &mut App) {
+    if let Some(j) = app.explorer.job.take() {
+        j.control.cancel();
+        app.status = Some(format!("{}: cancelled", j.label));
+    }
+}
+
+/// Apply finished explorer work to the tree.
+fn explorer_done(app: &mut App, done: Done) {
+    let e = &mut app.explorer;
+    let ExplorerBody::Tree(t) = &mut e.body else {
+        return;
+    };
+    match done {
+        Done::Expanded(built) => {
+            // The cursor stays on its value (or the nearest visible container of it).
+            let at = t.row(e.cursor).map_or(0, |r| r.start() as usize);
+            t.set_rows(built.rows);
+            e.cursor = t.row_at(at);
+            if let Some(err) = built.error {
+                app.status = Some(format!("part of the document was left closed: {err}"));
+            }
+        }
+        Done::Found {
+            needle,
+            offset,
+            chain,
+        } => match offset.and_then(|o| t.reveal_with(o, &chain)) {
+            Some(i) => e.cursor = i,
+            None => app.status = Some(format!("{needle:?} not found")),
+        },
+        Done::Opened { entry, kids } => match (t.index_of(&entry), kids) {
+            (Some(i), Ok(kids)) => {
+                let (kids, counts) = kids.into_iter().unzip();
+                t.expand_counted(i, kids, counts);
+            }
+            (_, Err(err)) => app.status = Some(err.to_string()),
+            (None, _) => {}
+        },
+        Done::Cancelled => {}
     }
 }
 
@@ -916,6 +1037,13 @@ fn run_jq(app: &mut App, enter: bool) -> Vec<Effect> {
         ));
         return Vec::new();
     }
+    if app
+        .status
+        .as_deref()
+        .is_some_and(|m| m.starts_with("large document"))
+    {
+        app.status = None; // the hint is answered
+    }
     app.explorer.jq_seq += 1;
     let code = app.explorer.jq.trim().to_string();
     let code = if code.is_empty() { ".".into() } else { code };
@@ -926,7 +1054,7 @@ fn run_jq(app: &mut App, enter: bool) -> Vec<Effect> {
     }]
 }
 
-fn explorer_search(app: &mut App, forward: bool, from_cursor_inclusive: bool) {
+fn explorer_search(app: &mut App, forward: bool, from_cursor_inclusive: bool) -> Vec<Effect> {
     let needle = app.explorer.search.clone();
     match &mut app.explorer.body {
         ExplorerBody::Tree(t) => {
@@ -935,10 +1063,15 @@ fn explorer_search(app: &mut App, forward: bool, from_cursor_inclusive: bool) {
             } else {
                 app.explorer.cursor
             };
-            match t.search(&needle, from, forward) {
-                Some(i) => app.explorer.cursor = i,
-                None => app.status = Some(format!("{needle:?} not found")),
-            }
+            let from = t.search_from(from, forward);
+            return explorer_work(
+                app,
+                Work::Search {
+                    needle,
+                    from,
+                    forward,
+                },
+            );
         }
         ExplorerBody::Text(lines) => {
             let n = lines.len();
@@ -959,6 +1092,7 @@ fn explorer_search(app: &mut App, forward: bool, from_cursor_inclusive: bool) {
         }
         ExplorerBody::Empty => {}
     }
+    Vec::new()
 }
 
 fn explorer_action(app: &mut App, a: Action) -> Vec<Effect> {
@@ -968,14 +1102,15 @@ fn explorer_action(app: &mut App, a: Action) -> Vec<Effect> {
             app.explorer.searching = true;
             app.explorer.search.clear();
         }
-        Action::SearchNext => explorer_search(app, true, false),
-        Action::SearchPrev => explorer_search(app, false, false),
+        Action::SearchNext => return explorer_search(app, true, false),
+        Action::SearchPrev => return explorer_search(app, false, false),
         Action::JqFilter => app.explorer.jq_editing = true,
         Action::RawToggle => {
             let e = &mut app.explorer;
             e.raw = !e.raw;
             if e.raw {
-                e.raw_lines = raw_line_count(&e.body);
+                e.raw_starts = raw_index(&e.body);
+                e.raw_lines = e.raw_starts.len();
                 e.raw_top = e.raw_top.min(e.raw_lines.saturating_sub(1));
             }
         }
@@ -995,32 +1130,48 @@ fn explorer_action(app: &mut App, a: Action) -> Vec<Effect> {
     let ExplorerBody::Tree(t) = &mut app.explorer.body else {
         return Vec::new();
     };
+    let expanded = t.row(cursor).is_some_and(|r| r.expanded);
     let r = match a {
-        Action::Select => t.toggle(cursor),
-        Action::Right => t.expand(cursor),
+        Action::Select if expanded => {
+            t.collapse(cursor);
+            Ok(())
+        }
+        Action::Select | Action::Right => {
+            // A huge container is read by a worker (its children: one scan of its bytes).
+            match t.row(cursor).map(|r| r.entry) {
+                Some(entry)
+                    if !expanded
+                        && entry.kind.is_container()
+                        && (entry.value.end - entry.value.start) as usize > INLINE_WORK_LIMIT =>
+                {
+                    return explorer_work(app, Work::Open { entry });
+                }
+                _ => t.expand(cursor),
+            }
+        }
         Action::Left => {
-            if t.rows.get(cursor).is_some_and(|r| r.expanded) {
+            if expanded {
                 t.collapse(cursor);
             } else if let Some(p) = t.parent(cursor) {
                 app.explorer.cursor = p;
             }
             Ok(())
         }
-        Action::ExpandAll => t.expand_all(),
+        Action::ExpandAll => return explorer_work(app, Work::Expand { depth: u16::MAX }),
         Action::CollapseAll => {
             app.explorer.cursor = 0;
             app.explorer.depth = 1;
-            t.collapse_all()
+            return explorer_work(app, Work::Expand { depth: 1 });
         }
         Action::DeeperLevel => {
             app.explorer.depth = app.explorer.depth.saturating_add(1);
-            app.explorer.cursor = 0;
-            t.expand_to_depth(app.explorer.depth)
+            let depth = app.explorer.depth;
+            return explorer_work(app, Work::Expand { depth });
         }
         Action::ShallowerLevel => {
             app.explorer.depth = app.explorer.depth.saturating_sub(1).max(1);
-            app.explorer.cursor = 0;
-            t.expand_to_depth(app.explorer.depth)
+            let depth = app.explorer.depth;
+            return explorer_work(app, Work::Expand { depth });
         }
         _ => Ok(()),
     };
@@ -1355,6 +1506,7 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
             raw: false,
             raw_top: 0,
             raw_lines: 0,
+            raw_starts: Vec::new(),
             depth: 1,
             search: String::new(),
             searching: false,
@@ -1363,6 +1515,8 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
             jq_error: None,
             jq_seq: 0,
             save_path: None,
+            job: None,
+            job_seq: 0,
         },
         central: CentralState {
             accounts: Default::default(),
@@ -1499,7 +1653,7 @@ mod tests {
             &keys,
             Msg::Filtered {
                 seq: 1,
-                result: Ok(b"null".to_vec()),
+                result: Doc::new(b"null".to_vec()).map_err(|e| e.to_string()),
             },
         );
         assert!(matches!(app.explorer.body, ExplorerBody::Empty));
@@ -1508,10 +1662,131 @@ mod tests {
             &keys,
             Msg::Filtered {
                 seq: 2,
-                result: Ok(b"[1]".to_vec()),
+                result: Doc::new(b"[1]".to_vec()).map_err(|e| e.to_string()),
             },
         );
         assert!(matches!(app.explorer.body, ExplorerBody::Tree(_)));
+    }
+
+    /// An explorer on a document too big for inline work: `n` APs in an array.
+    fn big_explorer(n: usize) -> App {
+        let mut text = String::from("{\"aps\": [");
+        for i in 0..n {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&format!(
+                r#"{{"name": "ap-{i}", "serial": "CN{i:08}", "up": {}, "radios": [{{"band": "2.4"}}, {{"band": "5"}}]}}"#,
+                i % 3 != 0
+            ));
+        }
+        text.push_str("]}");
+        let mut app = app_with(&[], true);
+        app.focus = Pane::Explorer;
+        app.solo = Some(Pane::Explorer);
+        let doc = Doc::new(text.into_bytes()).expect("doc");
+        assert!(doc.bytes().len() > INLINE_WORK_LIMIT);
+        update(
+            &mut app,
+            &KeyMap::default(),
+            Msg::Loaded {
+                title: "big".into(),
+                doc: Ok(doc),
+            },
+        );
+        app
+    }
+
+    fn tree_of(app: &App) -> &Tree {
+        match &app.explorer.body {
+            ExplorerBody::Tree(t) => t,
+            _ => panic!("no tree"),
+        }
+    }
+
+    fn the_job(fx: Vec<Effect>) -> ExploreJob {
+        match fx.into_iter().next() {
+            Some(Effect::Explore(j)) => j,
+            _ => panic!("no job"),
+        }
+    }
+
+    #[test]
+    fn expand_all_on_a_big_document_is_a_job_that_esc_cancels() {
+        let keys = KeyMap::default();
+        let mut app = big_explorer(20_000);
+        let before = tree_of(&app).len();
+        // The reducer hands the work over instead of doing it: the UI thread stays free.
+        let job = the_job(update(&mut app, &keys, key('e')));
+        assert_eq!(tree_of(&app).len(), before);
+        assert_eq!(
+            app.explorer.job.as_ref().map(|j| j.label),
+            Some("expanding all")
+        );
+        let esc = Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        update(&mut app, &keys, esc);
+        assert!(app.explorer.job.is_none());
+        assert!(job.control.is_cancelled());
+        assert_eq!(app.status.as_deref(), Some("expanding all: cancelled"));
+        // A cancelled job's answer changes nothing.
+        let done = crate::explore::job::run(&job.doc, &job.work, &Control::default());
+        update(&mut app, &keys, Msg::Explored { seq: job.seq, done });
+        assert_eq!(tree_of(&app).len(), before);
+        // Again, to the end: every row, the cursor where it was.
+        app.explorer.cursor = 1;
+        let job = the_job(update(&mut app, &keys, key('e')));
+        let done = crate::explore::job::run(&job.doc, &job.work, &job.control);
+        update(&mut app, &keys, Msg::Explored { seq: job.seq, done });
+        assert!(app.explorer.job.is_none());
+        // root, aps, and per AP: itself, 4 fields, 2 radios with 1 field each.
+        assert_eq!(tree_of(&app).len(), 2 + 20_000 * 9);
+        assert_eq!(tree_of(&app).path(app.explorer.cursor), ".aps");
+    }
+
+    #[test]
+    fn a_search_on_a_big_document_is_a_job_and_a_newer_one_replaces_it() {
+        let keys = KeyMap::default();
+        let mut app = big_explorer(20_000);
+        let first = the_job(update(&mut app, &keys, key('e')));
+        update(&mut app, &keys, key('/'));
+        for c in "cn00019999".chars() {
+            update(&mut app, &keys, key(c));
+        }
+        let enter = Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let search = the_job(update(&mut app, &keys, enter));
+        assert!(
+            first.control.is_cancelled(),
+            "the newer request replaced it"
+        );
+        let done = crate::explore::job::run(&search.doc, &search.work, &search.control);
+        update(
+            &mut app,
+            &keys,
+            Msg::Explored {
+                seq: search.seq,
+                done,
+            },
+        );
+        let t = tree_of(&app);
+        assert_eq!(t.path(app.explorer.cursor), ".aps[19999].serial");
+        // The last row, and its path, straight away.
+        update(&mut app, &keys, key('G'));
+        assert_eq!(
+            tree_of(&app).path(app.explorer.cursor),
+            ".aps[19999].radios"
+        );
+    }
+
+    #[test]
+    fn opening_a_huge_container_is_a_job() {
+        let keys = KeyMap::default();
+        let mut app = big_explorer(20_000);
+        update(&mut app, &keys, key('j')); // onto "aps"
+        let open = Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let job = the_job(update(&mut app, &keys, open));
+        let done = crate::explore::job::run(&job.doc, &job.work, &job.control);
+        update(&mut app, &keys, Msg::Explored { seq: job.seq, done });
+        assert_eq!(tree_of(&app).len(), 2 + 20_000);
     }
 
     #[test]

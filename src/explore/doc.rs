@@ -39,6 +39,17 @@ pub struct Entry {
     pub kind: Kind,
 }
 
+/// One step of [`Doc::preorder`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A container is opened; its `value.end` is not known yet (0) and comes with `Close`.
+    Open(Entry),
+    /// A value skipped whole, with its child count if it is a container.
+    Leaf(Entry, Option<u32>),
+    /// The innermost open container ends at `end`, after `count` children.
+    Close { end: u32, count: u32 },
+}
+
 /// Why bytes are not JSON, with where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not valid JSON at byte {offset}: {what}")]
@@ -48,7 +59,7 @@ pub struct DocError {
 }
 
 /// The document.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Doc {
     bytes: Arc<[u8]>,
     root: Entry,
@@ -56,6 +67,17 @@ pub struct Doc {
     /// by the one pass that locates the root, so opening a file and drawing its first
     /// frame read it once.
     top: Arc<Vec<(Entry, Option<u32>)>>,
+}
+
+/// Sizes only: the text can be 50 MB, and device output can hold secrets.
+impl std::fmt::Debug for Doc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Doc")
+            .field("bytes", &self.bytes.len())
+            .field("root", &self.root.kind)
+            .field("top", &self.top.len())
+            .finish()
+    }
 }
 
 fn ws(b: &[u8], mut i: usize) -> usize {
@@ -334,6 +356,113 @@ impl Doc {
         .map(|_| ())
     }
 
+    /// Every value of the document down to `max_depth` levels below the root, in
+    /// document order, in one pass over the bytes: containers above that depth are opened
+    /// (`Open` … `Close`), the rest are skipped whole (`Leaf`). Iterative, so any depth;
+    /// linear, where opening container by container re-reads each level. `f` returns
+    /// false to stop (then so does this, with `Ok(false)`).
+    pub fn preorder(
+        &self,
+        max_depth: u16,
+        mut f: impl FnMut(Step) -> bool,
+    ) -> Result<bool, DocError> {
+        let b = &self.bytes[..];
+        let root = self.root;
+        if !root.kind.is_container() || max_depth == 0 {
+            let count = root.kind.is_container().then(|| self.count(&root) as u32);
+            return Ok(f(Step::Leaf(root, count)));
+        }
+        if !f(Step::Open(root)) {
+            return Ok(false);
+        }
+        // (kind, children so far, depth) of each open container.
+        let mut stack: Vec<(Kind, u32, u16)> = vec![(root.kind, 0, 0)];
+        let mut i = root.value.start as usize + 1;
+        while let Some((kind, n, depth)) = stack.last_mut() {
+            let close = if *kind == Kind::Object { b'}' } else { b']' };
+            i = ws(b, i);
+            // Checked before a comma is taken: `[1,]` is an error, not an end.
+            if b.get(i) == Some(&close) {
+                let count = *n;
+                stack.pop();
+                i += 1;
+                if !f(Step::Close {
+                    end: i as u32,
+                    count,
+                }) {
+                    return Ok(false);
+                }
+                continue;
+            }
+            if *n > 0 {
+                if b.get(i) != Some(&b',') {
+                    return Err(err(i, "expected ',' or the end of the container"));
+                }
+                i = ws(b, i + 1);
+            }
+            let key = if *kind == Kind::Object {
+                if b.get(i) != Some(&b'"') {
+                    return Err(err(i, "expected a key"));
+                }
+                let end = skip_string(b, i)?;
+                let k = Span {
+                    start: i as u32,
+                    end: end as u32,
+                };
+                i = ws(b, end);
+                if b.get(i) != Some(&b':') {
+                    return Err(err(i, "expected ':'"));
+                }
+                i = ws(b, i + 1);
+                Some(k)
+            } else {
+                None
+            };
+            let vkind = kind_at(b, i)?;
+            let index = *n;
+            *n += 1;
+            let child_depth = depth.saturating_add(1);
+            if vkind.is_container() && child_depth < max_depth {
+                let e = Entry {
+                    key,
+                    index,
+                    value: Span {
+                        start: i as u32,
+                        end: 0,
+                    },
+                    kind: vkind,
+                };
+                stack.push((vkind, 0, child_depth));
+                i += 1;
+                if !f(Step::Open(e)) {
+                    return Ok(false);
+                }
+            } else {
+                let (end, count) = if vkind.is_container() {
+                    let mut c = 0u32;
+                    let end = walk(b, i, vkind, |b, j, _| skip_value(b, j), |_| c += 1)?;
+                    (end, Some(c))
+                } else {
+                    (skip_value(b, i)?, None)
+                };
+                let e = Entry {
+                    key,
+                    index,
+                    value: Span {
+                        start: i as u32,
+                        end: end as u32,
+                    },
+                    kind: vkind,
+                };
+                i = end;
+                if !f(Step::Leaf(e, count)) {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
     /// Check the whole document (run in the background for big files).
     pub fn validate(&self) -> Result<(), String> {
         serde_json::from_slice::<serde::de::IgnoredAny>(&self.bytes)
@@ -364,6 +493,29 @@ pub fn unquote(lit: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deep_document_is_checked_without_recursion() {
+        // Skipping a value (IgnoredAny) walks it with a stack of its own, at any depth.
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        Doc::new(deep.into_bytes())
+            .expect("doc")
+            .validate()
+            .expect("valid");
+        let bad = Doc::new(b"[1, 2x]".to_vec()).expect("lazy");
+        assert!(
+            bad.validate()
+                .expect_err("bad")
+                .starts_with("not valid JSON")
+        );
+    }
+
+    #[test]
+    fn debug_shows_sizes_not_text() {
+        let d = Doc::new(br#"{"password": "hunter2"}"#.to_vec()).expect("doc");
+        let s = format!("{d:?}");
+        assert!(!s.contains("hunter2") && !s.contains("104"), "{s}");
+    }
 
     #[test]
     fn lazy_children() {

@@ -26,13 +26,14 @@ pub fn body_rows(r: Rect) -> usize {
 }
 
 fn row_line<'a>(t: &'a Tree, i: usize, width: usize, s: &Styles, selected: bool) -> Line<'a> {
-    let Some(r) = t.rows.get(i) else {
+    let Some(r) = t.row(i) else {
         return Line::default();
     };
     // The cursor row takes the selection colours whole (the accent can equal its background).
     let pick = |st: ratatui::style::Style| if selected { s.selected } else { st };
     let mut spans = Vec::with_capacity(6);
-    spans.push(Span::raw("  ".repeat(r.depth as usize)));
+    // Indent at most half the width: a document nested thousands deep stays drawable.
+    spans.push(Span::raw("  ".repeat((r.depth as usize).min(width / 2))));
     let container = r.entry.kind.is_container();
     spans.push(Span::styled(
         if !container {
@@ -114,12 +115,22 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                 .collect()
         }
         ExplorerBody::Tree(t) if e.raw => {
-            // Raw: the document's own text, only the visible lines.
-            let text = std::str::from_utf8(t.doc.bytes()).unwrap_or("");
-            text.lines()
-                .skip(e.raw_top)
-                .take(h)
-                .map(|l| Line::from(Span::styled(one_line(l, w), s.text)))
+            // Raw: the document's own text, only the visible lines, and of each only what
+            // fits (a minified 50 MB document is one line).
+            let b = t.doc.bytes();
+            (e.raw_top..(e.raw_top + h).min(e.raw_starts.len()))
+                .map(|k| {
+                    let start = e.raw_starts[k] as usize;
+                    let end = e
+                        .raw_starts
+                        .get(k + 1)
+                        .map_or(b.len(), |&n| n as usize - 1)
+                        .min(start + w * 4 + 4)
+                        .min(b.len());
+                    let text = String::from_utf8_lossy(&b[start.min(end)..end]);
+                    let line = text.trim_end_matches('\r');
+                    Line::from(Span::styled(one_line(line, w), s.text))
+                })
                 .collect()
         }
         ExplorerBody::Tree(t) => {
@@ -130,7 +141,16 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         }
     };
     f.render_widget(Paragraph::new(lines), body);
-    let foot_line = if e.searching {
+    let foot_line = if let Some(j) = &e.job {
+        // Work off the UI thread: what, how far, and how to stop it.
+        Line::from(vec![
+            Span::styled(
+                format!("{}… {}%", j.label, j.control.permille() / 10),
+                s.accent,
+            ),
+            Span::styled("  Esc cancels", s.dim),
+        ])
+    } else if e.searching {
         Line::from(vec![
             Span::styled("/", s.accent),
             Span::styled(format!("{}█", e.search), s.text),
@@ -172,4 +192,63 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         Line::from(Span::styled("/ search", s.dim))
     };
     f.render_widget(Paragraph::new(foot_line), foot);
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::app::keymap::KeyMap;
+    use crate::app::state::Pane;
+    use crate::app::update::{Msg, new_app, update};
+    use crate::explore::doc::Doc;
+    use crate::ui::theme::{Styles, Theme};
+
+    fn screen(app: &crate::app::state::App) -> String {
+        let mut term = Terminal::new(TestBackend::new(60, 12)).expect("terminal");
+        let styles = Styles::new(&Theme::builtin_default(), true);
+        term.draw(|f| {
+            crate::ui::render(f, app, &styles, &KeyMap::default());
+        })
+        .expect("draw");
+        let buf = term.backend().buffer();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn raw_view_shows_the_last_lines_and_cuts_a_long_one() {
+        let keys = KeyMap::default();
+        let mut app = new_app(Vec::new(), true, Vec::new());
+        app.solo = Some(Pane::Explorer);
+        app.focus = Pane::Explorer;
+        let mut text = String::from("[\n");
+        for i in 0..5000 {
+            text.push_str(&format!("  \"line-{i}\",\n"));
+        }
+        text.push_str(&format!("  \"{}\"\n]", "x".repeat(100_000)));
+        let doc = Doc::new(text.into_bytes()).expect("doc");
+        let loaded = Msg::Loaded {
+            title: "t".into(),
+            doc: Ok(doc),
+        };
+        update(&mut app, &keys, loaded);
+        let key = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        update(&mut app, &keys, key('t'));
+        // What the last frame's pane held (the loop records it from the frame).
+        app.viewports.explorer = 7;
+        update(&mut app, &keys, key('G'));
+        let s = screen(&app);
+        assert!(s.contains("\"line-4999\","), "{s}");
+        assert!(s.contains("\"xxxxxxxx"), "{s}");
+        assert!(s.contains("line 4997/5003"), "{s}");
+    }
 }
