@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::Out;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -27,7 +29,8 @@ struct Counts {
 /// One ASA-like device: token login, three answers of different sizes, token logout.
 struct Device {
     counts: Arc<Counts>,
-    dir: tempfile::TempDir,
+    /// Holds the config and the files netdash writes until the test ends.
+    _dir: tempfile::TempDir,
     config: std::path::PathBuf,
     _task: tokio::task::JoinHandle<()>,
 }
@@ -118,33 +121,14 @@ async fn start(settings: &str, h2: bool) -> Device {
     .expect("config");
     Device {
         counts,
-        dir,
+        _dir: dir,
         config,
         _task: task,
     }
 }
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 async fn run(dev: &Device, path: &str) -> Out {
-    let out = tokio::process::Command::new(common::bin())
-        .arg("--config")
-        .arg(&dev.config)
-        .args(["run", "--json", "fw", "--", "GET", path])
-        .env("NETDASH_DATA_DIR", dev.dir.path().join("data"))
-        .env("NETDASH_STATE_DIR", dev.dir.path().join("state"))
-        .output()
-        .await
-        .expect("netdash runs");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::netdash(&dev.config, &["run", "--json", "fw", "--", "GET", path]).await
 }
 
 fn error_of(o: &Out) -> String {

@@ -4,33 +4,10 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-async fn netdash(config: &Path, args: &[&str]) -> Out {
-    let dir = config.parent().expect("dir");
-    let out = tokio::process::Command::new(common::bin())
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env("NETDASH_DATA_DIR", dir.join("data"))
-        .env("NETDASH_STATE_DIR", dir.join("state"))
-        .output()
-        .await
-        .expect("netdash runs");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use common::netdash;
 
 /// A TCP relay in front of a lab device: TLS passes through untouched (the lab certificate
 /// names 127.0.0.1, so verification stays on), and every connection is counted.

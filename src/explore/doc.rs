@@ -92,6 +92,27 @@ fn err(offset: usize, what: &'static str) -> DocError {
 }
 
 /// End of the string starting at `i` (on its opening quote), past the closing quote.
+/// At a member's start: an object member's key and where its value starts, or no key for
+/// an array element.
+fn member_key(b: &[u8], i: usize, kind: Kind) -> Result<(Option<Span>, usize), DocError> {
+    if kind != Kind::Object {
+        return Ok((None, i));
+    }
+    if b.get(i) != Some(&b'"') {
+        return Err(err(i, "expected a key"));
+    }
+    let end = skip_string(b, i)?;
+    let key = Span {
+        start: i as u32,
+        end: end as u32,
+    };
+    let i = ws(b, end);
+    if b.get(i) != Some(&b':') {
+        return Err(err(i, "expected ':'"));
+    }
+    Ok((Some(key), ws(b, i + 1)))
+}
+
 fn skip_string(b: &[u8], i: usize) -> Result<usize, DocError> {
     let mut j = i + 1;
     loop {
@@ -187,24 +208,8 @@ fn walk(
     }
     let mut index = 0u32;
     loop {
-        let key = if kind == Kind::Object {
-            if b.get(i) != Some(&b'"') {
-                return Err(err(i, "expected a key"));
-            }
-            let end = skip_string(b, i)?;
-            let k = Span {
-                start: i as u32,
-                end: end as u32,
-            };
-            i = ws(b, end);
-            if b.get(i) != Some(&b':') {
-                return Err(err(i, "expected ':'"));
-            }
-            i = ws(b, i + 1);
-            Some(k)
-        } else {
-            None
-        };
+        let (key, at) = member_key(b, i, kind)?;
+        i = at;
         let vkind = kind_at(b, i)?;
         let end = child_end(b, i, vkind)?;
         f(Entry {
@@ -400,24 +405,8 @@ impl Doc {
                 }
                 i = ws(b, i + 1);
             }
-            let key = if *kind == Kind::Object {
-                if b.get(i) != Some(&b'"') {
-                    return Err(err(i, "expected a key"));
-                }
-                let end = skip_string(b, i)?;
-                let k = Span {
-                    start: i as u32,
-                    end: end as u32,
-                };
-                i = ws(b, end);
-                if b.get(i) != Some(&b':') {
-                    return Err(err(i, "expected ':'"));
-                }
-                i = ws(b, i + 1);
-                Some(k)
-            } else {
-                None
-            };
+            let (key, at) = member_key(b, i, *kind)?;
+            i = at;
             let vkind = kind_at(b, i)?;
             let index = *n;
             *n += 1;

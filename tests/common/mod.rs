@@ -100,3 +100,30 @@ pub fn closed_port() -> (tokio::net::TcpSocket, u16) {
     let port = s.local_addr().expect("addr").port();
     (s, port)
 }
+
+/// What a `netdash` process printed and how it ended.
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run the binary with `--config config` and `args`; its data and state live beside the
+/// config, never in the user's real directories.
+pub async fn netdash(config: &std::path::Path, args: &[&str]) -> Out {
+    let dir = config.parent().expect("dir");
+    let out = tokio::process::Command::new(bin())
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("NETDASH_DATA_DIR", dir.join("data"))
+        .env("NETDASH_STATE_DIR", dir.join("state"))
+        .output()
+        .await
+        .expect("netdash runs");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
