@@ -49,6 +49,20 @@ fn name_cell<'a>(row: &crate::app::state::DeviceRow, s: &Styles, hi: bool) -> Ce
 }
 
 /// Device rows the pane shows in `r` (borders and the header line taken off).
+/// An error as the row shows it. The row already names the device and its host, so the
+/// peer a driver put into the message (`10.0.0.1:443: `, `sw1 (10.0.0.1:443) `) is left out
+/// and the narrow cell starts with what failed.
+fn without_peer(error: &str, name: &str, host: &str) -> String {
+    let named = format!("{name} ({host})");
+    [
+        format!("{named}: "),
+        format!("{named} "),
+        format!("{host}: "),
+    ]
+    .iter()
+    .fold(error.to_string(), |e, peer| e.replace(peer.as_str(), ""))
+}
+
 pub fn body_rows(r: Rect) -> usize {
     r.height.saturating_sub(3) as usize
 }
@@ -99,7 +113,11 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                 (Some(m), Some(v)) => format!("{m} {v}"),
                 (Some(m), None) => m.clone(),
                 (None, Some(v)) => v.clone(),
-                _ => row.last_error.clone().unwrap_or_default(),
+                _ => row
+                    .last_error
+                    .as_deref()
+                    .map(|e| without_peer(e, &row.name, &row.host))
+                    .unwrap_or_default(),
             };
             let mut cells = vec![
                 Cell::from(if row.marked { "*" } else { " " }).style(pick(s.accent)),
@@ -169,6 +187,27 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_row_error_starts_with_what_failed() {
+        let host = "10.0.0.1:443";
+        assert_eq!(
+            super::without_peer("10.0.0.1:443: TLS: certificate not trusted", "sw1", host),
+            "TLS: certificate not trusted"
+        );
+        assert_eq!(
+            super::without_peer(
+                "bad response: sw1 (10.0.0.1:443) sent truncated JSON",
+                "sw1",
+                host
+            ),
+            "bad response: sent truncated JSON"
+        );
+        assert_eq!(
+            super::without_peer("HTTP 500: Internal Server Error", "sw1", host),
+            "HTTP 500: Internal Server Error"
+        );
+    }
+
     #[test]
     fn sparkline_scales() {
         assert_eq!(super::sparkline([1, 2, 4, 8].into_iter(), 8), "▁▂▄█");

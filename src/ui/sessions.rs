@@ -78,7 +78,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         let limit = v.per_user_limit.or(v.per_device_limit);
         spans.push(Span::styled(
             match (stateless, limit) {
-                (true, _) => "stateless".to_string(),
+                (true, _) => "stateless ".to_string(),
                 (false, Some(l)) => format!("{}/{l:<3}", v.held),
                 (false, None) => format!("{:<5}", v.held),
             },
