@@ -327,7 +327,7 @@ async fn run_cmd(
         })
         .map(|t| t.name())
         .collect();
-    if let Some(line) = crate::vendor::http::warn_unverified(&unverified) {
+    if let Some(line) = crate::vendor::tls::warn_unverified(&unverified) {
         complain!("{line}");
     }
     crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
@@ -359,7 +359,7 @@ async fn run_cmd(
 }
 
 async fn watch_cmd(cfg: Config, paths: &Paths, json: bool, read_only: bool) -> Result<u8, Failure> {
-    if let Some(line) = crate::vendor::http::warn_unverified(&cfg.unverified()) {
+    if let Some(line) = crate::vendor::tls::warn_unverified(&cfg.unverified()) {
         complain!("{line}");
     }
     crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);

@@ -11,6 +11,7 @@ pub mod explore;
 pub mod fsutil;
 pub mod lab;
 pub mod logging;
+pub mod password_cmd;
 pub mod paths;
 pub mod redact;
 pub mod run;

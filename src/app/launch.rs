@@ -83,7 +83,7 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
         .unwrap_or_default();
     let rows = rows_from_config(&cfg);
     // The screen is the dashboard's, so the warning goes to the log; the panes mark the rows.
-    let _ = crate::vendor::http::warn_unverified(&cfg.unverified());
+    let _ = crate::vendor::tls::warn_unverified(&cfg.unverified());
     crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
     let ctx = Context::new(
         paths.clone(),

@@ -9,6 +9,7 @@ pub mod asa;
 pub mod central;
 pub mod eos;
 pub mod http;
+pub mod tls;
 pub mod token_store;
 
 use std::sync::Arc;
@@ -150,7 +151,7 @@ pub enum VendorError {
     #[error("cannot reach {0}; check host, port and that the API is enabled")]
     Connect(String),
     #[error("{0}")]
-    Tls(http::TlsFailure),
+    Tls(tls::TlsFailure),
     #[error("no answer from {0} within {1} s; the device is slow or unreachable, retry later")]
     Timeout(String, u64),
     #[error("HTTP {status}: {message}")]
