@@ -456,12 +456,7 @@ async fn a_minute_of_chaos_leaves_no_panic_no_session_and_no_secret() {
     }
 
     // Shut down: every session is logged out, and nothing panicked.
-    let pid = watch.id().expect("pid").to_string();
-    let st = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(st.success());
+    common::signal(&watch, "-TERM");
     let status = tokio::time::timeout(Duration::from_secs(30), watch.wait())
         .await
         .expect("netdash watch exits after SIGTERM")

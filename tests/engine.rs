@@ -193,12 +193,7 @@ async fn sighup_logs_every_session_out() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let pid = child.id().expect("pid").to_string();
-    let st = std::process::Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .expect("kill");
-    assert!(st.success());
+    common::signal(&child, "-HUP");
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await
         .expect("netdash exits after SIGHUP")

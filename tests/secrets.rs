@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// True once `pid` no longer runs (gone, or a zombie nobody reaped yet).
@@ -18,17 +16,7 @@ fn gone(pid: i32) -> bool {
     }
 }
 
-fn netdash(dir: &Path) -> tokio::process::Command {
-    let mut c = tokio::process::Command::new(common::bin());
-    c.env("NETDASH_CONFIG_DIR", dir.join("config"))
-        .env("NETDASH_DATA_DIR", dir.join("data"))
-        .env("NETDASH_STATE_DIR", dir.join("state"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    c
-}
+use common::netdash_cmd as netdash;
 
 #[tokio::test]
 async fn ctrl_c_ends_run_while_password_cmd_hangs_and_kills_it() {

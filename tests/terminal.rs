@@ -6,17 +6,7 @@ mod common;
 use std::process::Stdio;
 use std::time::Duration;
 
-fn netdash(dir: &std::path::Path) -> tokio::process::Command {
-    let mut c = tokio::process::Command::new(common::bin());
-    c.env("NETDASH_CONFIG_DIR", dir.join("config"))
-        .env("NETDASH_DATA_DIR", dir.join("data"))
-        .env("NETDASH_STATE_DIR", dir.join("state"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    c
-}
+use common::netdash_cmd as netdash;
 
 #[test]
 fn closed_stderr_is_an_ordinary_error_not_a_panic() {

@@ -395,12 +395,7 @@ async fn watch_warns_once_about_verify_tls_false() {
         assert!(tokio::time::Instant::now() < deadline, "no session opened");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let pid = child.id().expect("pid").to_string();
-    let st = std::process::Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .expect("kill");
-    assert!(st.success());
+    common::signal(&child, "-HUP");
     let mut stderr = String::new();
     child
         .stderr

@@ -127,3 +127,28 @@ pub async fn netdash(config: &std::path::Path, args: &[&str]) -> Out {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// The binary with its config, data and state directories under `dir`, no stdin, and
+/// stdout/stderr piped; killed if the test drops it.
+pub fn netdash_cmd(dir: &std::path::Path) -> tokio::process::Command {
+    use std::process::Stdio;
+    let mut c = tokio::process::Command::new(bin());
+    c.env("NETDASH_CONFIG_DIR", dir.join("config"))
+        .env("NETDASH_DATA_DIR", dir.join("data"))
+        .env("NETDASH_STATE_DIR", dir.join("state"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    c
+}
+
+/// Send `signal` (`"-TERM"`, `"-HUP"`, ...) to a child netdash, as a user or init would.
+pub fn signal(child: &tokio::process::Child, signal: &str) {
+    let pid = child.id().expect("pid").to_string();
+    let st = std::process::Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .expect("kill");
+    assert!(st.success(), "kill {signal} {pid}");
+}
