@@ -38,6 +38,9 @@ pub struct Config {
     /// Key remapping: action name → key or list of keys (`quit = "x"`).
     #[serde(default)]
     pub keys: std::collections::HashMap<String, OneOrMany>,
+    /// MSP tenants found at run time ([`crate::vendor::msp`]), accounts like the file's.
+    #[serde(skip)]
+    pub tenants: Vec<CentralConfig>,
 }
 
 /// A key binding: one key or several.
@@ -218,6 +221,13 @@ impl std::fmt::Debug for CentralConfig {
             .field("customer_id", &self.customer_id)
             .field("access_token", &hidden(&self.access_token))
             .field("refresh_token", &hidden(&self.refresh_token))
+            .field("username", &self.username)
+            .field("password", &hidden(&self.password))
+            .field("password_env", &self.password_env)
+            .field("password_cmd", &hidden(&self.password_cmd))
+            .field("msp", &self.msp)
+            .field("tenants", &self.tenants)
+            .field("msp_parent", &self.msp_parent)
             .field("tenant_id", &self.tenant_id)
             .field("verify_tls", &self.verify_tls)
             .field("ca_cert", &self.ca_cert)
@@ -241,6 +251,17 @@ pub struct CentralConfig {
     pub customer_id: String,
     pub access_token: Option<String>,
     pub refresh_token: Option<String>,
+    /// Sign in by the OAuth grant (steps 1, 3, 4 of the gateway guide) when no usable token
+    /// pair is held: the Central user and one password source, as for devices.
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub password_env: Option<String>,
+    pub password_cmd: Option<String>,
+    /// The client is an MSP's: every tenant becomes an account of its own.
+    #[serde(default)]
+    pub msp: bool,
+    /// The tenants' customer ids (`msp = true`); None: every tenant the MSP lists.
+    pub tenants: Option<Vec<String>>,
     pub tenant_id: Option<String>,
     #[serde(default = "yes")]
     pub verify_tls: bool,
@@ -250,6 +271,9 @@ pub struct CentralConfig {
     /// The gateway's per-second limit for this customer (7 unless Aruba says otherwise).
     #[serde(default = "seven")]
     pub calls_per_second: usize,
+    /// Set on a tenant account made from an MSP entry: the MSP's name (not in the file).
+    #[serde(skip)]
+    pub msp_parent: Option<String>,
 }
 
 fn seven() -> usize {
@@ -298,7 +322,57 @@ impl CentralConfig {
             ));
         }
         self.resolve_client_secret().map_err(|e| e.to_string())?;
+        if let Some(var) = &self.password_env
+            && std::env::var_os(var).is_none()
+        {
+            return Err(format!(
+                "central {}: environment variable {var} (password_env) is not set",
+                self.name
+            ));
+        }
         readable(&self.name, "ca_cert", self.ca_cert.as_deref())
+    }
+
+    /// True when netdash can obtain a token pair by itself (username and a password).
+    pub fn can_sign_in(&self) -> bool {
+        self.username.is_some()
+            && (self.password.is_some() || self.password_env.is_some() || self.password_cmd.is_some())
+    }
+
+    /// The sign-in password from `password` or `password_env`; a `password_cmd` is run by
+    /// [`CentralConfig::resolve_password_async`] (the engine, before it makes sessions).
+    pub fn resolve_password(&self) -> Result<SecretString, ConfigError> {
+        let fail = |m: String| ConfigError::Secret(format!("central {}: {m}", self.name));
+        match (&self.password, &self.password_env, &self.password_cmd) {
+            (Some(p), None, None) => Ok(SecretString::from(p.clone())),
+            (None, Some(var), None) => std::env::var(var).map(SecretString::from).map_err(|_| {
+                fail(format!(
+                    "environment variable {var} (password_env) is not set"
+                ))
+            }),
+            (None, None, Some(_)) => Err(fail(
+                "password_cmd has not been run yet; this is a netdash bug, please report it".into(),
+            )),
+            _ => Err(fail(
+                "set exactly one of password, password_env or password_cmd".into(),
+            )),
+        }
+    }
+
+    /// The sign-in password from whichever source is set (a `password_cmd` runs as in
+    /// [`crate::password_cmd::run`]).
+    pub async fn resolve_password_async(
+        &self,
+        timeout: Duration,
+    ) -> Result<SecretString, ConfigError> {
+        match &self.password_cmd {
+            Some(cmd) if self.password.is_none() && self.password_env.is_none() => {
+                crate::password_cmd::run(cmd, timeout)
+                    .await
+                    .map_err(|e| ConfigError::Secret(format!("central {}: {e}", self.name)))
+            }
+            _ => self.resolve_password(),
+        }
     }
 
     /// The client secret, from the file or the environment.
@@ -603,6 +677,40 @@ impl Config {
                     c.name
                 )));
             }
+            if c.name.contains('/') {
+                // `MSP/tenant` names are the tenants netdash makes from an MSP entry.
+                return Err(invalid(format!(
+                    "line {at}: central {}: '/' is kept for MSP tenants (MSP/tenant); pick another name",
+                    c.name
+                )));
+            }
+            let sources = [&c.password, &c.password_env, &c.password_cmd]
+                .iter()
+                .filter(|s| s.is_some())
+                .count();
+            let fail = |m: &str| invalid(format!("line {at}: central {}: {m}", c.name));
+            match (c.username.is_some(), sources) {
+                (true, 1) | (false, 0) => {}
+                (true, _) => {
+                    return Err(fail(
+                        "username needs exactly one of password, password_env or password_cmd",
+                    ));
+                }
+                (false, _) => return Err(fail("a password needs a username to sign in with")),
+            }
+            if c.username.is_none() && c.access_token.is_none() && c.refresh_token.is_none() {
+                return Err(fail(
+                    "set username and a password (netdash signs in by itself), or paste access_token and refresh_token from the Central UI",
+                ));
+            }
+            if c.msp && c.username.is_none() {
+                return Err(fail(
+                    "msp = true needs username and a password (tenant credentials are made from a sign-in)",
+                ));
+            }
+            if c.tenants.is_some() && !c.msp {
+                return Err(fail("tenants applies to msp = true entries only"));
+            }
         }
         Ok(cfg)
     }
@@ -651,9 +759,12 @@ impl Config {
             .collect()
     }
 
-    /// All Central accounts, without their spans.
+    /// All Central accounts, without their spans: the file's, then MSP tenants found since.
     pub fn centrals(&self) -> impl Iterator<Item = &CentralConfig> {
-        self.central.iter().map(|c| c.get_ref())
+        self.central
+            .iter()
+            .map(|c| c.get_ref())
+            .chain(self.tenants.iter())
     }
 }
 

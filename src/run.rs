@@ -331,6 +331,14 @@ fn human_raw(ev: &Event) -> String {
             "{now} {target:<16} alarm {}: {message}",
             if *raised { "raised" } else { "cleared" }
         ),
+        Event::AccountsAdded { parent, accounts } => format!(
+            "{now} {parent:<16} tenants added: {}",
+            accounts
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Event::Log { message } => format!("{now} {message}"),
         Event::ShutdownComplete { logged_out, failed } => format!(
             "{now} shut down: {logged_out} sessions logged out, {} failed",

@@ -291,6 +291,8 @@ region = "US-2"
 client_id = "id"
 client_secret = "s"
 customer_id = "c"
+access_token = "a"
+refresh_token = "r"
 tags = ["cloud"]
 "#;
     Config::parse(text, std::path::Path::new("t.toml")).expect("config")

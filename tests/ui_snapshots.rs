@@ -54,6 +54,8 @@ region = "US-2"
 client_id = "id"
 client_secret = "s"
 customer_id = "c"
+access_token = "a"
+refresh_token = "r"
 "#;
 
 fn t0() -> SystemTime {

@@ -1,6 +1,5 @@
 //! Starting the dashboard (`netdash`, `netdash demo`) and the explorer (`netdash explore`).
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,8 +12,7 @@ use super::keymap::KeyMap;
 use super::state::{DeviceRow, Pane};
 use super::update::{Msg, new_app};
 use crate::config::Config;
-use crate::engine::messages::DeviceFacts;
-use crate::engine::{self, EngineOptions, SessionState};
+use crate::engine::{self, EngineOptions};
 use crate::explore::doc::Doc;
 use crate::paths::Paths;
 use crate::ui::theme::{Styles, Theme};
@@ -22,21 +20,7 @@ use crate::vendor::Context;
 
 /// One row per configured device and Central account.
 pub fn rows_from_config(cfg: &Config) -> Vec<DeviceRow> {
-    let row =
-        |name: &str, kind: &'static str, host: String, tags: &[String], verify: bool| DeviceRow {
-            name: name.to_string(),
-            kind,
-            host,
-            tags: tags.to_vec(),
-            state: SessionState::Disconnected,
-            session: None,
-            latency: VecDeque::new(),
-            last_poll: None,
-            facts: DeviceFacts::default(),
-            last_error: None,
-            marked: false,
-            tls_unverified: !verify,
-        };
+    let row = DeviceRow::new;
     cfg.devices()
         .map(|d| {
             row(

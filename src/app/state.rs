@@ -65,6 +65,26 @@ pub struct DeviceRow {
     pub tls_unverified: bool,
 }
 
+impl DeviceRow {
+    /// A row not yet heard from.
+    pub fn new(name: &str, kind: &'static str, host: String, tags: &[String], verify: bool) -> Self {
+        DeviceRow {
+            name: name.to_string(),
+            kind,
+            host,
+            tags: tags.to_vec(),
+            state: SessionState::Disconnected,
+            session: None,
+            latency: VecDeque::new(),
+            last_poll: None,
+            facts: DeviceFacts::default(),
+            last_error: None,
+            marked: false,
+            tls_unverified: !verify,
+        }
+    }
+}
+
 /// Columns the device list sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortBy {

@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 use super::keymap::{Action, KeyMap};
 use super::state::*;
 use crate::command::Command as Parsed;
-use crate::engine::messages::{Event, Outcome};
+use crate::engine::messages::{AccountInfo, Event, Outcome};
 use crate::engine::{Command, SessionState};
 use crate::explore::doc::Doc;
 use crate::explore::job::{Done, Work};
@@ -342,9 +342,39 @@ fn on_event(app: &mut App, ev: Event) {
             }
             app.alarms = app.active_alarms.len();
         }
+        Event::AccountsAdded { parent, accounts } => add_accounts(app, &parent, accounts),
         Event::Log { message } => app.status = Some(message),
         Event::ShutdownComplete { .. } => app.quit = true,
     }
+}
+
+/// Rows for accounts found at run time (an MSP's tenants): listed under their parent in
+/// the Devices pane (by name: `MSP/tenant` sorts after `MSP`) and in the Central pane.
+fn add_accounts(app: &mut App, parent: &str, accounts: Vec<AccountInfo>) {
+    let n = accounts.len();
+    central_account(app, parent);
+    for a in accounts {
+        if find_row(app, &a.name).is_none() {
+            app.devices
+                .rows
+                .push(DeviceRow::new(&a.name, "central", a.host, &a.tags, a.verify_tls));
+        }
+        if !app.central.order.contains(&a.name) {
+            let prefix = format!("{parent}/");
+            let at = app
+                .central
+                .order
+                .iter()
+                .rposition(|o| o == parent || o.starts_with(&prefix))
+                .map_or(app.central.order.len(), |i| i + 1);
+            app.central.order.insert(at, a.name.clone());
+            central_account(app, &a.name);
+        }
+    }
+    app.devices.by_name = name_order(&app.devices.rows);
+    app.devices.view_dirty = true;
+    app.central.view_dirty = true;
+    app.status = Some(format!("{parent}: {n} tenant accounts added"));
 }
 
 fn central_account<'a>(app: &'a mut App, name: &str) -> &'a mut CentralAccount {

@@ -83,6 +83,9 @@ pub struct SessionView {
     #[serde(serialize_with = "epoch_opt")]
     pub expires_at: Option<SystemTime>,
     pub relogins: u32,
+    /// Central: what the token may do ("all", "read", "?" for a pasted pair).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<&'static str>,
 }
 
 impl SessionView {
@@ -113,6 +116,32 @@ impl SessionView {
             ),
             expires_at: live(f.expires_at),
             relogins: f.relogins,
+            scope: f.scope,
+        }
+    }
+}
+
+/// What the panes show of an account the engine added at run time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountInfo {
+    pub name: String,
+    /// The gateway host.
+    pub host: String,
+    pub tags: Vec<String>,
+    pub verify_tls: bool,
+}
+
+impl AccountInfo {
+    pub fn of(c: &crate::config::CentralConfig) -> Self {
+        AccountInfo {
+            name: c.name.clone(),
+            host: c
+                .gateway()
+                .unwrap_or_default()
+                .trim_start_matches("https://")
+                .to_string(),
+            tags: c.tags.clone(),
+            verify_tls: c.verify_tls,
         }
     }
 }
@@ -249,6 +278,11 @@ pub enum Event {
         what: &'static str,
         message: String,
         raised: bool,
+    },
+    /// Accounts found at run time (an MSP's tenants), to be listed under `parent`.
+    AccountsAdded {
+        parent: String,
+        accounts: Vec<AccountInfo>,
     },
     /// A line for the status bar.
     Log { message: String },

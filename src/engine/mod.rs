@@ -50,6 +50,9 @@ pub struct EngineOptions {
     pub backoff_cap: Duration,
     /// Central console workers (requests in flight at once per account).
     pub central_workers: usize,
+    /// Find MSP entries' tenants in the background and add them as accounts (the dashboard
+    /// and `watch`; `run` finds them before it selects targets).
+    pub discover_tenants: bool,
 }
 
 impl Default for EngineOptions {
@@ -63,6 +66,7 @@ impl Default for EngineOptions {
             backoff_base: Duration::from_secs(2),
             backoff_cap: Duration::from_secs(300),
             central_workers: 4,
+            discover_tenants: true,
         }
     }
 }
@@ -84,7 +88,9 @@ enum Mailbox {
 }
 
 /// Start the engine on the current tokio runtime.
-pub fn start(config: Arc<Config>, ctx: Context, opts: EngineOptions) -> EngineHandle {
+pub fn start(config: Arc<Config>, mut ctx: Context, opts: EngineOptions) -> EngineHandle {
+    // Central sign-ins ask for read-scoped tokens in read-only mode.
+    ctx.read_only = opts.read_only;
     let (ctx_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::channel(4096);
     let finished = guard::Finished::default();
@@ -114,9 +120,56 @@ struct Registry {
 /// A device's config with its `password_cmd` already run (the password filled in), or why
 /// it could not be.
 type Resolved = HashMap<String, Result<crate::config::DeviceConfig, VendorError>>;
+/// The same for Central accounts that sign in with a `password_cmd`.
+type ResolvedCentral = HashMap<String, Result<crate::config::CentralConfig, VendorError>>;
 
-/// Run the `password_cmd` of every device this engine will use, all at once.
-async fn resolve_password_cmds(config: &Config, opts: &EngineOptions) -> Resolved {
+/// Run the `password_cmd` of every device and Central account this engine will use, all
+/// at once.
+async fn resolve_password_cmds(
+    config: &Config,
+    opts: &EngineOptions,
+) -> (Resolved, ResolvedCentral) {
+    let devices = resolve_device_password_cmds(config, opts);
+    let centrals = resolve_central_password_cmds(config, opts);
+    futures::future::join(devices, centrals).await
+}
+
+async fn resolve_central_password_cmds(config: &Config, opts: &EngineOptions) -> ResolvedCentral {
+    use secrecy::ExposeSecret;
+    let timeout = Duration::from_secs(config.settings.password_cmd_timeout_secs.max(1));
+    let jobs = config
+        .centrals()
+        .filter(|c| c.password_cmd.is_some() && wanted_by(opts, c))
+        .map(|c| async move {
+            let r = c
+                .resolve_password_async(timeout)
+                .await
+                .map(|p| {
+                    let mut c = c.clone();
+                    c.password = Some(p.expose_secret().to_string());
+                    c.password_cmd = None;
+                    c
+                })
+                .map_err(|e| VendorError::Config(e.to_string()));
+            (c.name.clone(), r)
+        });
+    futures::future::join_all(jobs).await.into_iter().collect()
+}
+
+/// True if this engine serves Central account `c` (an MSP entry also when only its
+/// tenants were asked for).
+fn wanted_by(opts: &EngineOptions, c: &crate::config::CentralConfig) -> bool {
+    opts.only.as_ref().is_none_or(|o| {
+        o.iter().any(|n| {
+            n == &c.name
+                || (c.msp
+                    && n.strip_prefix(c.name.as_str())
+                        .is_some_and(|t| t.starts_with('/')))
+        })
+    })
+}
+
+async fn resolve_device_password_cmds(config: &Config, opts: &EngineOptions) -> Resolved {
     use secrecy::ExposeSecret;
     let timeout = Duration::from_secs(config.settings.password_cmd_timeout_secs.max(1));
     let wanted = |name: &str| {
@@ -149,6 +202,7 @@ fn spawn_actors(
     opts: &EngineOptions,
     events: &mpsc::Sender<Event>,
     mut resolved: Resolved,
+    resolved_central: &ResolvedCentral,
 ) -> Registry {
     let mut reg = Registry {
         sessions: Vec::new(),
@@ -197,14 +251,78 @@ fn spawn_actors(
         }
     }
     for c in config.centrals().filter(|c| wanted(&c.name)) {
-        let (tx, rx) = mpsc::channel(1024);
-        let (sessions, handles) = central::spawn(c, ctx, opts, events.clone(), rx);
-        reg.sessions
-            .extend(sessions.into_iter().map(|s| (c.name.clone(), s)));
-        reg.actors.extend(handles);
-        reg.mailboxes.insert(c.name.clone(), Mailbox::Central(tx));
+        match resolved_central.get(&c.name) {
+            Some(Ok(with_password)) => add_central(&mut reg, with_password, ctx, opts, events),
+            Some(Err(e)) => {
+                let (tx, rx) = mpsc::channel(1024);
+                reg.actors.push(tokio::spawn(central::broken(rx, e.clone())));
+                reg.mailboxes.insert(c.name.clone(), Mailbox::Central(tx));
+            }
+            None => add_central(&mut reg, c, ctx, opts, events),
+        }
     }
     reg
+}
+
+fn add_central(
+    reg: &mut Registry,
+    c: &crate::config::CentralConfig,
+    ctx: &Context,
+    opts: &EngineOptions,
+    events: &mpsc::Sender<Event>,
+) {
+    let (tx, rx) = mpsc::channel(1024);
+    let (sessions, handles) = central::spawn(c, ctx, opts, events.clone(), rx);
+    reg.sessions
+        .extend(sessions.into_iter().map(|s| (c.name.clone(), s)));
+    reg.actors.extend(handles);
+    reg.mailboxes.insert(c.name.clone(), Mailbox::Central(tx));
+}
+
+/// Find an MSP entry's tenants, retrying while the gateway cannot be reached (a refused
+/// password or a config error is final: retrying would only lock the user out).
+async fn discover(
+    msp: crate::config::CentralConfig,
+    ctx: Context,
+    found: mpsc::Sender<(String, Vec<crate::config::CentralConfig>)>,
+    events: mpsc::Sender<Event>,
+) {
+    let mut wait = Duration::from_secs(30);
+    loop {
+        match crate::vendor::msp::tenant_accounts(&msp, &ctx).await {
+            Ok(t) => {
+                let _ = found.send((msp.name.clone(), t)).await;
+                return;
+            }
+            Err(e) => {
+                let final_ = matches!(
+                    e,
+                    VendorError::Auth(_) | VendorError::Config(_) | VendorError::TokenStore(_)
+                );
+                let message = if final_ {
+                    format!("cannot set up the tenants: {e}")
+                } else {
+                    format!(
+                        "cannot set up the tenants yet ({e}); retrying in {} s",
+                        wait.as_secs()
+                    )
+                };
+                let _ = events
+                    .send(Event::Alarm {
+                        target: msp.name.clone(),
+                        what: "tenants",
+                        message,
+                        raised: true,
+                    })
+                    .await;
+                if final_ {
+                    return;
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(600));
+            }
+        }
+    }
 }
 
 async fn broken_device(mut rx: mpsc::Receiver<Job>, e: VendorError) {
@@ -232,6 +350,12 @@ async fn coordinator(
         .filter(|d| d.password_cmd.is_some())
         .filter(|d| opts.only.as_ref().is_none_or(|o| o.contains(&d.name)))
         .map(|d| d.name.as_str())
+        .chain(
+            config
+                .centrals()
+                .filter(|c| c.password_cmd.is_some() && wanted_by(&opts, c))
+                .map(|c| c.name.as_str()),
+        )
         .collect();
     if !waiting.is_empty() {
         // The dashboard's status bar says why no device connects yet.
@@ -258,7 +382,7 @@ async fn coordinator(
             }
         }
     };
-    let Some(secrets) = secrets else {
+    let Some((secrets, central_secrets)) = secrets else {
         finished.set();
         let _ = events.try_send(Event::ShutdownComplete {
             logged_out: 0,
@@ -266,14 +390,55 @@ async fn coordinator(
         });
         return;
     };
-    let reg = spawn_actors(&config, &ctx, &opts, &events, secrets);
+    let mut reg = spawn_actors(&config, &ctx, &opts, &events, secrets, &central_secrets);
+    let mut config = config;
+    let (found_tx, mut found_rx) = mpsc::channel(16);
+    if opts.discover_tenants {
+        for c in config.centrals().filter(|c| c.msp && wanted_by(&opts, c)) {
+            let c = match central_secrets.get(&c.name) {
+                Some(Ok(resolved)) => resolved.clone(),
+                Some(Err(_)) => continue,
+                None => c.clone(),
+            };
+            reg.actors.push(tokio::spawn(discover(
+                c,
+                ctx.clone(),
+                found_tx.clone(),
+                events.clone(),
+            )));
+        }
+    }
+    drop(found_tx);
     let mut runs: Vec<JoinHandle<()>> = Vec::new();
     loop {
         let cmd = match early.pop_front() {
             Some(c) => c,
-            None => match commands.recv().await {
-                Some(c) => c,
-                None => break,
+            None => tokio::select! {
+                c = commands.recv() => match c {
+                    Some(c) => c,
+                    None => break,
+                },
+                Some((msp, tenants)) = found_rx.recv() => {
+                    config = Arc::new(add_tenants(&config, &tenants));
+                    for t in &tenants {
+                        add_central(&mut reg, t, &ctx, &opts, &events);
+                    }
+                    let _ = events
+                        .send(Event::Alarm {
+                            target: msp.clone(),
+                            what: "tenants",
+                            message: format!("{} tenants added", tenants.len()),
+                            raised: false,
+                        })
+                        .await;
+                    let _ = events
+                        .send(Event::AccountsAdded {
+                            parent: msp,
+                            accounts: tenants.iter().map(messages::AccountInfo::of).collect(),
+                        })
+                        .await;
+                    continue;
+                }
             },
         };
         runs.retain(|r| !r.is_finished());
@@ -350,6 +515,14 @@ async fn coordinator(
     finished.set();
     // try_send: nobody may be draining events any more (a panicking UI).
     let _ = events.try_send(Event::ShutdownComplete { logged_out, failed });
+}
+
+/// `config` with `tenants` added (a tenant already there is replaced).
+fn add_tenants(config: &Config, tenants: &[crate::config::CentralConfig]) -> Config {
+    let mut c = config.clone();
+    c.tenants.retain(|t| !tenants.iter().any(|n| n.name == t.name));
+    c.tenants.extend(tenants.iter().cloned());
+    c
 }
 
 async fn send_control(reg: &Registry, target: &str, job: Job, events: &mpsc::Sender<Event>) {

@@ -218,7 +218,7 @@ mod tests {
     /// The Central rows of the pane for a budget with this token expiry.
     fn central_rows(token_expires_at: Option<SystemTime>) -> String {
         let cfg = Config::parse(
-            "[[central]]\nname = \"acme\"\nregion = \"US-2\"\nclient_id = \"i\"\nclient_secret = \"s\"\ncustomer_id = \"c\"\n",
+            "[[central]]\nname = \"acme\"\nregion = \"US-2\"\nclient_id = \"i\"\nclient_secret = \"s\"\ncustomer_id = \"c\"\nrefresh_token = \"r\"\n",
             std::path::Path::new("t.toml"),
         )
         .expect("config");

@@ -280,6 +280,7 @@ impl Driver for ArubaOs {
             },
             rate: None,
             relogins: self.relogins,
+            scope: None,
         }
     }
 

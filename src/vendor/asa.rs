@@ -341,6 +341,7 @@ impl Driver for Asa {
             },
             rate: None,
             relogins: self.relogins,
+            scope: None,
         }
     }
 

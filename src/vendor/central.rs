@@ -6,6 +6,12 @@
 //! unknown age is refreshed at first use, so its expiry is known from then on. `X-RateLimit-*`
 //! headers are recorded; a 429 is waited out (Retry-After) and counted. When the engine
 //! wires in its limiter, every call (retries too) waits for a permit first.
+//!
+//! With `username` and a password the account also signs in by itself (the OAuth grant,
+//! [`super::central_signin`]): when it holds no usable pair, or the gateway refuses its
+//! refresh token (expired after disuse, revoked in the web UI). One sign-in per such
+//! failure; a refused password is never sent again. In read-only mode it asks for
+//! `scope=read`, and keeps that pair in a token file of its own.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -14,7 +20,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::http::{self, Reply, TlsPolicy};
-use super::token_store::{TokenPair, TokenStore, clamp_lifetime, now_secs};
+use super::central_signin::{self, Gateway, SignIn};
+use super::token_store::{Scope, TokenPair, TokenStore, clamp_lifetime, now_secs};
 use super::{CommandOutput, Context, Driver, RateFacts, SessionFacts, VendorError};
 use crate::command::Command;
 use crate::config::CentralConfig;
@@ -30,6 +37,11 @@ pub struct Central {
     peer: String,
     client_id: String,
     client_secret: SecretString,
+    customer_id: String,
+    /// The user to sign in as, when the config names one.
+    signin: Option<SignIn>,
+    /// The scope a sign-in asks for (read in read-only mode).
+    scope: Scope,
     tenant_id: Option<String>,
     seed: Option<TokenPair>,
     store: TokenStore,
@@ -57,6 +69,31 @@ fn rate_seen(r: &Reply) -> RateFacts {
         remaining_day: get("x-ratelimit-remaining-day"),
         throttled: 0,
     }
+}
+
+/// A token endpoint's refusal: status, OAuth `error` code, one line for people.
+struct Refusal {
+    status: u16,
+    error: Option<String>,
+    message: String,
+}
+
+impl Refusal {
+    /// The refresh token itself is dead (expired, revoked, used): a sign-in can replace it.
+    /// A refused client (`invalid_client`) is not: a sign-in ends at the same client check.
+    fn grant_dead(&self) -> bool {
+        match self.error.as_deref() {
+            Some("invalid_grant") => true,
+            Some("invalid_client") => false,
+            _ => self.status == 401,
+        }
+    }
+}
+
+/// What the token endpoint is asked for.
+enum Grant<'a> {
+    Refresh(&'a str),
+    Code(&'a str),
 }
 
 /// One line from an error body (`error_description`, `message`, ...), secrets masked.
@@ -92,6 +129,7 @@ fn token_pair(v: &Value, now: u64) -> Result<TokenPair, VendorError> {
         expires_at: lifetime.map(|l| now.saturating_add(l)),
         lifetime,
         obtained_at: now,
+        scope: None,
     })
 }
 
@@ -125,7 +163,21 @@ impl Central {
             ca_cert: cfg.ca_cert.clone(),
             identity: None,
         })?;
+        let signin = if cfg.can_sign_in() {
+            Some(SignIn {
+                username: cfg.username.clone().unwrap_or_default(),
+                password: cfg
+                    .resolve_password()
+                    .map_err(|e| VendorError::Config(e.to_string()))?,
+            })
+        } else {
+            None
+        };
+        // Read-only with a user to sign in as: a read-scoped pair of its own. A pasted pair's
+        // scope is unknown, so it is not used there.
+        let read_scope = ctx.read_only && signin.is_some();
         let seed = match (&cfg.access_token, &cfg.refresh_token) {
+            _ if read_scope => None,
             (None, None) => None,
             (a, r) => Some(TokenPair {
                 access_token: a.clone().unwrap_or_default(),
@@ -133,7 +185,13 @@ impl Central {
                 expires_at: None,
                 lifetime: None,
                 obtained_at: 0,
+                scope: None,
             }),
+        };
+        let store_name = if read_scope {
+            format!("{}.read", cfg.name)
+        } else {
+            cfg.name.clone()
         };
         Ok(Central {
             client,
@@ -143,9 +201,16 @@ impl Central {
             client_secret: cfg
                 .resolve_client_secret()
                 .map_err(|e| VendorError::Config(e.to_string()))?,
+            customer_id: cfg.customer_id.clone(),
+            signin,
+            scope: if ctx.read_only {
+                Scope::Read
+            } else {
+                Scope::All
+            },
             tenant_id: cfg.tenant_id.clone(),
             seed,
-            store: TokenStore::for_account(&ctx.paths.token_dir(), &cfg.name, &cfg.client_id),
+            store: TokenStore::for_account(&ctx.paths.token_dir(), &store_name, &cfg.client_id),
             token: None,
             rate: RateFacts::default(),
             refreshed: None,
@@ -180,6 +245,9 @@ impl Central {
 
     fn secrets(&self) -> Vec<&str> {
         let mut v = vec![self.client_secret.expose_secret()];
+        if let Some(s) = &self.signin {
+            v.push(s.password.expose_secret());
+        }
         for t in self.token.iter().chain(self.seed.iter()) {
             v.push(&t.access_token);
             v.push(&t.refresh_token);
@@ -214,9 +282,13 @@ impl Central {
     /// alone, this session spaces its own calls).
     async fn token_call(
         &mut self,
-        refresh_token: &str,
-    ) -> Result<Result<TokenPair, (u16, String)>, VendorError> {
+        grant: Grant<'_>,
+    ) -> Result<Result<TokenPair, Refusal>, VendorError> {
         let limiter = self.limiter.as_ref().map(|(l, _)| l.clone());
+        let (grant_type, key, value) = match grant {
+            Grant::Refresh(rt) => ("refresh_token", "refresh_token", rt),
+            Grant::Code(code) => ("authorization_code", "code", code),
+        };
         for _ in 0..3 {
             let rb = self
                 .client
@@ -224,8 +296,8 @@ impl Central {
                 .query(&[
                     ("client_id", self.client_id.as_str()),
                     ("client_secret", self.client_secret.expose_secret()),
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", refresh_token),
+                    ("grant_type", grant_type),
+                    (key, value),
                 ]);
             let send = http::send(rb, &self.peer, self.timeout);
             let reply = match &limiter {
@@ -246,7 +318,14 @@ impl Central {
                 continue;
             }
             if !reply.status.is_success() {
-                return Ok(Err((reply.status.as_u16(), self.message(&reply))));
+                let error = serde_json::from_slice::<Value>(&reply.body)
+                    .ok()
+                    .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_string));
+                return Ok(Err(Refusal {
+                    status: reply.status.as_u16(),
+                    error,
+                    message: crate::redact::text(&self.message(&reply), &[value]),
+                }));
             }
             let v = reply.json(&self.peer)?;
             return token_pair(&v, now_secs()).map(Ok);
@@ -295,48 +374,104 @@ impl Central {
         candidates.retain(|c| !c.is_empty());
         candidates.dedup();
         if candidates.is_empty() {
+            if self.signin.is_some() {
+                return self.sign_in().await;
+            }
             return Err(VendorError::Auth(
-                "no Central refresh token: paste an access/refresh token pair from the Central UI into the config".into(),
+                "no Central refresh token: set username and a password in the config (netdash signs in by itself), or paste an access/refresh token pair from the Central UI".into(),
             ));
         }
-        let mut last = (0, String::new());
+        // A refresh keeps the scope of the pair it replaces.
+        let inherited = stored
+            .as_ref()
+            .and_then(|s| s.scope)
+            .or(self.token.as_ref().and_then(|t| t.scope));
+        let mut last: Option<Refusal> = None;
         for rt in candidates {
-            match self.token_call(&rt).await? {
-                Ok(pair) => {
-                    // Saved before it is used: the old refresh token is already dead. If
-                    // that fails the store keeps the pair in memory: use it all the same
-                    // (dropping it would lock the account out) and retry the save.
-                    if let Err(e) = self.store.save(&pair) {
-                        tracing::error!(target = %self.peer, error = %e, "rotated Central token pair not saved");
-                    }
-                    if self.token.is_some() {
-                        self.relogins += 1;
-                    }
-                    self.token = Some(pair);
-                    self.refreshed = Some(SystemTime::now());
-                    tracing::info!(target = %self.peer, "Central token refreshed");
+            match self.token_call(Grant::Refresh(&rt)).await? {
+                Ok(mut pair) => {
+                    pair.scope = inherited;
+                    self.adopt(pair, "Central token refreshed");
                     return Ok(());
                 }
                 // The gateway failing is no verdict on the refresh token: keep it.
-                Err((status, msg)) if status >= 500 => {
+                Err(r) if r.status >= 500 => {
                     return Err(VendorError::Http {
-                        status,
-                        message: format!("the token endpoint failed ({msg})"),
+                        status: r.status,
+                        message: format!("the token endpoint failed ({})", r.message),
                     });
                 }
-                Err((status, msg)) => last = (status, msg),
+                Err(r) => last = Some(r),
             }
         }
-        Err(match last.0 {
-            401 => VendorError::Auth(format!(
+        let last = last.unwrap_or(Refusal {
+            status: 0,
+            error: None,
+            message: String::new(),
+        });
+        if last.grant_dead() && self.signin.is_some() {
+            tracing::info!(target = %self.peer, "Central refused the refresh token; signing in");
+            return self.sign_in().await;
+        }
+        Err(if last.status == 401 || last.error.as_deref() == Some("invalid_client") {
+            VendorError::Auth(format!(
                 "Central rejected client_id/client_secret ({})",
-                last.1
-            )),
-            _ => VendorError::Auth(format!(
-                "Central rejected the refresh token ({}); paste a fresh access/refresh token pair into the config",
-                last.1
-            )),
+                last.message
+            ))
+        } else {
+            VendorError::Auth(format!(
+                "Central rejected the refresh token ({}); set username and a password so netdash signs in by itself, or paste a fresh access/refresh token pair into the config",
+                last.message
+            ))
         })
+    }
+
+    /// Take a new pair: saved before it is used (the old refresh token is already dead). If
+    /// the save fails the store keeps the pair in memory: use it all the same (dropping it
+    /// would lock the account out) and retry the save.
+    fn adopt(&mut self, pair: TokenPair, what: &'static str) {
+        if let Err(e) = self.store.save(&pair) {
+            tracing::error!(target = %self.peer, error = %e, "new Central token pair not saved");
+        }
+        if self.token.is_some() {
+            self.relogins += 1;
+        }
+        self.token = Some(pair);
+        self.refreshed = Some(SystemTime::now());
+        tracing::info!(target = %self.peer, "{what}");
+    }
+
+    /// The OAuth grant, steps 1, 3 and 4 (called with the store's lock held, so the
+    /// account's other sessions wait and then adopt the pair).
+    async fn sign_in(&mut self) -> Result<(), VendorError> {
+        let Some(who) = &self.signin else {
+            return Err(VendorError::Auth("no username to sign in with".into()));
+        };
+        let gw = Gateway {
+            client: &self.client,
+            base: &self.base,
+            peer: &self.peer,
+            timeout: self.timeout,
+        };
+        let user = central_signin::login(&gw, &self.client_id, who).await?;
+        let code =
+            central_signin::auth_code(&gw, &self.client_id, &user, &self.customer_id, self.scope)
+                .await?;
+        drop(user);
+        let pair = match self.token_call(Grant::Code(code.expose_secret())).await? {
+            Ok(mut pair) => {
+                pair.scope = Some(self.scope);
+                pair
+            }
+            Err(r) => {
+                return Err(VendorError::Auth(format!(
+                    "Central would not exchange the auth code for tokens ({}); check client_secret",
+                    r.message
+                )));
+            }
+        };
+        self.adopt(pair, "Central sign-in: new token pair");
+        Ok(())
     }
 }
 
@@ -478,6 +613,12 @@ impl Driver for Central {
             expires_at: self.token.as_ref().and_then(TokenPair::expires),
             rate: Some(self.rate),
             relogins: self.relogins,
+            scope: Some(
+                self.token
+                    .as_ref()
+                    .and_then(|t| t.scope)
+                    .map_or("?", Scope::as_str),
+            ),
             ..SessionFacts::default()
         }
     }

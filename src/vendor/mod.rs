@@ -7,6 +7,8 @@ pub mod aoscx;
 pub mod arubaos;
 pub mod asa;
 pub mod central;
+pub mod central_signin;
+pub mod msp;
 pub mod eos;
 pub mod http;
 pub mod tls;
@@ -119,6 +121,8 @@ pub struct SessionFacts {
     pub rate: Option<RateFacts>,
     /// Times the session was re-established after the device expired it.
     pub relogins: u32,
+    /// Central: what the token may do ("all", "read", "?" for a pasted pair).
+    pub scope: Option<&'static str>,
 }
 
 impl SessionFacts {
@@ -190,6 +194,8 @@ pub struct Context {
     pub paths: Paths,
     pub clients: Arc<http::Clients>,
     pub timeout: Duration,
+    /// Read-only mode: Central signs in for `scope=read` tokens.
+    pub read_only: bool,
 }
 
 impl Context {
@@ -198,6 +204,7 @@ impl Context {
             paths,
             clients: Arc::new(http::Clients::new(timeout)),
             timeout,
+            read_only: false,
         }
     }
 }

@@ -19,6 +19,24 @@ use serde::{Deserialize, Serialize};
 
 use super::VendorError;
 
+/// What a Central token may do (the grant's `scope`): `read` tokens are refused by the
+/// gateway on anything but GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    All,
+    Read,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::All => "all",
+            Scope::Read => "read",
+        }
+    }
+}
+
 /// An access/refresh token pair.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenPair {
@@ -29,6 +47,9 @@ pub struct TokenPair {
     /// The lifetime the gateway gave (`expires_in`), seconds.
     pub lifetime: Option<u64>,
     pub obtained_at: u64,
+    /// The scope netdash asked for when it signed in; None for a pasted pair (unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
 }
 
 // Never print the tokens themselves.
@@ -37,6 +58,7 @@ impl std::fmt::Debug for TokenPair {
         f.debug_struct("TokenPair")
             .field("expires_at", &self.expires_at)
             .field("obtained_at", &self.obtained_at)
+            .field("scope", &self.scope)
             .finish_non_exhaustive()
     }
 }
@@ -127,22 +149,27 @@ fn short_hash(s: &str) -> String {
     format!("{:08x}", h as u32)
 }
 
+/// The file-name stem of an account's files: its name made safe, and its client id hashed.
+pub fn account_stem(name: &str, client_id: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{safe}-{}", short_hash(client_id))
+}
+
 /// Held while refreshing; the lock is released when dropped (the file closes).
 pub struct Lock(#[allow(dead_code)] File);
 
 impl TokenStore {
     pub fn for_account(dir: &Path, name: &str, client_id: &str) -> TokenStore {
-        let safe: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let stem = format!("{safe}-{}", short_hash(client_id));
+        let stem = account_stem(name, client_id);
         TokenStore {
             path: dir.join(format!("{stem}.json")),
             lock_path: dir.join(format!("{stem}.lock")),
@@ -292,6 +319,7 @@ mod tests {
             expires_at: Some(now_secs() + 7200),
             lifetime: Some(7200),
             obtained_at: now_secs(),
+            scope: Some(Scope::Read),
         };
         let _lock = store.lock(Duration::from_secs(1)).await.expect("lock");
         store.save(&pair).expect("save");
@@ -354,6 +382,7 @@ mod tests {
             expires_at: None,
             lifetime: Some(20),
             obtained_at: 0,
+            scope: None,
         };
         assert_eq!(p.margin(), 2);
         assert!(!p.due());
