@@ -301,13 +301,26 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
 }
 
 async fn run_cmd(
-    cfg: Config,
+    mut cfg: Config,
     paths: &Paths,
     args: &RunArgs,
     read_only: bool,
 ) -> Result<u8, Failure> {
     let line = args.command.join(" ");
     let cmd = Command::parse(&line).map_err(|e| Failure(2, e))?;
+    let read_only = read_only || cfg.settings.read_only;
+    let mut ctx = Context::new(
+        paths.clone(),
+        Duration::from_secs(cfg.settings.timeout_secs.max(1)),
+    );
+    ctx.read_only = read_only;
+    // MSP tenants are accounts too: found (and their credentials made) before selecting.
+    if cfg.centrals().any(|c| c.msp) {
+        crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
+        for problem in crate::vendor::msp::expand(&mut cfg, &args.targets, &ctx).await {
+            complain!("{problem}");
+        }
+    }
     // Select here too, so a bad target is a usage error (exit 2) before any session starts.
     let sel = crate::target::select(&cfg, &args.targets, &cmd).map_err(|e| Failure(2, e))?;
     for t in &sel.targets {
@@ -331,14 +344,10 @@ async fn run_cmd(
         complain!("{line}");
     }
     crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
-    let ctx = Context::new(
-        paths.clone(),
-        Duration::from_secs(cfg.settings.timeout_secs.max(1)),
-    );
     let req = crate::run::RunRequest {
         targets: args.targets.clone(),
         line,
-        read_only: read_only || cfg.settings.read_only,
+        read_only,
         concurrency: args.concurrency.unwrap_or(cfg.settings.concurrency),
         json: args.json,
     };

@@ -125,6 +125,8 @@ pub async fn run(
         concurrency: req.concurrency,
         read_only: req.read_only,
         only: Some(only),
+        // Found before targets were selected (`vendor::msp::expand`).
+        discover_tenants: false,
         ..EngineOptions::default()
     };
     let mut engine = engine::start(config, ctx, opts);

@@ -311,6 +311,7 @@ fn verify_tls_false_is_marked_in_the_devices_and_sessions_panes() {
                     hard_deadline: None,
                     expires_at: None,
                     relogins: 0,
+                    scope: None,
                 },
             }),
         );

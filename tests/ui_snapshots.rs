@@ -79,6 +79,7 @@ fn view(
         hard_deadline: hard.map(|s| t0() + Duration::from_secs(s)),
         expires_at: None,
         relogins: 0,
+        scope: (auth == "bearer").then_some("read"),
     }
 }
 

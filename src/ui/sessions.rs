@@ -4,7 +4,7 @@
 //! ```text
 //! ┌ 2 Sessions ─────────────────────────────────────────────────────┐
 //! │ lab-cx-01  cookie + CSRF  1/6  idle 19:41 ████████▌ hard 7:59:41 │
-//! │ central    7/s ███░░░ 3/7  day 4210/5000 left  429s 0  refresh 2m │
+//! │ central    bearer read  3/7 per s ███░░░  429s 0                     │
 //! ```
 //!
 //! `!tls` after the countdowns marks a target with `verify_tls = false`.
@@ -136,10 +136,23 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         };
         let Some(b) = &acct.budget else { continue };
         let sec_frac = b.used_this_second as f64 / b.per_second_limit.max(1) as f64;
+        let row = app
+            .devices
+            .rows
+            .iter()
+            .find(|r| r.kind == "central" && &r.name == name);
+        // What the token may do: "read" (read-only mode's sign-in), "all", or "?" (pasted).
+        let scope = row
+            .and_then(|r| r.session.as_ref())
+            .and_then(|v| v.scope)
+            .unwrap_or("?");
         // Two lines: the per-second budget, then the daily quota and the token.
         let mut spans = vec![
             Span::styled(format!("{name:<13.13} "), s.text),
-            Span::styled("bearer        ", s.dim),
+            Span::styled(
+                format!("bearer {scope:<6} "),
+                if scope == "read" { s.ok } else { s.dim },
+            ),
             Span::styled(
                 format!("{}/{} per s ", b.used_this_second, b.per_second_limit),
                 level(sec_frac, s),
@@ -150,12 +163,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                 if b.throttled > 0 { s.warn } else { s.dim },
             ),
         ];
-        let unverified = app
-            .devices
-            .rows
-            .iter()
-            .any(|r| r.kind == "central" && &r.name == name && r.tls_unverified);
-        if unverified {
+        if row.is_some_and(|r| r.tls_unverified) {
             spans.push(Span::styled(
                 format!("  {}", super::devices::UNVERIFIED_MARK),
                 s.warn,

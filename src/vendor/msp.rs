@@ -276,3 +276,53 @@ pub async fn tenant_accounts(
     }
     Ok(out)
 }
+
+/// True if target specs can reach MSP entry `msp`'s tenants: `@all`, a tag it carries, or a
+/// name under it (`MSP/...`).
+pub fn reached_by(specs: &[String], msp: &CentralConfig) -> bool {
+    specs.iter().any(|s| {
+        s == "@all"
+            || s.strip_prefix("@tag:")
+                .is_some_and(|t| msp.tags.iter().any(|x| x == t))
+            || s.strip_prefix(msp.name.as_str())
+                .is_some_and(|t| t.starts_with('/'))
+    })
+}
+
+/// Add the tenants of every MSP entry `specs` can reach to `cfg` (for `netdash run`, which
+/// selects its targets before the engine starts). An MSP's `password_cmd` runs here, once:
+/// its answer replaces it in `cfg`. Returns one line per MSP whose tenants could not be
+/// found (its other targets still run).
+pub async fn expand(
+    cfg: &mut crate::config::Config,
+    specs: &[String],
+    ctx: &Context,
+) -> Vec<String> {
+    let timeout = std::time::Duration::from_secs(cfg.settings.password_cmd_timeout_secs.max(1));
+    let mut problems = Vec::new();
+    let mut found = Vec::new();
+    for entry in &mut cfg.central {
+        let msp = entry.get_mut();
+        if !msp.msp || !reached_by(specs, msp) {
+            continue;
+        }
+        if msp.password_cmd.is_some() {
+            match msp.resolve_password_async(timeout).await {
+                Ok(p) => {
+                    msp.password = Some(p.expose_secret().to_string());
+                    msp.password_cmd = None;
+                }
+                Err(e) => {
+                    problems.push(format!("{}: {e}", msp.name));
+                    continue;
+                }
+            }
+        }
+        match tenant_accounts(msp, ctx).await {
+            Ok(t) => found.extend(t),
+            Err(e) => problems.push(format!("{}: cannot set up its tenants: {e}", msp.name)),
+        }
+    }
+    cfg.tenants.extend(found);
+    problems
+}
