@@ -444,6 +444,28 @@ impl Central {
     /// The OAuth grant, steps 1, 3 and 4 (called with the store's lock held, so the
     /// account's other sessions wait and then adopt the pair).
     async fn sign_in(&mut self) -> Result<(), VendorError> {
+        // A refused password is remembered by the sign-in itself: never sent again.
+        if let Some(why) = self
+            .signin
+            .as_ref()
+            .and_then(|w| central_signin::refused(&self.base, &w.username))
+        {
+            return Err(VendorError::Auth(why));
+        }
+        let key = self.store.path().display().to_string();
+        if let Some(why) = central_signin::held_back(&key) {
+            return Err(VendorError::Auth(why));
+        }
+        let r = self.sign_in_now().await;
+        match &r {
+            Ok(()) => central_signin::signed_in(&key, true, ""),
+            Err(VendorError::Auth(why)) => central_signin::signed_in(&key, false, why),
+            Err(e) => central_signin::signed_in(&key, false, &e.to_string()),
+        }
+        r
+    }
+
+    async fn sign_in_now(&mut self) -> Result<(), VendorError> {
         let Some(who) = &self.signin else {
             return Err(VendorError::Auth("no username to sign in with".into()));
         };

@@ -75,6 +75,33 @@ static REFUSED: Mutex<Option<HashMap<Key, String>>> = Mutex::new(None);
 static USER_LOCKS: Mutex<Option<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>> = Mutex::new(None);
 /// The next moment a step 1-3 call may leave, per gateway.
 static PACER: Mutex<Option<HashMap<String, Instant>>> = Mutex::new(None);
+/// Accounts whose last sign-in failed for another reason than the password (a wrong
+/// customer_id, a gateway error): failures so far, when to try again, and why.
+static FAILED: Mutex<Option<HashMap<String, (u32, Instant, String)>>> = Mutex::new(None);
+
+/// Why account `key` may not sign in yet, if its last sign-ins failed: one attempt per
+/// failure, then waits of 1, 2, 4 ... minutes (at most an hour), so a wall screen with a
+/// wrong customer_id does not log in every poll for weeks.
+pub fn held_back(key: &str) -> Option<String> {
+    with(&FAILED, |m| {
+        let (_, at, why) = m.get(key)?;
+        let left = at.saturating_duration_since(Instant::now());
+        (!left.is_zero()).then(|| format!("{why} (next sign-in attempt in {} s)", left.as_secs().max(1)))
+    })
+}
+
+/// Record how account `key`'s sign-in ended.
+pub fn signed_in(key: &str, ok: bool, why: &str) {
+    with(&FAILED, |m| {
+        if ok {
+            m.remove(key);
+            return;
+        }
+        let n = m.get(key).map_or(1, |(n, _, _)| n.saturating_add(1));
+        let wait = Duration::from_secs(60u64.saturating_mul(1 << (n - 1).min(6)).min(3600));
+        m.insert(key.to_string(), (n, Instant::now() + wait, why.to_string()));
+    });
+}
 
 fn with<K, V, T>(
     m: &Mutex<Option<HashMap<K, V>>>,
