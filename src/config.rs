@@ -336,7 +336,9 @@ impl CentralConfig {
     /// True when netdash can obtain a token pair by itself (username and a password).
     pub fn can_sign_in(&self) -> bool {
         self.username.is_some()
-            && (self.password.is_some() || self.password_env.is_some() || self.password_cmd.is_some())
+            && (self.password.is_some()
+                || self.password_env.is_some()
+                || self.password_cmd.is_some())
     }
 
     /// The sign-in password from `password` or `password_env`; a `password_cmd` is run by
@@ -983,6 +985,45 @@ mod tests {
             now.checked_add(Duration::from_secs(cfg.settings.poll_interval_secs))
                 .is_some()
         );
+    }
+
+    #[test]
+    fn central_sign_in_fields_are_checked() {
+        let head = "[[central]]\nname = \"c\"\nregion = \"US-1\"\nclient_id = \"cid\"\nclient_secret = \"s\"\ncustomer_id = \"x\"\n";
+        let ok = |extra: &str| parse(&format!("{head}{extra}")).map(|_| ());
+        let err = |extra: &str| {
+            parse(&format!("{head}{extra}"))
+                .expect_err(extra)
+                .to_string()
+        };
+        ok("username = \"u\"\npassword = \"p\"\n").expect("sign-in only");
+        ok("username = \"u\"\npassword_cmd = \"pass x\"\nmsp = true\ntenants = [\"t1\"]\n")
+            .expect("msp");
+        ok("access_token = \"a\"\nrefresh_token = \"r\"\n").expect("pasted only");
+        assert!(err("username = \"u\"\n").contains("exactly one of password"));
+        assert!(
+            err("username = \"u\"\npassword = \"p\"\npassword_env = \"E\"\n")
+                .contains("exactly one")
+        );
+        assert!(err("password = \"p\"\naccess_token = \"a\"\n").contains("needs a username"));
+        assert!(err("").contains("set username and a password"));
+        assert!(err("msp = true\naccess_token = \"a\"\n").contains("msp = true needs username"));
+        assert!(
+            err("tenants = [\"t\"]\naccess_token = \"a\"\n").contains("msp = true entries only")
+        );
+        let slash = parse(&head.replace("name = \"c\"", "name = \"a/b\"").replace(
+            "customer_id = \"x\"\n",
+            "customer_id = \"x\"\naccess_token = \"a\"\n",
+        ))
+        .expect_err("slash")
+        .to_string();
+        assert!(slash.contains("MSP/tenant"), "{slash}");
+        // The password is never shown.
+        let cfg = parse(&format!(
+            "{head}username = \"u\"\npassword = \"pw-hunter2\"\n"
+        ))
+        .expect("valid");
+        assert!(!format!("{cfg:?}").contains("hunter2"));
     }
 
     #[test]

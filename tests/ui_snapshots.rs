@@ -126,6 +126,13 @@ fn app() -> App {
         },
         view("UIDARUBA", 0, None, None, None),
     ));
+    // A wall screen's read-only sign-in: the Sessions pane shows the token's scope.
+    feed(session(
+        "acme-central",
+        "central",
+        SessionState::Connected,
+        view("bearer", 0, None, None, None),
+    ));
     // The engine raises an alarm when a device goes down.
     feed(Msg::Engine(Event::Alarm {
         target: "mc-01".into(),

@@ -67,7 +67,13 @@ pub struct DeviceRow {
 
 impl DeviceRow {
     /// A row not yet heard from.
-    pub fn new(name: &str, kind: &'static str, host: String, tags: &[String], verify: bool) -> Self {
+    pub fn new(
+        name: &str,
+        kind: &'static str,
+        host: String,
+        tags: &[String],
+        verify: bool,
+    ) -> Self {
         DeviceRow {
             name: name.to_string(),
             kind,

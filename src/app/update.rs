@@ -355,9 +355,13 @@ fn add_accounts(app: &mut App, parent: &str, accounts: Vec<AccountInfo>) {
     central_account(app, parent);
     for a in accounts {
         if find_row(app, &a.name).is_none() {
-            app.devices
-                .rows
-                .push(DeviceRow::new(&a.name, "central", a.host, &a.tags, a.verify_tls));
+            app.devices.rows.push(DeviceRow::new(
+                &a.name,
+                "central",
+                a.host,
+                &a.tags,
+                a.verify_tls,
+            ));
         }
         if !app.central.order.contains(&a.name) {
             let prefix = format!("{parent}/");
@@ -1616,6 +1620,63 @@ mod tests {
 
     fn key(c: char) -> Msg {
         Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn msp_tenants_are_listed_under_their_msp() {
+        let mut app = app_with(&["a-switch", "msp", "zz-router"], false);
+        central_account(&mut app, "other-central");
+        central_account(&mut app, "msp");
+        central_account(&mut app, "zz-central");
+        let info = |n: &str| AccountInfo {
+            name: n.into(),
+            host: "gw".into(),
+            tags: vec!["cloud".into()],
+            verify_tls: true,
+        };
+        on_event(
+            &mut app,
+            Event::AccountsAdded {
+                parent: "msp".into(),
+                accounts: vec![info("msp/Tenant-B"), info("msp/Tenant-A")],
+            },
+        );
+        let by_name: Vec<&str> = app
+            .devices
+            .by_name
+            .iter()
+            .map(|&i| app.devices.rows[i].name.as_str())
+            .collect();
+        assert_eq!(
+            by_name,
+            [
+                "a-switch",
+                "msp",
+                "msp/Tenant-A",
+                "msp/Tenant-B",
+                "zz-router"
+            ]
+        );
+        assert_eq!(
+            app.central.order,
+            [
+                "other-central",
+                "msp",
+                "msp/Tenant-B",
+                "msp/Tenant-A",
+                "zz-central"
+            ]
+        );
+        // The same tenants again (a rediscovery) add nothing.
+        on_event(
+            &mut app,
+            Event::AccountsAdded {
+                parent: "msp".into(),
+                accounts: vec![info("msp/Tenant-A")],
+            },
+        );
+        assert_eq!(app.devices.rows.len(), 5);
+        assert_eq!(app.central.order.len(), 5);
     }
 
     #[test]

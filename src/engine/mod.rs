@@ -255,7 +255,8 @@ fn spawn_actors(
             Some(Ok(with_password)) => add_central(&mut reg, with_password, ctx, opts, events),
             Some(Err(e)) => {
                 let (tx, rx) = mpsc::channel(1024);
-                reg.actors.push(tokio::spawn(central::broken(rx, e.clone())));
+                reg.actors
+                    .push(tokio::spawn(central::broken(rx, e.clone())));
                 reg.mailboxes.insert(c.name.clone(), Mailbox::Central(tx));
             }
             None => add_central(&mut reg, c, ctx, opts, events),
@@ -520,7 +521,8 @@ async fn coordinator(
 /// `config` with `tenants` added (a tenant already there is replaced).
 fn add_tenants(config: &Config, tenants: &[crate::config::CentralConfig]) -> Config {
     let mut c = config.clone();
-    c.tenants.retain(|t| !tenants.iter().any(|n| n.name == t.name));
+    c.tenants
+        .retain(|t| !tenants.iter().any(|n| n.name == t.name));
     c.tenants.extend(tenants.iter().cloned());
     c
 }

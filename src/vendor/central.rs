@@ -19,8 +19,8 @@ use reqwest::Client;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use super::http::{self, Reply, TlsPolicy};
 use super::central_signin::{self, Gateway, SignIn};
+use super::http::{self, Reply, TlsPolicy};
 use super::token_store::{Scope, TokenPair, TokenStore, clamp_lifetime, now_secs};
 use super::{CommandOutput, Context, Driver, RateFacts, SessionFacts, VendorError};
 use crate::command::Command;
@@ -413,17 +413,19 @@ impl Central {
             tracing::info!(target = %self.peer, "Central refused the refresh token; signing in");
             return self.sign_in().await;
         }
-        Err(if last.status == 401 || last.error.as_deref() == Some("invalid_client") {
-            VendorError::Auth(format!(
-                "Central rejected client_id/client_secret ({})",
-                last.message
-            ))
-        } else {
-            VendorError::Auth(format!(
-                "Central rejected the refresh token ({}); set username and a password so netdash signs in by itself, or paste a fresh access/refresh token pair into the config",
-                last.message
-            ))
-        })
+        Err(
+            if last.status == 401 || last.error.as_deref() == Some("invalid_client") {
+                VendorError::Auth(format!(
+                    "Central rejected client_id/client_secret ({})",
+                    last.message
+                ))
+            } else {
+                VendorError::Auth(format!(
+                    "Central rejected the refresh token ({}); set username and a password so netdash signs in by itself, or paste a fresh access/refresh token pair into the config",
+                    last.message
+                ))
+            },
+        )
     }
 
     /// Take a new pair: saved before it is used (the old refresh token is already dead). If

@@ -86,7 +86,12 @@ pub fn held_back(key: &str) -> Option<String> {
     with(&FAILED, |m| {
         let (_, at, why) = m.get(key)?;
         let left = at.saturating_duration_since(Instant::now());
-        (!left.is_zero()).then(|| format!("{why} (next sign-in attempt in {} s)", left.as_secs().max(1)))
+        (!left.is_zero()).then(|| {
+            format!(
+                "{why} (next sign-in attempt in {} s)",
+                left.as_secs().max(1)
+            )
+        })
     })
 }
 
@@ -103,10 +108,7 @@ pub fn signed_in(key: &str, ok: bool, why: &str) {
     });
 }
 
-fn with<K, V, T>(
-    m: &Mutex<Option<HashMap<K, V>>>,
-    f: impl FnOnce(&mut HashMap<K, V>) -> T,
-) -> T {
+fn with<K, V, T>(m: &Mutex<Option<HashMap<K, V>>>, f: impl FnOnce(&mut HashMap<K, V>) -> T) -> T {
     let mut g = m.lock().unwrap_or_else(PoisonError::into_inner);
     f(g.get_or_insert_with(HashMap::new))
 }
@@ -227,9 +229,10 @@ pub async fn login(
     let msg = message(&reply, &[password]);
     match reply.status.as_u16() {
         200 => {
-            let (Some(csrf), Some(session)) =
-                (set_cookie(&reply, "csrftoken"), set_cookie(&reply, "session"))
-            else {
+            let (Some(csrf), Some(session)) = (
+                set_cookie(&reply, "csrftoken"),
+                set_cookie(&reply, "session"),
+            ) else {
                 return Err(VendorError::BadResponse(format!(
                     "{} accepted the sign-in but set no csrftoken/session cookies",
                     gw.peer
@@ -293,7 +296,10 @@ pub async fn auth_code(
         .and_then(Value::as_str)
         .map(|c| SecretString::from(c.to_string()))
         .ok_or_else(|| {
-            VendorError::BadResponse(format!("{} answered the auth-code step without a code", gw.peer))
+            VendorError::BadResponse(format!(
+                "{} answered the auth-code step without a code",
+                gw.peer
+            ))
         })
 }
 

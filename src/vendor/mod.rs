@@ -8,9 +8,9 @@ pub mod arubaos;
 pub mod asa;
 pub mod central;
 pub mod central_signin;
-pub mod msp;
 pub mod eos;
 pub mod http;
+pub mod msp;
 pub mod tls;
 pub mod token_store;
 
