@@ -30,17 +30,17 @@ fn central_only() -> LabOptions {
 
 async fn start(opts: LabOptions) -> T {
     crate::init_crypto();
-    let lab = Lab::start(opts).await.unwrap();
-    let dev = lab.first("central").unwrap();
+    let lab = Lab::start(opts).await.expect("lab starts");
+    let dev = lab.first("central").expect("a Central sim");
     let Sim::Central(sim) = &dev.sim else {
         panic!("not central")
     };
-    let ca = reqwest::Certificate::from_pem(lab.pki.ca_pem.as_bytes()).unwrap();
+    let ca = reqwest::Certificate::from_pem(lab.pki.ca_pem.as_bytes()).expect("lab CA");
     let http = reqwest::Client::builder()
         .use_rustls_tls()
         .add_root_certificate(ca)
         .build()
-        .unwrap();
+        .expect("client");
     T {
         base: format!("https://{}", dev.addr),
         sim: sim.clone(),
@@ -68,7 +68,7 @@ impl T {
             .json(&json!({"username": user, "password": pw}))
             .send()
             .await
-            .unwrap()
+            .expect("request sent")
     }
 
     /// Step 1 that must succeed: `(csrftoken, session)`.
@@ -78,16 +78,19 @@ impl T {
         let mut csrf = None;
         let mut session = None;
         for v in r.headers().get_all("set-cookie") {
-            let v = v.to_str().unwrap();
-            let (kv, _) = v.split_once(';').unwrap();
-            let (k, val) = kv.split_once('=').unwrap();
+            let v = v.to_str().expect("header text");
+            let (kv, _) = v.split_once(';').expect("cookie shape");
+            let (k, val) = kv.split_once('=').expect("cookie shape");
             match k {
                 "csrftoken" => csrf = Some(val.to_string()),
                 "session" => session = Some(val.to_string()),
                 _ => {}
             }
         }
-        (csrf.unwrap(), session.unwrap())
+        (
+            csrf.expect("csrftoken cookie"),
+            session.expect("session cookie"),
+        )
     }
 
     /// Step 2 or 3 (`path` after `/oauth2/authorize/central/api`), with a session.
@@ -110,7 +113,7 @@ impl T {
         if let Some(c) = csrf {
             r = r.header("X-CSRF-TOKEN", c);
         }
-        r.send().await.unwrap()
+        r.send().await.expect("request sent")
     }
 
     async fn code(
@@ -130,8 +133,8 @@ impl T {
             )
             .await;
         assert_eq!(r.status(), 200);
-        let v: Value = r.json().await.unwrap();
-        v["auth_code"].as_str().unwrap().to_string()
+        let v: Value = r.json().await.expect("JSON body");
+        v["auth_code"].as_str().expect("a string").to_string()
     }
 
     async fn token(&self, query: &str) -> reqwest::Response {
@@ -139,7 +142,7 @@ impl T {
             .post(format!("{}/oauth2/token?{query}", self.base))
             .send()
             .await
-            .unwrap()
+            .expect("request sent")
     }
 
     async fn exchange(&self, client_id: &str, secret: &str, code: &str) -> reqwest::Response {
@@ -155,7 +158,7 @@ impl T {
         let code = self.code(client_id, &c, scope, customer).await;
         let r = self.exchange(client_id, secret, &code).await;
         assert_eq!(r.status(), 200);
-        r.json().await.unwrap()
+        r.json().await.expect("JSON body")
     }
 
     /// An API call; the future owns its request, so closures can make several.
@@ -169,7 +172,7 @@ impl T {
             .http
             .request(method, format!("{}{path}", self.base))
             .bearer_auth(access);
-        Box::pin(async move { req.send().await.unwrap() })
+        Box::pin(async move { req.send().await.expect("request sent") })
     }
 }
 
@@ -183,21 +186,24 @@ async fn sign_in_happy_path() {
         .headers()
         .get_all("set-cookie")
         .iter()
-        .map(|v| v.to_str().unwrap().to_string())
+        .map(|v| v.to_str().expect("header text").to_string())
         .collect();
     assert_eq!(cookies.len(), 2, "{cookies:?}");
     assert!(cookies[0].starts_with("csrftoken=") && cookies[0].ends_with("; Path=/; Secure"));
     assert!(cookies[1].starts_with("session=") && cookies[1].ends_with("; Secure; HttpOnly"));
-    assert_eq!(r.json::<Value>().await.unwrap(), json!({"status": true}));
+    assert_eq!(
+        r.json::<Value>().await.expect("JSON body"),
+        json!({"status": true})
+    );
     next_second().await;
     let pair = t
         .sign_in(&s.client_id, &s.client_secret, &s.customer_id, "all")
         .await;
     assert_eq!(pair["token_type"], "bearer");
     assert_eq!(pair["expires_in"], 7200);
-    let access = pair["access_token"].as_str().unwrap();
+    let access = pair["access_token"].as_str().expect("a string");
     assert_eq!(s.scope_of(access), Some(Scope::All));
-    assert!(s.refresh_token_valid(pair["refresh_token"].as_str().unwrap()));
+    assert!(s.refresh_token_valid(pair["refresh_token"].as_str().expect("a string")));
     let r = t
         .call(reqwest::Method::GET, "/central/v2/sites", access)
         .await;
@@ -224,7 +230,7 @@ async fn wrong_password_rate_limit_and_bad_requests() {
     let r = t.login(&s.client_id, CENTRAL_USER, "wrong").await;
     assert_eq!(r.status(), 401);
     assert_eq!(
-        r.json::<Value>().await.unwrap(),
+        r.json::<Value>().await.expect("JSON body"),
         json!({"message": "Auth failure", "status": false})
     );
     // A second login within the second: 429, not counted as an attempt.
@@ -232,7 +238,7 @@ async fn wrong_password_rate_limit_and_bad_requests() {
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], "1");
     assert_eq!(
-        r.json::<Value>().await.unwrap(),
+        r.json::<Value>().await.expect("JSON body"),
         json!({"message": "API rate limit exceeded"})
     );
     assert_eq!((s.login_attempts(), s.failed_logins()), (1, 1));
@@ -240,7 +246,7 @@ async fn wrong_password_rate_limit_and_bad_requests() {
     let r = t.login("lab-nobody", CENTRAL_USER, &password()).await;
     assert_eq!(r.status(), 400);
     assert_eq!(
-        r.json::<Value>().await.unwrap(),
+        r.json::<Value>().await.expect("JSON body"),
         json!({"extra": {}, "message": "Invalid client_id"})
     );
     next_second().await;
@@ -254,9 +260,9 @@ async fn wrong_password_rate_limit_and_bad_requests() {
         .body("{not json")
         .send()
         .await
-        .unwrap();
+        .expect("request sent");
     assert_eq!(r.status(), 400);
-    let v: Value = r.json().await.unwrap();
+    let v: Value = r.json().await.expect("JSON body");
     assert_eq!(v["extra"], json!({}));
     // Other clients used the second: 429 whatever we do.
     s.grant_busy(1);
@@ -282,7 +288,7 @@ async fn auth_code_needs_session_csrf_and_valid_parameters() {
     let r = t.authorize("", &q, None, &session, &s.customer_id).await;
     assert_eq!(r.status(), 401);
     assert_eq!(
-        r.json::<Value>().await.unwrap(),
+        r.json::<Value>().await.expect("JSON body"),
         json!({"message": "Auth failure", "status": false})
     );
     next_second().await;
@@ -301,7 +307,10 @@ async fn auth_code_needs_session_csrf_and_valid_parameters() {
         .authorize("/", &q, Some(&csrf), &session, "someone-else")
         .await;
     assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<Value>().await.unwrap()["extra"], json!({}));
+    assert_eq!(
+        r.json::<Value>().await.expect("JSON body")["extra"],
+        json!({})
+    );
     // The trailing-slash form of the guide's example works.
     next_second().await;
     let r = t
@@ -323,13 +332,19 @@ async fn auth_code_is_single_use_and_dies() {
     next_second().await;
     let r = t.exchange(&s.client_id, &s.client_secret, &code).await;
     assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_eq!(
+        r.json::<Value>().await.expect("JSON body")["error"],
+        "invalid_grant"
+    );
     // A fresh code, exchanged after its lifetime.
     let code = t.code(&s.client_id, &c, "all", &s.customer_id).await;
     next_second().await;
     let r = t.exchange(&s.client_id, &s.client_secret, &code).await;
     assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_eq!(
+        r.json::<Value>().await.expect("JSON body")["error"],
+        "invalid_grant"
+    );
     assert_eq!(s.signins(), 1);
 }
 
@@ -340,7 +355,7 @@ async fn read_token_may_only_get_and_refresh_keeps_the_scope() {
     let pair = t
         .sign_in(&s.client_id, &s.client_secret, &s.customer_id, "read")
         .await;
-    let access = pair["access_token"].as_str().unwrap();
+    let access = pair["access_token"].as_str().expect("a string");
     assert_eq!(s.scope_of(access), Some(Scope::Read));
     let r = t
         .call(reqwest::Method::GET, "/central/v2/sites", access)
@@ -354,7 +369,7 @@ async fn read_token_may_only_get_and_refresh_keeps_the_scope() {
         let r = t.call(m, path, access).await;
         assert_eq!(r.status(), 403);
         assert_eq!(
-            r.json::<Value>().await.unwrap(),
+            r.json::<Value>().await.expect("JSON body"),
             json!({"error": "forbidden", "message": "read-only token: only GET is allowed"})
         );
     }
@@ -383,13 +398,13 @@ async fn read_token_may_only_get_and_refresh_keeps_the_scope() {
             "client_id={}&client_secret={}&grant_type=refresh_token&refresh_token={}",
             s.client_id,
             s.client_secret,
-            pair["refresh_token"].as_str().unwrap()
+            pair["refresh_token"].as_str().expect("a string")
         ))
         .await;
     assert_eq!(r.status(), 200);
-    let new: Value = r.json().await.unwrap();
+    let new: Value = r.json().await.expect("JSON body");
     assert_eq!(
-        s.scope_of(new["access_token"].as_str().unwrap()),
+        s.scope_of(new["access_token"].as_str().expect("a string")),
         Some(Scope::Read)
     );
     assert_eq!(s.scope_of(&s.seed_access_token), Some(Scope::All));
@@ -422,7 +437,7 @@ async fn revoked_tokens_are_refused() {
         )
         .await;
     assert_eq!(r.status(), 401);
-    assert!(r.text().await.unwrap().contains("invalid_token"));
+    assert!(r.text().await.expect("body text").contains("invalid_token"));
 }
 
 fn msp(tenants: usize) -> LabOptions {
@@ -448,20 +463,28 @@ async fn msp_customers_page_by_at_most_50() {
             &tok,
         )
     };
-    let v: Value = get("offset=0&limit=50").await.json().await.unwrap();
+    let v: Value = get("offset=0&limit=50")
+        .await
+        .json()
+        .await
+        .expect("JSON body");
     assert_eq!(v["total"], 60);
-    assert_eq!(v["customers"].as_array().unwrap().len(), 50);
+    assert_eq!(v["customers"].as_array().expect("an array").len(), 50);
     assert_eq!(v["customers"][0]["customer_name"], "Tenant-01");
     assert_eq!(
         v["customers"][0]["customer_id"],
         s.tenants()[0].customer_id.as_str()
     );
-    let v: Value = get("offset=50&limit=50").await.json().await.unwrap();
-    assert_eq!(v["customers"].as_array().unwrap().len(), 10);
+    let v: Value = get("offset=50&limit=50")
+        .await
+        .json()
+        .await
+        .expect("JSON body");
+    assert_eq!(v["customers"].as_array().expect("an array").len(), 10);
     let r = get("offset=0&limit=51").await;
     assert_eq!(r.status(), 400);
     assert_eq!(
-        r.json::<Value>().await.unwrap()["message"],
+        r.json::<Value>().await.expect("JSON body")["message"],
         "LIMIT_REQUEST_EXCEEDED"
     );
     // Every call counted in the MSP's window (the 400 too).
@@ -486,10 +509,10 @@ async fn msp_client_credentials_then_tenant_sign_in() {
         )
         .await;
     assert_eq!(r.status(), 200);
-    let cred: Value = r.json().await.unwrap();
+    let cred: Value = r.json().await.expect("JSON body");
     let (id, secret) = (
-        cred["client_id"].as_str().unwrap(),
-        cred["client_secret"].as_str().unwrap(),
+        cred["client_id"].as_str().expect("a string"),
+        cred["client_secret"].as_str().expect("a string"),
     );
     assert_eq!(m.client_credentials_issued(), 1);
     assert_eq!(tenant.client_ids(), [tenant.client_id.as_str(), id]);
@@ -504,13 +527,13 @@ async fn msp_client_credentials_then_tenant_sign_in() {
     let pair = t.sign_in(id, secret, &tenant.customer_id, "all").await;
     assert_eq!(tenant.signins(), 1);
     assert_eq!(m.signins(), 0);
-    let access = pair["access_token"].as_str().unwrap();
+    let access = pair["access_token"].as_str().expect("a string");
     let r = t
         .call(reqwest::Method::GET, "/central/v2/sites", access)
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-ratelimit-remaining-day"], "4999");
-    let v: Value = r.json().await.unwrap();
+    let v: Value = r.json().await.expect("JSON body");
     assert_eq!(
         v["sites"][0]["site_name"], "Dublin-01",
         "the tenant's own sites"
@@ -527,7 +550,7 @@ async fn msp_client_credentials_then_tenant_sign_in() {
         .await;
     assert_eq!(r.headers()["x-ratelimit-remaining-day"], "4999");
     assert_eq!(
-        r.json::<Value>().await.unwrap()["sites"][0]["site_name"],
+        r.json::<Value>().await.expect("JSON body")["sites"][0]["site_name"],
         "Roseville-01"
     );
     // An unknown customer: 400.
