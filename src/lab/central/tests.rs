@@ -561,3 +561,26 @@ async fn msp_client_credentials_then_tenant_sign_in() {
     assert_eq!(r.status(), 400);
     assert_eq!(m.client_credentials_issued(), 1);
 }
+
+#[tokio::test]
+async fn config_names_the_sign_in_user_and_the_msp_when_asked() {
+    let mut o = msp(1);
+    o.central = 2;
+    let lab = Lab::start(o).await.expect("lab starts");
+    let ca = std::path::Path::new("/nonexistent/ca.pem");
+    let plain: toml::Value = toml::from_str(&lab.config_toml(ca)).expect("TOML");
+    assert!(plain["central"][0].get("username").is_none());
+    let mut o = msp(1);
+    o.central = 2;
+    o.central_signin_in_config = true;
+    let lab = Lab::start(o).await.expect("lab starts");
+    let v: toml::Value = toml::from_str(&lab.config_toml(ca)).expect("TOML");
+    let c = &v["central"];
+    for i in 0..2 {
+        assert_eq!(c[i]["username"].as_str(), Some(CENTRAL_USER));
+        assert_eq!(c[i]["password"].as_str(), Some("lab-central-pass"));
+        assert!(c[i].get("access_token").is_some() && c[i].get("refresh_token").is_some());
+    }
+    assert_eq!(c[0]["msp"].as_bool(), Some(true));
+    assert!(c[1].get("msp").is_none(), "only lab-central-01 is the MSP");
+}
