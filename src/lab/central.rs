@@ -578,6 +578,40 @@ fn read_only_endpoint(h: HeaderMap) -> Response {
         .into_response()
 }
 
+/// Admit a GET on a data endpoint: the account whose data answers it, and the rate headers.
+/// The caller is the account owning the bearer token; an MSP token with a `TenantID` header
+/// reads that tenant's data on the MSP's quota (the guide: "The Rate-limit will be consumed
+/// from the MSP account quota").
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the HTTP answer itself"
+)]
+fn read_call(
+    front: &Arc<CentralSim>,
+    headers: &HeaderMap,
+    method: &Method,
+) -> Result<(Arc<CentralSim>, HeaderMap), Response> {
+    let sim = front.by_bearer(headers);
+    let h = sim.admit(headers, method)?;
+    if method != Method::GET {
+        return Err(read_only_endpoint(h));
+    }
+    let Some(tenant) = headers.get("tenantid") else {
+        return Ok((sim, h));
+    };
+    let wanted = tenant.to_str().unwrap_or_default();
+    match sim.tenants.iter().find(|t| t.customer_id == wanted) {
+        Some(t) => Ok((t.clone(), h)),
+        // [G] the real gateway's answer to a TenantID it cannot serve is unverified.
+        None => Err((
+            StatusCode::FORBIDDEN,
+            h,
+            axum::Json(json!({"message": "TenantID is not a tenant of this MSP account"})),
+        )
+            .into_response()),
+    }
+}
+
 fn page(items: &[Value], q: &HashMap<String, String>, key: &str) -> Value {
     let offset: usize = q.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
     let limit: usize = q
@@ -595,10 +629,8 @@ async fn sites(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let sim = front.by_bearer(&headers);
-    match sim.admit(&headers, &method) {
-        Ok(h) if method != Method::GET => read_only_endpoint(h),
-        Ok(h) => (
+    match read_call(&front, &headers, &method) {
+        Ok((sim, h)) => (
             h,
             axum::Json(page(&sim.sites, &form(q.as_deref().unwrap_or("")), "sites")),
         )
@@ -613,10 +645,8 @@ async fn aps(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let sim = front.by_bearer(&headers);
-    let h = match sim.admit(&headers, &method) {
-        Ok(h) if method != Method::GET => return read_only_endpoint(h),
-        Ok(h) => h,
+    let (sim, h) = match read_call(&front, &headers, &method) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let q = form(q.as_deref().unwrap_or(""));
@@ -645,10 +675,8 @@ async fn ap(
     headers: HeaderMap,
     Path(serial): Path<String>,
 ) -> Response {
-    let sim = front.by_bearer(&headers);
-    let h = match sim.admit(&headers, &method) {
-        Ok(h) if method != Method::GET => return read_only_endpoint(h),
-        Ok(h) => h,
+    let (sim, h) = match read_call(&front, &headers, &method) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     match sim
@@ -671,10 +699,8 @@ async fn switches(
     method: Method,
     headers: HeaderMap,
 ) -> Response {
-    let sim = front.by_bearer(&headers);
-    match sim.admit(&headers, &method) {
-        Ok(h) if method != Method::GET => read_only_endpoint(h),
-        Ok(h) => (
+    match read_call(&front, &headers, &method) {
+        Ok((_, h)) => (
             h,
             axum::Json(json!({"switches": [], "count": 0, "total": 0})),
         )

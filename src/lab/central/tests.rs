@@ -489,6 +489,25 @@ async fn msp_customers_page_by_at_most_50() {
     );
     // Every call counted in the MSP's window (the 400 too).
     assert_eq!(s.arrivals().len(), 3);
+    // The guide's other way in: the MSP token and a TenantID header read a tenant's data
+    // on the MSP's quota.
+    let tenant = s.tenants()[0].clone();
+    let with_tenant = |id: &str| {
+        t.http
+            .get(format!("{}/central/v2/sites", t.base))
+            .bearer_auth(&s.seed_access_token)
+            .header("TenantID", id)
+            .send()
+    };
+    let r = with_tenant(&tenant.customer_id)
+        .await
+        .expect("request sent");
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("JSON body");
+    assert_eq!(v["sites"][0]["site_name"], "Austin-01");
+    assert_eq!((s.arrivals().len(), tenant.arrivals().len()), (4, 0));
+    let r = with_tenant("not-a-tenant").await.expect("request sent");
+    assert_eq!(r.status(), 403);
 }
 
 #[tokio::test]
