@@ -585,6 +585,7 @@ async fn msp_client_credentials_then_tenant_sign_in() {
 async fn config_names_the_sign_in_user_and_the_msp_when_asked() {
     let mut o = msp(1);
     o.central = 2;
+    o.central_signin_in_config = false;
     let lab = Lab::start(o).await.expect("lab starts");
     let ca = std::path::Path::new("/nonexistent/ca.pem");
     let plain: toml::Value = toml::from_str(&lab.config_toml(ca)).expect("TOML");
