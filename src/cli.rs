@@ -118,6 +118,9 @@ pub struct LabArgs {
     /// Central daily quota (real: 5000 and up).
     #[arg(long)]
     pub central_daily: Option<u64>,
+    /// Make lab-central-01 an MSP with N tenants, served on its port.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub msp_tenants: usize,
     /// Make devices misbehave: DEVICE=FAULT[,DEVICE=FAULT...], or cycle[:SECS].
     #[arg(
         long,
@@ -158,6 +161,7 @@ impl LabArgs {
             aoscx: self.aoscx,
             arubaos: self.arubaos,
             central: self.central,
+            central_msp_tenants: self.msp_tenants,
             ..LabOptions::default()
         };
         if let Some(t) = self.token_ttl {
@@ -395,6 +399,12 @@ async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
         .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
     for d in &lab.devices {
         say!("{:<16} {:<8} https://{}", d.name, d.sim.kind(), d.addr);
+    }
+    if args.msp_tenants > 0 && args.central > 0 {
+        say!(
+            "lab-central-01 is an MSP with {} tenants on its port (GET /msp_api/v1/customers)",
+            args.msp_tenants
+        );
     }
     match &args.write_config {
         Some(p) => {

@@ -4,29 +4,134 @@
 //! Kong's 429 body. Public projects hold no recorded Central responses, so sites and APs
 //! are synthetic, shaped after the API guide's `/monitoring/v1/aps` and `/central/v2/sites`
 //! examples and the AP fields other clients read.
+//!
+//! Sign-in follows the guide's "OAuth Grant Mechanism" (see [`oauth`]): login, optional
+//! MSP client credentials, auth code, code exchange; tokens carry a scope (`all`/`read`).
+//! An MSP gateway serves its tenants on the same port (see [`msp`]): each request goes to
+//! the account that owns its bearer token or `client_id`.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+mod msp;
+mod oauth;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, post};
 use serde_json::{Value, json};
 
 use super::LabOptions;
 use super::util::{form, token};
 
+/// The Central user every lab account accepts (password: `lab::password("central")`).
+pub const CENTRAL_USER: &str = "netops@lab.example";
+
 /// Calls kept for tests that check the rate (bounded: the lab may run for days).
 const ARRIVALS_KEPT: usize = 100_000;
+/// Live tokens kept per account; past this the oldest go (a soak signing in every second
+/// would otherwise grow the maps without end).
+const TOKENS_KEPT: usize = 10_000;
+/// Client ids a tenant accepts; step 2 adds one per call.
+const CLIENTS_KEPT: usize = 1_000;
+
+/// What a token may do: the `scope` of step 3 (`all` = read and write, `read` = GET only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Read,
+}
+
+impl Scope {
+    fn parse(s: &str) -> Option<Scope> {
+        match s {
+            "all" => Some(Scope::All),
+            "read" => Some(Scope::Read),
+            _ => None,
+        }
+    }
+}
+
+/// The rate-limited steps of the OAuth grant (1 call per second each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantStep {
+    /// Step 1: `/oauth2/authorize/central/api/login`.
+    Login,
+    /// Step 2 (MSP): `/oauth2/authorize/central/api/client_credentials`.
+    ClientCredentials,
+    /// Step 3: `/oauth2/authorize/central/api`.
+    AuthCode,
+}
+
+struct Access {
+    expires: Instant,
+    scope: Scope,
+}
+
+/// A refresh token is bound to the client it was issued to, as OAuth requires.
+struct Refresh {
+    client_id: String,
+    scope: Scope,
+    issued: Instant,
+}
 
 struct Tokens {
-    access: HashMap<String, Instant>,
-    refresh: HashSet<String>,
+    access: HashMap<String, Access>,
+    refresh: HashMap<String, Refresh>,
+}
+
+impl Tokens {
+    /// A new access/refresh pair for `client_id` with `scope`.
+    fn issue(&mut self, client_id: &str, scope: Scope, life: Duration) -> (String, String) {
+        let now = Instant::now();
+        let access = super::util::oauth_token(24);
+        let refresh = super::util::oauth_token(24);
+        self.access.retain(|_, a| a.expires > now);
+        evict_oldest(&mut self.access, TOKENS_KEPT, |a| a.expires);
+        evict_oldest(&mut self.refresh, TOKENS_KEPT, |r| r.issued);
+        self.access.insert(
+            access.clone(),
+            Access {
+                expires: now + life,
+                scope,
+            },
+        );
+        self.refresh.insert(
+            refresh.clone(),
+            Refresh {
+                client_id: client_id.to_string(),
+                scope,
+                issued: now,
+            },
+        );
+        (access, refresh)
+    }
+}
+
+/// Make room for one more entry: drop the oldest (by `age`) while `map` holds `cap` or more.
+/// A linear scan, but only when full.
+fn evict_oldest<K: Clone + Eq + Hash, V>(
+    map: &mut HashMap<K, V>,
+    cap: usize,
+    age: impl Fn(&V) -> Instant,
+) {
+    while map.len() >= cap.max(1) {
+        let Some(k) = map
+            .iter()
+            .min_by_key(|(_, v)| age(v))
+            .map(|(k, _)| k.clone())
+        else {
+            return;
+        };
+        map.remove(&k);
+    }
 }
 
 struct Rate {
@@ -36,11 +141,14 @@ struct Rate {
     last_token_call: Option<Instant>,
 }
 
-/// One simulated Central account (customer).
+/// One simulated Central account (customer); an MSP account also holds its tenants.
 pub struct CentralSim {
+    /// The primary client (the one written to the lab config).
     pub client_id: String,
     pub client_secret: String,
     pub customer_id: String,
+    /// "MSP" for an MSP, "Tenant-NN" for its tenants, the device name otherwise.
+    pub customer_name: String,
     pub seed_access_token: String,
     pub seed_refresh_token: String,
     access_life: Duration,
@@ -55,26 +163,59 @@ pub struct CentralSim {
     busy: AtomicU64,
     unauthorized: AtomicU64,
     refreshes: AtomicU64,
+    writes_refused: AtomicU64,
     /// `expires_in` to report instead of the real lifetime (0: the truth); tests: a
     /// gateway answering nonsense.
     reported_expires_in: AtomicU64,
+    /// Accepted API clients, `(client_id, client_secret)`, the primary first.
+    clients: Mutex<Vec<(String, String)>>,
+    /// username → password. A tenant's list starts empty: the MSP's users sign in to it.
+    users: Mutex<HashMap<String, String>>,
+    grants: oauth::Grants,
+    /// An MSP's tenants, served on the MSP's port (empty for everyone else).
+    tenants: Vec<Arc<CentralSim>>,
     sites: Vec<Value>,
     aps: Vec<Value>,
 }
 
 impl CentralSim {
+    /// A standalone account with the lab user.
     pub fn new(name: &str, opts: &LabOptions) -> Arc<Self> {
-        let access = super::util::oauth_token(24);
-        let refresh = super::util::oauth_token(24);
+        Arc::new(Self::build(name, opts, 0, true, Vec::new()))
+    }
+
+    /// An MSP account holding `tenants` tenant accounts ("Tenant-01"...), each with its own
+    /// customer id, client, sites, APs, tokens, rate window and quota.
+    pub fn new_msp(opts: &LabOptions, tenants: usize) -> Arc<Self> {
+        let list = (1..=tenants)
+            .map(|i| {
+                Arc::new(Self::build(
+                    &format!("Tenant-{i:02}"),
+                    opts,
+                    i,
+                    false,
+                    Vec::new(),
+                ))
+            })
+            .collect();
+        Arc::new(Self::build("MSP", opts, 0, true, list))
+    }
+
+    /// `variant` shifts the synthetic data so tenants do not look alike.
+    fn build(
+        customer_name: &str,
+        opts: &LabOptions,
+        variant: usize,
+        with_user: bool,
+        tenants: Vec<Arc<CentralSim>>,
+    ) -> Self {
+        let client_id = format!("lab-{}", super::util::ident(9));
         let mut t = Tokens {
             access: HashMap::new(),
-            refresh: HashSet::new(),
+            refresh: HashMap::new(),
         };
-        t.access.insert(
-            access.clone(),
-            Instant::now() + opts.lifetimes.central_access,
-        );
-        t.refresh.insert(refresh.clone());
+        // The seeded pair is what an admin downloads from the web UI: scope all.
+        let (access, refresh) = t.issue(&client_id, Scope::All, opts.lifetimes.central_access);
         let cities = [
             "Roseville",
             "Austin",
@@ -87,7 +228,7 @@ impl CentralSim {
         ];
         let sites: Vec<Value> = (0..opts.central_sites)
             .map(|i| {
-                let city = cities[i % cities.len()];
+                let city = cities[(i + variant) % cities.len()];
                 json!({
                     "site_id": i + 1, "site_name": format!("{city}-{:02}", i + 1), "address": format!("{} Main St", 100 + i),
                     "city": city, "country": "US", "state": "", "zipcode": "", "latitude": "", "longitude": "",
@@ -101,9 +242,9 @@ impl CentralSim {
                 let site = sites.get(i % n_sites).and_then(|s| s.get("site_name")).cloned().unwrap_or(json!(""));
                 // A few APs are down, more at some sites than others.
                 let up = !(i % 17 == 3 || (i % n_sites == 1 && i % 5 == 0));
-                let mac = format!("20:4c:03:{:02x}:{:02x}:{:02x}", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+                let mac = format!("20:4c:{:02x}:{:02x}:{:02x}:{:02x}", 3 + (variant & 255), (i >> 16) & 255, (i >> 8) & 255, i & 255);
                 json!({
-                    "name": format!("ap-{i:04}"), "serial": format!("CNF{i:07}"), "macaddr": mac,
+                    "name": format!("ap-{i:04}"), "serial": format!("CNF{:02}{i:05}", variant % 100), "macaddr": mac,
                     "model": if i % 3 == 0 { "AP-535" } else { "AP-515" }, "ip_address": format!("10.{}.{}.{}", 20 + i % n_sites, (i / 250) % 250, 10 + i % 240),
                     "status": if up { "Up" } else { "Down" }, "site": site, "group_name": "campus", "firmware_version": "10.4.1.0_87250",
                     "client_count": if up { (i * 7) % 40 } else { 0 }, "swarm_master": false, "ap_deployment_mode": "IAP",
@@ -112,11 +253,17 @@ impl CentralSim {
                 })
             })
             .collect();
-        let _ = name;
-        Arc::new(CentralSim {
-            client_id: format!("lab-{}", super::util::ident(9)),
-            client_secret: token(24),
+        let client_secret = token(24);
+        let mut users = HashMap::new();
+        if with_user {
+            users.insert(CENTRAL_USER.to_string(), super::password("central"));
+        }
+        CentralSim {
+            clients: Mutex::new(vec![(client_id.clone(), client_secret.clone())]),
+            client_id,
+            client_secret,
             customer_id: super::util::ident(12),
+            customer_name: customer_name.to_string(),
             seed_access_token: access,
             seed_refresh_token: refresh,
             access_life: opts.lifetimes.central_access,
@@ -133,32 +280,144 @@ impl CentralSim {
             busy: AtomicU64::new(0),
             unauthorized: AtomicU64::new(0),
             refreshes: AtomicU64::new(0),
+            writes_refused: AtomicU64::new(0),
             reported_expires_in: AtomicU64::new(0),
+            users: Mutex::new(users),
+            grants: oauth::Grants::new(&opts.lifetimes),
+            tenants,
             sites,
             aps,
-        })
+        }
     }
 
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
-            .route("/oauth2/token", post(oauth_token))
-            .route("/central/v2/sites", get(sites))
-            .route("/monitoring/v2/aps", get(aps))
-            .route("/monitoring/v1/aps", get(aps))
-            .route("/monitoring/v1/aps/{serial}", get(ap))
-            .route("/monitoring/v1/switches", get(switches))
+            .route("/oauth2/token", post(oauth::token_endpoint))
+            .route("/oauth2/authorize/central/api/login", post(oauth::login))
+            .route("/oauth2/authorize/central/api", post(oauth::auth_code))
+            .route("/oauth2/authorize/central/api/", post(oauth::auth_code))
+            .route(
+                "/oauth2/authorize/central/api/client_credentials",
+                post(oauth::client_credentials),
+            )
+            .route("/msp_api/v1/customers", any(msp::customers))
+            .route("/central/v2/sites", any(sites))
+            .route("/monitoring/v2/aps", any(aps))
+            .route("/monitoring/v1/aps", any(aps))
+            .route("/monitoring/v1/aps/{serial}", any(ap))
+            .route("/monitoring/v1/switches", any(switches))
             .fallback(not_found)
             .with_state(self)
     }
 
-    /// Expire every access token now (tests: "the token expired").
+    /// This account and, for an MSP, its tenants: everything served on this port.
+    fn gateway(self: &Arc<Self>) -> impl Iterator<Item = &Arc<Self>> {
+        std::iter::once(self).chain(self.tenants.iter())
+    }
+
+    /// The account on this port that accepts `client_id`.
+    fn by_client(self: &Arc<Self>, client_id: Option<&String>) -> Option<Arc<Self>> {
+        let id = client_id?;
+        self.gateway().find(|s| s.secret_of(id).is_some()).cloned()
+    }
+
+    /// The account on this port that issued the request's bearer token (this one if none
+    /// did: it answers the 401).
+    fn by_bearer(self: &Arc<Self>, headers: &HeaderMap) -> Arc<Self> {
+        let Some(b) = bearer(headers) else {
+            return self.clone();
+        };
+        self.gateway()
+            .find(|s| s.tokens.lock().is_ok_and(|t| t.access.contains_key(b)))
+            .unwrap_or(self)
+            .clone()
+    }
+
+    /// The secret of accepted client `id`.
+    fn secret_of(&self, id: &str) -> Option<String> {
+        self.clients
+            .lock()
+            .ok()?
+            .iter()
+            .find(|(c, _)| c == id)
+            .map(|(_, s)| s.clone())
+    }
+
+    /// Accept one more client (step 2); the oldest extra one goes past the cap.
+    fn add_client(&self, id: String, secret: String) {
+        if let Ok(mut c) = self.clients.lock() {
+            if c.len() >= CLIENTS_KEPT.max(2) {
+                // Index 0 is the primary client, written in the lab config: it stays.
+                c.remove(1);
+            }
+            c.push((id, secret));
+        }
+    }
+
+    /// True if `user`/`password` may sign in here.
+    fn user_ok(&self, user: &str, password: &str) -> bool {
+        self.users
+            .lock()
+            .is_ok_and(|u| u.get(user).is_some_and(|p| p == password))
+    }
+
+    /// Expire every access token now (tests: "the token expired"); an MSP's tenants' too,
+    /// since they are served on the same port.
     pub fn expire_sessions(&self) {
         if let Ok(mut t) = self.tokens.lock() {
             let now = Instant::now();
-            for exp in t.access.values_mut() {
-                *exp = now;
+            for a in t.access.values_mut() {
+                a.expires = now;
             }
         }
+        for t in &self.tenants {
+            t.expire_sessions();
+        }
+    }
+
+    /// Every refresh token dies ("revoked in the web UI"); access tokens live on.
+    pub fn revoke_refresh_tokens(&self) {
+        if let Ok(mut t) = self.tokens.lock() {
+            t.refresh.clear();
+        }
+    }
+
+    /// Every access and refresh token dies.
+    pub fn revoke_tokens(&self) {
+        if let Ok(mut t) = self.tokens.lock() {
+            t.refresh.clear();
+            t.access.clear();
+        }
+    }
+
+    /// Set (or add) `user`'s password (tests: "the password was changed").
+    pub fn set_password(&self, user: &str, password: &str) {
+        if let Ok(mut u) = self.users.lock() {
+            u.insert(user.to_string(), password.to_string());
+        }
+    }
+
+    /// The scope of a live or expired access token this account issued.
+    pub fn scope_of(&self, access: &str) -> Option<Scope> {
+        self.tokens.lock().ok()?.access.get(access).map(|a| a.scope)
+    }
+
+    /// Non-GET calls refused with 403 because the token is read-only.
+    pub fn writes_refused(&self) -> u64 {
+        self.writes_refused.load(Ordering::Relaxed)
+    }
+
+    /// An MSP's tenants (empty otherwise).
+    pub fn tenants(&self) -> Vec<Arc<CentralSim>> {
+        self.tenants.clone()
+    }
+
+    /// Every client id this account accepts, the primary first.
+    pub fn client_ids(&self) -> Vec<String> {
+        self.clients
+            .lock()
+            .map(|c| c.iter().map(|(id, _)| id.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// Arrival time of every API call (accepted or 429), oldest first.
@@ -184,7 +443,6 @@ impl CentralSim {
         self.refreshes.load(Ordering::Relaxed)
     }
 
-    /// Change the daily quota (tests: exhaust it).
     /// Answer the next `n` API calls with 429, as if other clients had used the second.
     pub fn others_use_the_budget(&self, n: u64) {
         self.busy.store(n, Ordering::Relaxed);
@@ -195,6 +453,7 @@ impl CentralSim {
         self.reported_expires_in.store(secs, Ordering::Relaxed);
     }
 
+    /// Change the daily quota (tests: exhaust it).
     pub fn set_daily_quota(&self, n: u64) {
         self.daily.store(n, Ordering::Relaxed);
     }
@@ -203,15 +462,16 @@ impl CentralSim {
     pub fn refresh_token_valid(&self, refresh: &str) -> bool {
         self.tokens
             .lock()
-            .is_ok_and(|t| t.refresh.contains(refresh))
+            .is_ok_and(|t| t.refresh.contains_key(refresh))
     }
 
-    /// Bearer check, rate limit and headers for one API call; Err is the answer to send.
+    /// Bearer check, scope check, rate limit and headers for one API call; Err is the
+    /// answer to send.
     #[expect(
         clippy::result_large_err,
         reason = "the error is the HTTP answer itself"
     )]
-    fn admit(&self, headers: &HeaderMap) -> Result<HeaderMap, Response> {
+    fn admit(&self, headers: &HeaderMap, method: &Method) -> Result<HeaderMap, Response> {
         let now = Instant::now();
         if let Ok(mut a) = self.arrivals.lock() {
             if a.len() >= ARRIVALS_KEPT {
@@ -219,24 +479,29 @@ impl CentralSim {
             }
             a.push_back(now);
         }
-        let bearer = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            });
-        let valid = bearer.is_some_and(|b| {
+        let scope = bearer(headers).and_then(|b| {
             self.tokens
                 .lock()
-                .is_ok_and(|t| t.access.get(b).is_some_and(|e| *e > now))
+                .ok()
+                .and_then(|t| t.access.get(b).filter(|a| a.expires > now).map(|a| a.scope))
         });
-        if !valid {
+        let Some(scope) = scope else {
             self.unauthorized.fetch_add(1, Ordering::Relaxed);
             return Err((
                 StatusCode::UNAUTHORIZED,
                 axum::Json(
                     json!({"error": "invalid_token", "error_description": "Invalid access token"}),
+                ),
+            )
+                .into_response());
+        };
+        // A read token is refused before the rate limit: the gateway never forwards it.
+        if scope == Scope::Read && method != Method::GET {
+            self.writes_refused.fetch_add(1, Ordering::Relaxed);
+            return Err((
+                StatusCode::FORBIDDEN,
+                axum::Json(
+                    json!({"error": "forbidden", "message": "read-only token: only GET is allowed"}),
                 ),
             )
                 .into_response());
@@ -292,64 +557,59 @@ impl CentralSim {
     }
 }
 
-async fn oauth_token(
-    State(sim): State<Arc<CentralSim>>,
-    RawQuery(q): RawQuery,
-    body: Bytes,
-) -> Response {
-    // pycentral sends the parameters in the query string; a form body is accepted too.
-    let mut p = form(q.as_deref().unwrap_or(""));
-    p.extend(form(&String::from_utf8_lossy(&body)));
-    let now = Instant::now();
-    if let Ok(mut r) = sim.rate.lock() {
-        if r.last_token_call
-            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
-        {
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                axum::Json(json!({"message": "API rate limit exceeded"})),
-            )
-                .into_response();
-        }
-        r.last_token_call = Some(now);
+/// The bearer token of a request.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+}
+
+/// The answer to a write on an endpoint the lab only reads (an `all` token got this far).
+fn read_only_endpoint(h: HeaderMap) -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        h,
+        axum::Json(json!({"message": "Method not allowed"})),
+    )
+        .into_response()
+}
+
+/// Admit a GET on a data endpoint: the account whose data answers it, and the rate headers.
+/// The caller is the account owning the bearer token; an MSP token with a `TenantID` header
+/// reads that tenant's data on the MSP's quota (the guide: "The Rate-limit will be consumed
+/// from the MSP account quota").
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the HTTP answer itself"
+)]
+fn read_call(
+    front: &Arc<CentralSim>,
+    headers: &HeaderMap,
+    method: &Method,
+) -> Result<(Arc<CentralSim>, HeaderMap), Response> {
+    let sim = front.by_bearer(headers);
+    let h = sim.admit(headers, method)?;
+    if method != Method::GET {
+        return Err(read_only_endpoint(h));
     }
-    if p.get("client_id") != Some(&sim.client_id)
-        || p.get("client_secret") != Some(&sim.client_secret)
-    {
-        return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client", "error_description": "Invalid client credentials"}))).into_response();
-    }
-    if p.get("grant_type").map(String::as_str) != Some("refresh_token") {
-        return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "unsupported_grant_type", "error_description": "Only refresh_token is simulated"}))).into_response();
-    }
-    let Ok(mut t) = sim.tokens.lock() else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    let Some(tenant) = headers.get("tenantid") else {
+        return Ok((sim, h));
     };
-    let Some(rt) = p.get("refresh_token").filter(|rt| t.refresh.contains(*rt)) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(
-                json!({"error": "invalid_grant", "error_description": "Invalid refresh token"}),
-            ),
+    let wanted = tenant.to_str().unwrap_or_default();
+    match sim.tenants.iter().find(|t| t.customer_id == wanted) {
+        Some(t) => Ok((t.clone(), h)),
+        // [G] the real gateway's answer to a TenantID it cannot serve is unverified.
+        None => Err((
+            StatusCode::FORBIDDEN,
+            h,
+            axum::Json(json!({"message": "TenantID is not a tenant of this MSP account"})),
         )
-            .into_response();
-    };
-    // Rotation: the used refresh token dies; old access tokens live out their time.
-    let rt = rt.clone();
-    t.refresh.remove(&rt);
-    let access = super::util::oauth_token(24);
-    let refresh = super::util::oauth_token(24);
-    t.access.retain(|_, e| *e > now);
-    t.access.insert(access.clone(), now + sim.access_life);
-    t.refresh.insert(refresh.clone());
-    sim.refreshes.fetch_add(1, Ordering::Relaxed);
-    axum::Json(json!({
-        "access_token": access, "refresh_token": refresh, "token_type": "bearer",
-        "expires_in": match sim.reported_expires_in.load(Ordering::Relaxed) {
-            0 => sim.access_life.as_secs(),
-            n => n,
-        },
-    }))
-    .into_response()
+            .into_response()),
+    }
 }
 
 fn page(items: &[Value], q: &HashMap<String, String>, key: &str) -> Value {
@@ -364,12 +624,13 @@ fn page(items: &[Value], q: &HashMap<String, String>, key: &str) -> Value {
 }
 
 async fn sites(
-    State(sim): State<Arc<CentralSim>>,
+    State(front): State<Arc<CentralSim>>,
+    method: Method,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    match sim.admit(&headers) {
-        Ok(h) => (
+    match read_call(&front, &headers, &method) {
+        Ok((sim, h)) => (
             h,
             axum::Json(page(&sim.sites, &form(q.as_deref().unwrap_or("")), "sites")),
         )
@@ -379,12 +640,13 @@ async fn sites(
 }
 
 async fn aps(
-    State(sim): State<Arc<CentralSim>>,
+    State(front): State<Arc<CentralSim>>,
+    method: Method,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let h = match sim.admit(&headers) {
-        Ok(h) => h,
+    let (sim, h) = match read_call(&front, &headers, &method) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let q = form(q.as_deref().unwrap_or(""));
@@ -408,12 +670,13 @@ async fn aps(
 }
 
 async fn ap(
-    State(sim): State<Arc<CentralSim>>,
+    State(front): State<Arc<CentralSim>>,
+    method: Method,
     headers: HeaderMap,
     Path(serial): Path<String>,
 ) -> Response {
-    let h = match sim.admit(&headers) {
-        Ok(h) => h,
+    let (sim, h) = match read_call(&front, &headers, &method) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     match sim
@@ -431,9 +694,13 @@ async fn ap(
     }
 }
 
-async fn switches(State(sim): State<Arc<CentralSim>>, headers: HeaderMap) -> Response {
-    match sim.admit(&headers) {
-        Ok(h) => (
+async fn switches(
+    State(front): State<Arc<CentralSim>>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    match read_call(&front, &headers, &method) {
+        Ok((_, h)) => (
             h,
             axum::Json(json!({"switches": [], "count": 0, "total": 0})),
         )
@@ -442,8 +709,14 @@ async fn switches(State(sim): State<Arc<CentralSim>>, headers: HeaderMap) -> Res
     }
 }
 
-async fn not_found(State(sim): State<Arc<CentralSim>>, headers: HeaderMap) -> Response {
-    match sim.admit(&headers) {
+/// Any other path, any method: the bearer and scope checks come first, as at the gateway.
+async fn not_found(
+    State(front): State<Arc<CentralSim>>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    let sim = front.by_bearer(&headers);
+    match sim.admit(&headers, &method) {
         Ok(h) => (
             StatusCode::NOT_FOUND,
             h,

@@ -38,6 +38,10 @@ pub struct Lifetimes {
     pub arubaos_idle: Duration,
     /// Central access token (`expires_in`, 7200 s).
     pub central_access: Duration,
+    /// Central OAuth auth code (step 3 to step 4: 300 s, the API guide's figure).
+    pub central_auth_code: Duration,
+    /// Central OAuth login session (step 1 cookies; 30 min).
+    pub central_login: Duration,
 }
 
 impl Default for Lifetimes {
@@ -49,6 +53,8 @@ impl Default for Lifetimes {
             aoscx_hard: Duration::from_secs(8 * 3600),
             arubaos_idle: Duration::from_secs(900),
             central_access: Duration::from_secs(7200),
+            central_auth_code: Duration::from_secs(300),
+            central_login: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -90,6 +96,12 @@ pub struct LabOptions {
     /// Sites and APs each simulated Central account holds.
     pub central_sites: usize,
     pub central_aps: usize,
+    /// Tenants of the first Central account (`lab-central-01`), which is then an MSP
+    /// serving them on its port (0: no MSP).
+    pub central_msp_tenants: usize,
+    /// Write the Central sign-in lines (`username`, `password`, `msp`) into the lab config.
+    /// Off until netdash's config accepts those fields (it refuses unknown fields).
+    pub central_signin_in_config: bool,
 }
 
 impl Default for LabOptions {
@@ -104,6 +116,8 @@ impl Default for LabOptions {
             limits: Limits::default(),
             central_sites: 6,
             central_aps: 120,
+            central_msp_tenants: 0,
+            central_signin_in_config: false,
         }
     }
 }
@@ -188,6 +202,8 @@ pub struct Lab {
     pub pki: tls::Pki,
     pub devices: Vec<LabDevice>,
     tasks: Vec<JoinHandle<()>>,
+    /// See [`LabOptions::central_signin_in_config`].
+    pub central_signin_in_config: bool,
 }
 
 impl Drop for Lab {
@@ -239,9 +255,14 @@ impl Lab {
         }
         for i in 1..=opts.central {
             let name = format!("lab-central-{i:02}");
+            let sim = if i == 1 && opts.central_msp_tenants > 0 {
+                central::CentralSim::new_msp(&opts, opts.central_msp_tenants)
+            } else {
+                central::CentralSim::new(&name, &opts)
+            };
             sims.push((
                 name.clone(),
-                Sim::Central(central::CentralSim::new(&name, &opts)),
+                Sim::Central(sim),
                 vec!["lab".into(), "central".into(), "wireless".into()],
             ));
         }
@@ -277,6 +298,7 @@ impl Lab {
             pki,
             devices,
             tasks,
+            central_signin_in_config: opts.central_signin_in_config,
         })
     }
 
@@ -391,6 +413,17 @@ impl Lab {
                         toml_str(&c.seed_refresh_token),
                         tags.join(", ")
                     );
+                    if self.central_signin_in_config {
+                        let _ = write!(
+                            out,
+                            "username = {}\npassword = {}\n",
+                            toml_str(central::CENTRAL_USER),
+                            toml_str(&password("central"))
+                        );
+                        if !c.tenants().is_empty() {
+                            out.push_str("msp = true\n");
+                        }
+                    }
                 }
                 sim => {
                     let kind = sim.kind();

@@ -1,10 +1,14 @@
 """pycentral (HPE Aruba's own client), unchanged, against the netdash lab.
 
 ArubaCentralBase.command() with the seeded token, refreshToken() (rotation: the old
-refresh token must then be refused), and command() again with the new token.
+refresh token must then be refused), and command() again with the new token. Then
+pycentral's own sign-in: no token and an empty token store, so it logs in (step 1), gets an
+auth code (step 3) and exchanges it (step 4) back to back, then calls the API with it.
 Usage: python central.py LAB_CONFIG_TOML.
 """
+import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -43,6 +47,30 @@ def main(path):
     r = base.command("GET", "/monitoring/v2/aps", apiParams={"limit": 10, "calculate_total": "true"})
     assert r["code"] == 200 and len(r["msg"]["aps"]) == 10, r["code"]
     print(f"pycentral command/refreshToken: ok ({total} sites)")
+
+    # pycentral's OAuth grant. The lab's sign-in user, unless the config names one.
+    time.sleep(1.1)  # the token endpoint allows one call per second
+    store = tempfile.mkdtemp()
+    info = {
+        "base_url": acct["base_url"],
+        "client_id": acct["client_id"],
+        "client_secret": acct["client_secret"],
+        "customer_id": acct["customer_id"],
+        "username": acct.get("username", "netops@lab.example"),
+        "password": acct.get("password", "lab-central-pass"),
+    }
+    base = ArubaCentralBase(central_info=info, token_store={"type": "local", "path": store},
+                            logger=logger, ssl_verify=acct["ca_cert"])
+    tok = base.central_info["token"]
+    assert tok and tok["access_token"] not in (acct["access_token"], new["access_token"]), tok
+    assert tok["token_type"] == "bearer" and tok["expires_in"] > 0, tok
+    r = base.command("GET", "/central/v2/sites")
+    assert r["code"] == 200 and r["msg"]["total"] == total, r
+    saved = [f for f in os.listdir(store) if f.startswith("tok_")]
+    assert len(saved) == 1, saved
+    with open(os.path.join(store, saved[0])) as fp:
+        assert json.load(fp)["access_token"] == tok["access_token"]
+    print("pycentral OAuth sign-in (login, auth code, token): ok")
     return 0
 
 
