@@ -73,6 +73,9 @@ pub enum GrantStep {
 struct Access {
     expires: Instant,
     scope: Scope,
+    /// Issued for an auth code (a sign-in), not a refresh: the `refresh-revoked` fault
+    /// spares it, so a client that signs in recovers.
+    signed_in: bool,
 }
 
 /// A refresh token is bound to the client it was issued to, as OAuth requires.
@@ -89,7 +92,13 @@ struct Tokens {
 
 impl Tokens {
     /// A new access/refresh pair for `client_id` with `scope`.
-    fn issue(&mut self, client_id: &str, scope: Scope, life: Duration) -> (String, String) {
+    fn issue(
+        &mut self,
+        client_id: &str,
+        scope: Scope,
+        life: Duration,
+        signed_in: bool,
+    ) -> (String, String) {
         let now = Instant::now();
         let access = super::util::oauth_token(24);
         let refresh = super::util::oauth_token(24);
@@ -101,6 +110,7 @@ impl Tokens {
             Access {
                 expires: now + life,
                 scope,
+                signed_in,
             },
         );
         self.refresh.insert(
@@ -215,7 +225,8 @@ impl CentralSim {
             refresh: HashMap::new(),
         };
         // The seeded pair is what an admin downloads from the web UI: scope all.
-        let (access, refresh) = t.issue(&client_id, Scope::All, opts.lifetimes.central_access);
+        let (access, refresh) =
+            t.issue(&client_id, Scope::All, opts.lifetimes.central_access, false);
         let cities = [
             "Roseville",
             "Austin",
@@ -372,6 +383,18 @@ impl CentralSim {
         }
         for t in &self.tenants {
             t.expire_sessions();
+        }
+    }
+
+    /// Every refresh token dies, and every access token a sign-in did not issue (the
+    /// `refresh-revoked` fault: tokens revoked in the web UI, again and again).
+    pub fn revoke_all_but_signed_in(&self) {
+        if let Ok(mut t) = self.tokens.lock() {
+            t.refresh.clear();
+            t.access.retain(|_, a| a.signed_in);
+        }
+        for t in &self.tenants {
+            t.revoke_all_but_signed_in();
         }
     }
 

@@ -44,7 +44,8 @@ pub enum Fault {
     SessionRevoked,
     /// The CSRF token is rejected (AOS-CX).
     CsrfRejected,
-    /// Central refuses the refresh token (`invalid_grant`) and access tokens expire.
+    /// Central tokens are revoked: refreshes are refused (`invalid_grant`) and every access
+    /// token a sign-in did not issue dies.
     RefreshRevoked,
     /// The TLS certificate comes from a CA the client does not trust.
     WrongCa,
@@ -234,7 +235,7 @@ fn is_login(kind: &str, method: &Method, path: &str) -> bool {
         "asa" => method == Method::POST && path == "/api/tokenservices",
         "aoscx" => path.ends_with("/login"),
         "arubaos" => path == "/v1/api/login",
-        "central" => path == "/oauth2/token",
+        "central" => path.starts_with("/oauth2/"),
         _ => false,
     }
 }
@@ -284,15 +285,23 @@ pub async fn http_faults(
             }
             next.run(req).await
         }
+        // Tokens revoked in the web UI: refreshes are refused, and every token but one a
+        // sign-in issued dies, so a client with a username and password recovers.
         Fault::RefreshRevoked if kind == "central" => {
-            if login {
+            let refresh = req
+                .uri()
+                .query()
+                .is_some_and(|q| q.split('&').any(|kv| kv == "grant_type=refresh_token"));
+            if login && refresh {
                 return (
                     StatusCode::BAD_REQUEST,
                     axum::Json(json!({"error": "invalid_grant", "error_description": "Refresh token revoked"})),
                 )
                     .into_response();
             }
-            sim.expire_sessions();
+            if !login && let Sim::Central(c) = &sim {
+                c.revoke_all_but_signed_in();
+            }
             next.run(req).await
         }
         Fault::CsrfRejected if !login && req.headers().contains_key("x-csrf-token") => {

@@ -99,8 +99,8 @@ pub struct LabOptions {
     /// Tenants of the first Central account (`lab-central-01`), which is then an MSP
     /// serving them on its port (0: no MSP).
     pub central_msp_tenants: usize,
-    /// Write the Central sign-in lines (`username`, `password`, `msp`) into the lab config.
-    /// Off until netdash's config accepts those fields (it refuses unknown fields).
+    /// Write the Central sign-in lines (`username`, `password`, `msp`) into the lab config
+    /// (on by default; off for a config that works with pasted tokens only).
     pub central_signin_in_config: bool,
 }
 
@@ -117,7 +117,7 @@ impl Default for LabOptions {
             central_sites: 6,
             central_aps: 120,
             central_msp_tenants: 0,
-            central_signin_in_config: false,
+            central_signin_in_config: true,
         }
     }
 }

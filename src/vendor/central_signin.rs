@@ -77,7 +77,10 @@ static USER_LOCKS: Mutex<Option<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>> = Mu
 static PACER: Mutex<Option<HashMap<String, Instant>>> = Mutex::new(None);
 /// Accounts whose last sign-in failed for another reason than the password (a wrong
 /// customer_id, a gateway error): failures so far, when to try again, and why.
-static FAILED: Mutex<Option<HashMap<String, (u32, Instant, String)>>> = Mutex::new(None);
+static FAILED: Mutex<Option<HashMap<String, Failed>>> = Mutex::new(None);
+
+/// Failures in a row, the next moment a sign-in may start, and why the last one failed.
+type Failed = (u32, Instant, String);
 
 /// Why account `key` may not sign in yet, if its last sign-ins failed: one attempt per
 /// failure, then waits of 1, 2, 4 ... minutes (at most an hour), so a wall screen with a

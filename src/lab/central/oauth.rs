@@ -464,6 +464,7 @@ pub(super) async fn token_endpoint(
                 .into_response();
         }
     };
+    let signed_in = p.get("grant_type").map(String::as_str) == Some("authorization_code");
     let scope = match p.get("grant_type").map(String::as_str) {
         Some("refresh_token") => {
             let Ok(mut t) = sim.tokens.lock() else {
@@ -508,7 +509,7 @@ pub(super) async fn token_endpoint(
     let Ok(mut t) = sim.tokens.lock() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let (access, refresh) = t.issue(&client_id, scope, sim.access_life);
+    let (access, refresh) = t.issue(&client_id, scope, sim.access_life, signed_in);
     axum::Json(json!({
         "access_token": access, "refresh_token": refresh, "token_type": "bearer",
         "expires_in": match sim.reported_expires_in.load(Ordering::Relaxed) {
