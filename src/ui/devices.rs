@@ -35,16 +35,22 @@ pub const UNVERIFIED_MARK: &str = "!tls";
 
 /// The name, after [`UNVERIFIED_MARK`] in the warning colour when certificates go
 /// unchecked: in front, so a long name is what gets cut, never the mark.
-fn name_cell<'a>(row: &crate::app::state::DeviceRow, s: &Styles, hi: bool) -> Cell<'a> {
+fn name_cell<'a>(
+    row: &crate::app::state::DeviceRow,
+    s: &Styles,
+    hi: bool,
+    grouped: bool,
+) -> Cell<'a> {
     let pick = |st: ratatui::style::Style| if hi { s.selected } else { st };
+    let name = super::account_label(&row.name, row.kind, grouped).into_owned();
     if row.tls_unverified {
         Cell::from(Line::from(vec![
             Span::styled(UNVERIFIED_MARK, pick(s.warn)),
             Span::raw(" "),
-            Span::styled(row.name.clone(), pick(s.text)),
+            Span::styled(name, pick(s.text)),
         ]))
     } else {
-        Cell::from(row.name.clone()).style(pick(s.text))
+        Cell::from(name).style(pick(s.text))
     }
 }
 
@@ -121,7 +127,8 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             };
             let mut cells = vec![
                 Cell::from(if row.marked { "*" } else { " " }).style(pick(s.accent)),
-                name_cell(row, s, hi),
+                // Sorted by name, tenants sit right under their MSP.
+                name_cell(row, s, hi, d.sort == crate::app::state::SortBy::Name),
                 Cell::from(row.kind).style(pick(s.dim)),
                 Cell::from(word).style(pick(st)),
                 Cell::from(Line::from(vec![

@@ -402,6 +402,16 @@ pub fn viewports(app: &App, rects: &[(Pane, Rect)]) -> crate::app::state::Viewpo
     v
 }
 
+/// An MSP tenant's name (`MSP/tenant`, Central accounts only) as `└ tenant` where rows are
+/// listed under their MSP: the MSP's row above says whose it is, and narrow name columns
+/// keep the part that tells tenants apart.
+pub fn account_label<'a>(name: &'a str, kind: &str, grouped: bool) -> std::borrow::Cow<'a, str> {
+    match name.split_once('/') {
+        Some((_, tenant)) if grouped && kind == "central" => format!("└ {tenant}").into(),
+        _ => name.into(),
+    }
+}
+
 /// Cut a message to one line of `width`.
 pub fn one_line(s: &str, width: usize) -> String {
     let first = s.lines().next().unwrap_or("");
@@ -425,4 +435,24 @@ pub fn state_style(state: &SessionState, s: &Styles) -> (Style, &'static str) {
         SessionState::Disconnected | SessionState::Closed => s.dim,
     };
     (st, state.word())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::account_label;
+
+    #[test]
+    fn tenants_are_labelled_under_their_msp_only_when_grouped() {
+        assert_eq!(
+            account_label("msp/Tenant-01", "central", true),
+            "└ Tenant-01"
+        );
+        assert_eq!(
+            account_label("msp/Tenant-01", "central", false),
+            "msp/Tenant-01"
+        );
+        // A device may have '/' in its name: it is no tenant.
+        assert_eq!(account_label("site/sw1", "eos", true), "site/sw1");
+        assert_eq!(account_label("msp", "central", true), "msp");
+    }
 }

@@ -148,7 +148,10 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             .unwrap_or("?");
         // Two lines: the per-second budget, then the daily quota and the token.
         let mut spans = vec![
-            Span::styled(format!("{name:<13.13} "), s.text),
+            Span::styled(
+                format!("{:<13.13} ", super::account_label(name, "central", true)),
+                s.text,
+            ),
             Span::styled(
                 format!("bearer {scope:<6} "),
                 if scope == "read" { s.ok } else { s.dim },
