@@ -359,6 +359,7 @@ async fn read_only_signs_in_for_a_read_token_and_refuses_a_post_before_sending()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn msp_tenants_become_accounts_with_their_own_tokens_and_budgets() {
+    record_secrets(true);
     let mut o = only("central");
     o.central_msp_tenants = 2;
     let tl = start(o).await;
@@ -395,12 +396,36 @@ async fn msp_tenants_become_accounts_with_their_own_tokens_and_budgets() {
     assert_eq!(creds.len(), 1, "{creds:?}");
     assert_eq!(mode(&creds[0]), 0o600);
     // A second run reuses credentials and tokens: no new credentials, no new sign-ins.
-    let o = netdash(
+    let o2 = netdash(
         &path,
         &["run", "@all", "--", "GET", "/monitoring/v2/aps?limit=1"],
     )
     .await;
-    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert_eq!(o2.code, 0, "{}{}", o2.stdout, o2.stderr);
+    // No password, cookie, CSRF token or auth code in anything netdash wrote or printed
+    // (its log included).
+    let secrets: Vec<String> = issued_secrets()
+        .into_iter()
+        .filter(|(k, _)| *k == Issued::Session)
+        .map(|(_, s)| s)
+        .chain([netdash::lab::password("central")])
+        .collect();
+    let dir = path.parent().expect("dir");
+    let mut written = files(&dir.join("data"));
+    written.extend(files(&dir.join("state")));
+    written.push((
+        PathBuf::from("stdout+stderr"),
+        format!("{}{}{}{}", o.stdout, o.stderr, o2.stdout, o2.stderr).into_bytes(),
+    ));
+    assert!(
+        written.iter().any(|(p, _)| p.ends_with("netdash.log")),
+        "the log is checked too"
+    );
+    for (p, body) in &written {
+        for secret in &secrets {
+            assert!(!contains(body, secret), "{} holds a secret", p.display());
+        }
+    }
     assert_eq!(msp.client_credentials_issued(), 2);
     for t in &tenants {
         assert_eq!(t.signins(), 1);
