@@ -342,39 +342,9 @@ impl CentralConfig {
     }
 
     /// The sign-in password from `password` or `password_env`; a `password_cmd` is run by
-    /// [`CentralConfig::resolve_password_async`] (the engine, before it makes sessions).
+    /// the engine before it makes sessions ([`PasswordCmd`]).
     pub fn resolve_password(&self) -> Result<SecretString, ConfigError> {
-        let fail = |m: String| ConfigError::Secret(format!("central {}: {m}", self.name));
-        match (&self.password, &self.password_env, &self.password_cmd) {
-            (Some(p), None, None) => Ok(SecretString::from(p.clone())),
-            (None, Some(var), None) => std::env::var(var).map(SecretString::from).map_err(|_| {
-                fail(format!(
-                    "environment variable {var} (password_env) is not set"
-                ))
-            }),
-            (None, None, Some(_)) => Err(fail(
-                "password_cmd has not been run yet; this is a netdash bug, please report it".into(),
-            )),
-            _ => Err(fail(
-                "set exactly one of password, password_env or password_cmd".into(),
-            )),
-        }
-    }
-
-    /// The sign-in password from whichever source is set (a `password_cmd` runs as in
-    /// [`crate::password_cmd::run`]).
-    pub async fn resolve_password_async(
-        &self,
-        timeout: Duration,
-    ) -> Result<SecretString, ConfigError> {
-        match &self.password_cmd {
-            Some(cmd) if self.password.is_none() && self.password_env.is_none() => {
-                crate::password_cmd::run(cmd, timeout)
-                    .await
-                    .map_err(|e| ConfigError::Secret(format!("central {}: {e}", self.name)))
-            }
-            _ => self.resolve_password(),
-        }
+        self.password_source().resolve()
     }
 
     /// The client secret, from the file or the environment.
@@ -448,11 +418,87 @@ impl DeviceConfig {
     }
 
     /// The password from `password` or `password_env`. A `password_cmd` is run by
-    /// [`DeviceConfig::resolve_password_async`] (the engine does that before it makes the
-    /// session); here it is an error, so nothing ever runs it on an async thread.
+    /// the engine before it makes the session ([`PasswordCmd`]); here it is an error, so
+    /// nothing ever runs it on an async thread.
     pub fn resolve_password(&self) -> Result<SecretString, ConfigError> {
-        let fail = |m: String| ConfigError::Secret(format!("device {}: {m}", self.name));
         match (&self.password, &self.password_env, &self.password_cmd) {
+            (None, None, None) if self.client_cert.is_some() => {
+                Ok(SecretString::from(String::new()))
+            }
+            _ => self.password_source().resolve(),
+        }
+    }
+}
+
+/// A target whose password may come from a `password_cmd`: devices and Central sign-ins.
+/// The engine runs every such command once, before it makes sessions.
+pub trait PasswordCmd: Clone {
+    fn target_name(&self) -> &str;
+    fn password_source(&self) -> PasswordSource<'_>;
+    /// A copy with `password` set from the command's answer and the command gone.
+    fn with_password(&self, password: String) -> Self;
+}
+
+impl PasswordCmd for DeviceConfig {
+    fn target_name(&self) -> &str {
+        &self.name
+    }
+
+    fn password_source(&self) -> PasswordSource<'_> {
+        PasswordSource {
+            owner: format!("device {}", self.name),
+            password: &self.password,
+            env: &self.password_env,
+            cmd: &self.password_cmd,
+        }
+    }
+
+    fn with_password(&self, password: String) -> Self {
+        let mut d = self.clone();
+        d.password = Some(password);
+        d.password_cmd = None;
+        d
+    }
+}
+
+impl PasswordCmd for CentralConfig {
+    fn target_name(&self) -> &str {
+        &self.name
+    }
+
+    fn password_source(&self) -> PasswordSource<'_> {
+        PasswordSource {
+            owner: format!("central {}", self.name),
+            password: &self.password,
+            env: &self.password_env,
+            cmd: &self.password_cmd,
+        }
+    }
+
+    fn with_password(&self, password: String) -> Self {
+        let mut c = self.clone();
+        c.password = Some(password);
+        c.password_cmd = None;
+        c
+    }
+}
+
+/// A password set by exactly one of `password`, `password_env` or `password_cmd` (devices
+/// and Central sign-ins follow the same rules).
+pub struct PasswordSource<'a> {
+    /// "device NAME" or "central NAME", for errors.
+    owner: String,
+    password: &'a Option<String>,
+    env: &'a Option<String>,
+    cmd: &'a Option<String>,
+}
+
+impl PasswordSource<'_> {
+    /// From `password` or `password_env`; a `password_cmd` must have been run already
+    /// ([`PasswordSource::resolve_async`]), so nothing runs it on an async thread.
+    fn resolve(&self) -> Result<SecretString, ConfigError> {
+        let fail = |m: String| ConfigError::Secret(format!("{}: {m}", self.owner));
+        match (self.password, self.env, self.cmd) {
             (Some(p), None, None) => Ok(SecretString::from(p.clone())),
             (None, Some(var), None) => std::env::var(var).map(SecretString::from).map_err(|_| {
                 fail(format!(
@@ -462,28 +508,26 @@ impl DeviceConfig {
             (None, None, Some(_)) => Err(fail(
                 "password_cmd has not been run yet; this is a netdash bug, please report it".into(),
             )),
-            (None, None, None) if self.client_cert.is_some() => {
-                Ok(SecretString::from(String::new()))
-            }
             _ => Err(fail(
                 "set exactly one of password, password_env or password_cmd".into(),
             )),
         }
     }
 
-    /// The password from whichever source is set; a `password_cmd` runs as in
+    pub fn has_cmd(&self) -> bool {
+        self.cmd.is_some()
+    }
+
+    /// From whichever source is set; a `password_cmd` runs as in
     /// [`crate::password_cmd::run`]. The secret never appears in the error.
-    pub async fn resolve_password_async(
-        &self,
-        timeout: Duration,
-    ) -> Result<SecretString, ConfigError> {
-        match &self.password_cmd {
-            Some(cmd) if self.password.is_none() && self.password_env.is_none() => {
+    pub async fn resolve_async(&self, timeout: Duration) -> Result<SecretString, ConfigError> {
+        match self.cmd {
+            Some(cmd) if self.password.is_none() && self.env.is_none() => {
                 crate::password_cmd::run(cmd, timeout)
                     .await
-                    .map_err(|e| ConfigError::Secret(format!("device {}: {e}", self.name)))
+                    .map_err(|e| ConfigError::Secret(format!("{}: {e}", self.owner)))
             }
-            _ => self.resolve_password(),
+            _ => self.resolve(),
         }
     }
 }
@@ -860,7 +904,8 @@ mod tests {
     async fn run_cmd(cmd: &str) -> Result<String, ConfigError> {
         use secrecy::ExposeSecret;
         cmd_device(cmd)
-            .resolve_password_async(Duration::from_secs(5))
+            .password_source()
+            .resolve_async(Duration::from_secs(5))
             .await
             .map(|p| p.expose_secret().to_string())
     }
@@ -906,7 +951,8 @@ mod tests {
         // A child of the shell (not exec'd), as `pass` starting gpg would be.
         let cmd = format!("sleep 1000 & echo $! > {}; wait", pidfile.display());
         let e = cmd_device(&cmd)
-            .resolve_password_async(Duration::from_secs(1))
+            .password_source()
+            .resolve_async(Duration::from_secs(1))
             .await
             .expect_err("times out");
         assert!(e.to_string().contains("did not finish within 1 s"), "{e}");

@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 pub use messages::{Command, Event, RunId, SessionState};
 
 use crate::command::Command as Cmd;
-use crate::config::Config;
+use crate::config::{Config, PasswordCmd};
 use crate::target::{self, Target};
 use crate::vendor::{Context, Session, VendorError};
 use device::{ActorOptions, DeviceActor, Job};
@@ -129,29 +129,33 @@ async fn resolve_password_cmds(
     config: &Config,
     opts: &EngineOptions,
 ) -> (Resolved, ResolvedCentral) {
-    let devices = resolve_device_password_cmds(config, opts);
-    let centrals = resolve_central_password_cmds(config, opts);
+    let timeout = Duration::from_secs(config.settings.password_cmd_timeout_secs.max(1));
+    let wanted = |name: &str| {
+        opts.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|n| n == name))
+    };
+    let devices = run_password_cmds(config.devices().filter(|d| wanted(&d.name)), timeout);
+    let centrals = run_password_cmds(config.centrals().filter(|c| wanted_by(opts, c)), timeout);
     futures::future::join(devices, centrals).await
 }
 
-async fn resolve_central_password_cmds(config: &Config, opts: &EngineOptions) -> ResolvedCentral {
+/// Each target's `password_cmd` run, its answer filled in as the password, or why not.
+async fn run_password_cmds<'a, C: PasswordCmd + 'a>(
+    targets: impl Iterator<Item = &'a C>,
+    timeout: Duration,
+) -> HashMap<String, Result<C, VendorError>> {
     use secrecy::ExposeSecret;
-    let timeout = Duration::from_secs(config.settings.password_cmd_timeout_secs.max(1));
-    let jobs = config
-        .centrals()
-        .filter(|c| c.password_cmd.is_some() && wanted_by(opts, c))
-        .map(|c| async move {
-            let r = c
-                .resolve_password_async(timeout)
+    let jobs = targets
+        .filter(|t| t.password_source().has_cmd())
+        .map(|t| async move {
+            let r = t
+                .password_source()
+                .resolve_async(timeout)
                 .await
-                .map(|p| {
-                    let mut c = c.clone();
-                    c.password = Some(p.expose_secret().to_string());
-                    c.password_cmd = None;
-                    c
-                })
+                .map(|p| t.with_password(p.expose_secret().to_string()))
                 .map_err(|e| VendorError::Config(e.to_string()));
-            (c.name.clone(), r)
+            (t.target_name().to_string(), r)
         });
     futures::future::join_all(jobs).await.into_iter().collect()
 }
@@ -167,33 +171,6 @@ fn wanted_by(opts: &EngineOptions, c: &crate::config::CentralConfig) -> bool {
                         .is_some_and(|t| t.starts_with('/')))
         })
     })
-}
-
-async fn resolve_device_password_cmds(config: &Config, opts: &EngineOptions) -> Resolved {
-    use secrecy::ExposeSecret;
-    let timeout = Duration::from_secs(config.settings.password_cmd_timeout_secs.max(1));
-    let wanted = |name: &str| {
-        opts.only
-            .as_ref()
-            .is_none_or(|o| o.iter().any(|n| n == name))
-    };
-    let jobs = config
-        .devices()
-        .filter(|d| d.password_cmd.is_some() && wanted(&d.name))
-        .map(|d| async move {
-            let r = d
-                .resolve_password_async(timeout)
-                .await
-                .map(|p| {
-                    let mut d = d.clone();
-                    d.password = Some(p.expose_secret().to_string());
-                    d.password_cmd = None;
-                    d
-                })
-                .map_err(|e| VendorError::Config(e.to_string()));
-            (d.name.clone(), r)
-        });
-    futures::future::join_all(jobs).await.into_iter().collect()
 }
 
 fn spawn_actors(

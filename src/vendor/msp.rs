@@ -17,7 +17,7 @@ use super::central_signin::{self, Gateway, SignIn};
 use super::token_store::account_stem;
 use super::{Context, Driver, VendorError};
 use crate::command::{Command, Method};
-use crate::config::CentralConfig;
+use crate::config::{CentralConfig, PasswordCmd};
 
 /// The gateway's page limit for the customer list (more is `LIMIT_REQUEST_EXCEEDED`).
 const PAGE: usize = 50;
@@ -307,11 +307,8 @@ pub async fn expand(
             continue;
         }
         if msp.password_cmd.is_some() {
-            match msp.resolve_password_async(timeout).await {
-                Ok(p) => {
-                    msp.password = Some(p.expose_secret().to_string());
-                    msp.password_cmd = None;
-                }
+            match msp.password_source().resolve_async(timeout).await {
+                Ok(p) => *msp = msp.with_password(p.expose_secret().to_string()),
                 Err(e) => {
                     problems.push(format!("{}: {e}", msp.name));
                     continue;
