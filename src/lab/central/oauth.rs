@@ -343,6 +343,33 @@ pub(super) async fn login(
     })
 }
 
+/// Steps 2 and 3 start alike: the client is known, the call is within the step's 1/s, the
+/// step-1 session cookie and its `X-CSRF-Token` belong to that client, the body is JSON.
+/// `f` gets the client's account, its id and the body.
+fn with_user_session(
+    front: &Arc<CentralSim>,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: &Bytes,
+    step: GrantStep,
+    f: impl FnOnce(&Arc<CentralSim>, &String, serde_json::Map<String, Value>) -> Response,
+) -> Response {
+    let owner = front.by_client(q.get("client_id"));
+    let sim = owner.clone().unwrap_or_else(|| front.clone());
+    grant_call(&sim, step, || {
+        let (Some(owner), Some(client_id)) = (owner, q.get("client_id")) else {
+            return bad_request("Invalid client_id");
+        };
+        if !owner.grants.session_ok(headers, client_id) {
+            return auth_failure();
+        }
+        match json_body(headers, body) {
+            Ok(b) => f(&owner, client_id, b),
+            Err(r) => r,
+        }
+    })
+}
+
 /// Step 2 (MSP): `POST /oauth2/authorize/central/api/client_credentials?client_id=<msp>`,
 /// `{"customer_id": "<tenant>"}`: a new client for that tenant.
 pub(super) async fn client_credentials(
@@ -352,37 +379,32 @@ pub(super) async fn client_credentials(
     body: Bytes,
 ) -> Response {
     let q = form(q.as_deref().unwrap_or(""));
-    let owner = front.by_client(q.get("client_id"));
-    let sim = owner.clone().unwrap_or_else(|| front.clone());
-    grant_call(&sim, GrantStep::ClientCredentials, || {
-        let (Some(owner), Some(client_id)) = (owner, q.get("client_id")) else {
-            return bad_request("Invalid client_id");
-        };
-        if !owner.grants.session_ok(&headers, client_id) {
-            return auth_failure();
-        }
-        let body = match json_body(&headers, &body) {
-            Ok(b) => b,
-            Err(r) => return r,
-        };
-        let wanted = body.get("customer_id").and_then(Value::as_str);
-        let Some(tenant) = owner
-            .tenants
-            .iter()
-            .find(|t| Some(t.customer_id.as_str()) == wanted)
-        else {
-            return bad_request("Invalid customer_id: not a tenant of this MSP");
-        };
-        let id = format!("lab-{}", ident(9));
-        // Not recorded as an issued secret: netdash may keep it, like the configured one.
-        let secret = ident(24);
-        tenant.add_client(id.clone(), secret.clone());
-        owner
-            .grants
-            .client_credentials_issued
-            .fetch_add(1, Ordering::Relaxed);
-        axum::Json(json!({"client_id": id, "client_secret": secret})).into_response()
-    })
+    with_user_session(
+        &front,
+        &q,
+        &headers,
+        &body,
+        GrantStep::ClientCredentials,
+        |owner, _, body| {
+            let wanted = body.get("customer_id").and_then(Value::as_str);
+            let Some(tenant) = owner
+                .tenants
+                .iter()
+                .find(|t| Some(t.customer_id.as_str()) == wanted)
+            else {
+                return bad_request("Invalid customer_id: not a tenant of this MSP");
+            };
+            let id = format!("lab-{}", ident(9));
+            // Not recorded as an issued secret: netdash may keep it, like the configured one.
+            let secret = ident(24);
+            tenant.add_client(id.clone(), secret.clone());
+            owner
+                .grants
+                .client_credentials_issued
+                .fetch_add(1, Ordering::Relaxed);
+            axum::Json(json!({"client_id": id, "client_secret": secret})).into_response()
+        },
+    )
 }
 
 /// Step 3: `POST /oauth2/authorize/central/api?client_id=..&response_type=code&scope=..`,
@@ -394,39 +416,34 @@ pub(super) async fn auth_code(
     body: Bytes,
 ) -> Response {
     let q = form(q.as_deref().unwrap_or(""));
-    let owner = front.by_client(q.get("client_id"));
-    let sim = owner.clone().unwrap_or_else(|| front.clone());
-    grant_call(&sim, GrantStep::AuthCode, || {
-        let (Some(owner), Some(client_id)) = (owner, q.get("client_id")) else {
-            return bad_request("Invalid client_id");
-        };
-        if !owner.grants.session_ok(&headers, client_id) {
-            return auth_failure();
-        }
-        if q.get("response_type").map(String::as_str) != Some("code") {
-            return bad_request("response_type must be code");
-        }
-        let Some(scope) = q.get("scope").and_then(|s| Scope::parse(s)) else {
-            return bad_request("scope must be all or read");
-        };
-        let body = match json_body(&headers, &body) {
-            Ok(b) => b,
-            Err(r) => return r,
-        };
-        if body.get("customer_id").and_then(Value::as_str) != Some(owner.customer_id.as_str()) {
-            return bad_request("Invalid customer_id");
-        }
-        let code = token(24);
-        owner.grants.add_code(
-            code.clone(),
-            Code {
-                client_id: client_id.clone(),
-                scope,
-                issued: Instant::now(),
-            },
-        );
-        axum::Json(json!({"auth_code": code})).into_response()
-    })
+    with_user_session(
+        &front,
+        &q,
+        &headers,
+        &body,
+        GrantStep::AuthCode,
+        |owner, client_id, body| {
+            if q.get("response_type").map(String::as_str) != Some("code") {
+                return bad_request("response_type must be code");
+            }
+            let Some(scope) = q.get("scope").and_then(|s| Scope::parse(s)) else {
+                return bad_request("scope must be all or read");
+            };
+            if body.get("customer_id").and_then(Value::as_str) != Some(owner.customer_id.as_str()) {
+                return bad_request("Invalid customer_id");
+            }
+            let code = token(24);
+            owner.grants.add_code(
+                code.clone(),
+                Code {
+                    client_id: client_id.clone(),
+                    scope,
+                    issued: Instant::now(),
+                },
+            );
+            axum::Json(json!({"auth_code": code})).into_response()
+        },
+    )
 }
 
 /// Step 4 and refresh: `POST /oauth2/token`. pycentral sends the parameters in the query
