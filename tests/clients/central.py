@@ -48,7 +48,7 @@ def main(path):
     assert r["code"] == 200 and len(r["msg"]["aps"]) == 10, r["code"]
     print(f"pycentral command/refreshToken: ok ({total} sites)")
 
-    # pycentral's OAuth grant. The lab's sign-in user, unless the config names one.
+    # pycentral's OAuth grant, as the user the lab config names.
     time.sleep(1.1)  # the token endpoint allows one call per second
     store = tempfile.mkdtemp()
     info = {
@@ -56,8 +56,8 @@ def main(path):
         "client_id": acct["client_id"],
         "client_secret": acct["client_secret"],
         "customer_id": acct["customer_id"],
-        "username": acct.get("username", "netops@lab.example"),
-        "password": acct.get("password", "lab-central-pass"),
+        "username": acct["username"],
+        "password": acct["password"],
     }
     base = ArubaCentralBase(central_info=info, token_store={"type": "local", "path": store},
                             logger=logger, ssl_verify=acct["ca_cert"])
