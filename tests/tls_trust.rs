@@ -265,7 +265,7 @@ fn central_base_url_must_be_https() {
         m.contains("c.toml") && m.contains("line 1") && m.contains("https://"),
         "{m}"
     );
-    let ok = text.replace("http://", "https://");
+    let ok = text.replace("http://", "https://") + "refresh_token = \"r\"\n";
     assert!(Config::parse(&ok, Path::new("c.toml")).is_ok());
 }
 
