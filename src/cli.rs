@@ -319,14 +319,24 @@ async fn run_cmd(
     );
     ctx.read_only = read_only;
     // MSP tenants are accounts too: found (and their credentials made) before selecting.
+    let mut problems = Vec::new();
     if cfg.centrals().any(|c| c.msp) {
         crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
-        for problem in crate::vendor::msp::expand(&mut cfg, &args.targets, &ctx).await {
-            complain!("{problem}");
-        }
+        problems = crate::vendor::msp::expand(&mut cfg, &args.targets, &ctx).await;
     }
     // Select here too, so a bad target is a usage error (exit 2) before any session starts.
-    let sel = crate::target::select(&cfg, &args.targets, &cmd).map_err(|e| Failure(2, e))?;
+    let sel = crate::target::select(&cfg, &args.targets, &cmd);
+    for p in &problems {
+        // A refused password is said once, by the MSP's own result when it runs.
+        let said = p.refused
+            && sel
+                .as_ref()
+                .is_ok_and(|s| s.targets.iter().any(|t| t.name() == p.msp));
+        if !said {
+            complain!("{}", p.line);
+        }
+    }
+    let sel = sel.map_err(|e| Failure(2, e))?;
     for t in &sel.targets {
         match t {
             crate::target::Target::Device(d) => d.preflight(),

@@ -430,6 +430,20 @@ async fn msp_tenants_become_accounts_with_their_own_tokens_and_budgets() {
     for t in &tenants {
         assert_eq!(t.signins(), 1);
     }
+    // A wrong MSP password: one attempt, one line, for the MSP and all its tenants.
+    let wrong = write_config(&tl, Some("not-the-msp-password"));
+    let before = msp.login_attempts();
+    let o3 = netdash(&wrong, &["run", "@all", "--", "GET", "/central/v2/sites"]).await;
+    assert_eq!(o3.code, 1, "{}{}", o3.stdout, o3.stderr);
+    let all = format!("{}{}", o3.stdout, o3.stderr);
+    assert_eq!(
+        all.lines()
+            .filter(|l| l.contains("refused the password"))
+            .count(),
+        1,
+        "{all}"
+    );
+    assert_eq!(msp.login_attempts(), before + 1);
     // The dashboard's engine finds the tenants by itself and gives each its own budget.
     let mut e = engine::start(
         Arc::new(tl.config.clone()),

@@ -289,15 +289,23 @@ pub fn reached_by(specs: &[String], msp: &CentralConfig) -> bool {
     })
 }
 
+/// Why an MSP's tenants could not be set up.
+pub struct Problem {
+    pub msp: String,
+    pub line: String,
+    /// The MSP's sign-in was refused: the MSP's own target, if it runs, says so already.
+    pub refused: bool,
+}
+
 /// Add the tenants of every MSP entry `specs` can reach to `cfg` (for `netdash run`, which
 /// selects its targets before the engine starts). An MSP's `password_cmd` runs here, once:
-/// its answer replaces it in `cfg`. Returns one line per MSP whose tenants could not be
-/// found (its other targets still run).
+/// its answer replaces it in `cfg`. Returns what went wrong, per MSP whose tenants could not
+/// be found (its other targets still run).
 pub async fn expand(
     cfg: &mut crate::config::Config,
     specs: &[String],
     ctx: &Context,
-) -> Vec<String> {
+) -> Vec<Problem> {
     let timeout = std::time::Duration::from_secs(cfg.settings.password_cmd_timeout_secs.max(1));
     let mut problems = Vec::new();
     let mut found = Vec::new();
@@ -310,14 +318,22 @@ pub async fn expand(
             match msp.password_source().resolve_async(timeout).await {
                 Ok(p) => *msp = msp.with_password(p.expose_secret().to_string()),
                 Err(e) => {
-                    problems.push(format!("{}: {e}", msp.name));
+                    problems.push(Problem {
+                        msp: msp.name.clone(),
+                        line: format!("{}: {e}", msp.name),
+                        refused: false,
+                    });
                     continue;
                 }
             }
         }
         match tenant_accounts(msp, ctx).await {
             Ok(t) => found.extend(t),
-            Err(e) => problems.push(format!("{}: cannot set up its tenants: {e}", msp.name)),
+            Err(e) => problems.push(Problem {
+                msp: msp.name.clone(),
+                line: format!("{}: cannot set up its tenants: {e}", msp.name),
+                refused: matches!(e, VendorError::Auth(_)),
+            }),
         }
     }
     cfg.tenants.extend(found);
