@@ -299,11 +299,7 @@ async fn lab_requires_the_rest_api_agent_user_agent() {
 async fn errors_never_carry_password_or_token() {
     let mut opts = LabOptions {
         asa: 1,
-        eos: 0,
-        aoscx: 0,
-        arubaos: 0,
-        central: 0,
-        ..LabOptions::default()
+        ..LabOptions::none()
     };
     opts.limits.asa_sessions = 1;
     let t = common::start(opts).await;

@@ -204,12 +204,8 @@ async fn sighup_logs_every_session_out() {
 
 fn central_only(tweak: impl FnOnce(&mut LabOptions)) -> LabOptions {
     let mut o = LabOptions {
-        eos: 0,
-        asa: 0,
-        aoscx: 0,
-        arubaos: 0,
         central: 1,
-        ..LabOptions::default()
+        ..LabOptions::none()
     };
     tweak(&mut o);
     o
@@ -368,12 +364,9 @@ async fn central_token_renewed_before_expiry_without_401() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn device_expired_sessions_are_reestablished_transparently() {
     let tl = common::start(LabOptions {
-        eos: 0,
-        asa: 0,
         aoscx: 1,
         arubaos: 1,
-        central: 0,
-        ..LabOptions::default()
+        ..LabOptions::none()
     })
     .await;
     let opts = EngineOptions {
@@ -461,16 +454,12 @@ async fn central_polling_leaves_the_daily_quota_to_people() {
 async fn a_device_that_recovers_clears_its_alarm() {
     // The ASA allows one REST session and someone else holds it: netdash's login gets 503.
     let tl = common::start(LabOptions {
-        eos: 0,
         asa: 1,
-        aoscx: 0,
-        arubaos: 0,
-        central: 0,
         limits: netdash::lab::Limits {
             asa_sessions: 1,
             ..netdash::lab::Limits::default()
         },
-        ..LabOptions::default()
+        ..LabOptions::none()
     })
     .await;
     let mut other = tl.session("asa");

@@ -122,6 +122,21 @@ impl Default for LabOptions {
     }
 }
 
+impl LabOptions {
+    /// No simulator at all, lifetimes and limits as real devices have them: tests name only
+    /// what they need (`LabOptions { central: 1, ..LabOptions::none() }`).
+    pub fn none() -> Self {
+        LabOptions {
+            eos: 0,
+            asa: 0,
+            aoscx: 0,
+            arubaos: 0,
+            central: 0,
+            ..LabOptions::default()
+        }
+    }
+}
+
 /// The lab login every simulated device accepts (the lab's own, written into its config).
 pub const USERNAME: &str = "admin";
 /// A second, low-privilege eAPI user (privilege 1): `configure` is refused with 1005.

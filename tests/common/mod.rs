@@ -39,14 +39,7 @@ pub async fn start(opts: LabOptions) -> TestLab {
 
 /// Only the named kinds, one each, everything else zero.
 pub fn only(kind: &str) -> LabOptions {
-    let mut o = LabOptions {
-        eos: 0,
-        asa: 0,
-        aoscx: 0,
-        arubaos: 0,
-        central: 0,
-        ..LabOptions::default()
-    };
+    let mut o = LabOptions::none();
     match kind {
         "eos" => o.eos = 1,
         "asa" => o.asa = 1,

@@ -18,13 +18,9 @@ struct T {
 
 fn central_only() -> LabOptions {
     LabOptions {
-        eos: 0,
-        asa: 0,
-        aoscx: 0,
-        arubaos: 0,
         central: 1,
         central_aps: 10,
-        ..LabOptions::default()
+        ..LabOptions::none()
     }
 }
 
