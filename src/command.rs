@@ -6,6 +6,8 @@
 
 use serde_json::Value;
 
+use crate::kind::TargetKind;
+
 /// HTTP methods a REST command may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -220,13 +222,13 @@ pub enum CliDialect {
 impl CliDialect {
     pub const ALL: [CliDialect; 3] = [CliDialect::Eos, CliDialect::Asa, CliDialect::ArubaOs];
 
-    /// The dialect of a target kind ("eos", "asa", ...); None for kinds that get no CLI.
-    pub fn for_kind(kind: &str) -> Option<CliDialect> {
+    /// The dialect of a target kind; None for kinds that get no CLI (AOS-CX, Central).
+    pub fn for_kind(kind: TargetKind) -> Option<CliDialect> {
         match kind {
-            "eos" => Some(CliDialect::Eos),
-            "asa" => Some(CliDialect::Asa),
-            "arubaos" => Some(CliDialect::ArubaOs),
-            _ => None,
+            TargetKind::Eos => Some(CliDialect::Eos),
+            TargetKind::Asa => Some(CliDialect::Asa),
+            TargetKind::Arubaos => Some(CliDialect::ArubaOs),
+            TargetKind::Aoscx | TargetKind::Central => None,
         }
     }
 
@@ -488,7 +490,7 @@ mod tests {
             assert!(on("show run | redirect x", Some(d)).is_some());
             assert!(on("show run | include x", Some(d)).is_none());
         }
-        assert_eq!(CliDialect::for_kind("aoscx"), None);
+        assert_eq!(CliDialect::for_kind(TargetKind::Aoscx), None);
         let why = on("show run | red disk0:/x", None).expect("refused");
         assert!(why.contains("read-only") && why.contains("red") && !why.contains('\n'));
     }

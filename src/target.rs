@@ -2,6 +2,7 @@
 
 use crate::command::Command;
 use crate::config::{CentralConfig, Config, DeviceConfig};
+use crate::kind::TargetKind;
 
 /// Something a command can run on.
 #[derive(Debug, Clone, Copy)]
@@ -18,11 +19,10 @@ impl<'a> Target<'a> {
         }
     }
 
-    /// "eos", "asa", "aoscx", "arubaos" or "central".
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> TargetKind {
         match self {
-            Target::Device(d) => d.kind.as_str(),
-            Target::Central(_) => "central",
+            Target::Device(d) => d.kind.into(),
+            Target::Central(_) => TargetKind::Central,
         }
     }
 

@@ -255,6 +255,7 @@ fn on_event(app: &mut App, ev: Event) {
             elapsed_ms,
             outcome,
         } => {
+            let kind = kind.as_str();
             let entry = match outcome {
                 Outcome::Ok { output, text, .. } => ResultEntry {
                     target,
