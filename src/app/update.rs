@@ -1392,7 +1392,7 @@ fn console_submit(app: &mut App, line: &str) -> Vec<Effect> {
     let parsed = match Parsed::parse(&cmd) {
         Ok(p) => p,
         Err(e) => {
-            app.status = Some(e);
+            app.status = Some(e.to_string());
             return Vec::new();
         }
     };

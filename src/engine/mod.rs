@@ -593,8 +593,9 @@ pub async fn logout_all(
 type Plan = (Cmd, Vec<(String, TargetKind)>, Vec<(String, String)>);
 
 fn plan(config: &Config, specs: &[String], line: &str) -> Result<Plan, String> {
-    let cmd = Cmd::parse(line)?;
-    let sel = target::select(config, specs, &cmd)?;
+    // The engine reports a rejected run as one line (`Event::RunRejected`).
+    let cmd = Cmd::parse(line).map_err(|e| e.to_string())?;
+    let sel = target::select(config, specs, &cmd).map_err(|e| e.to_string())?;
     let names = sel
         .targets
         .iter()
