@@ -307,13 +307,13 @@ impl DeviceActor {
         if self.retry_at.is_some_and(|t| t > now) {
             return;
         }
-        let Some(cmd) = poll::health_command(self.kind.as_str()) else {
+        let Some(cmd) = poll::health_command(self.kind) else {
             return;
         };
         let start = Instant::now();
         match self.execute(&cmd).await {
             Ok(out) => {
-                let facts = poll::facts(self.kind.as_str(), &out.to_value());
+                let facts = poll::facts(self.kind, &out.to_value());
                 let _ = self
                     .events
                     .send(Event::Polled {
