@@ -311,7 +311,7 @@ async fn run_cmd(
     read_only: bool,
 ) -> Result<u8, Failure> {
     let line = args.command.join(" ");
-    let cmd = Command::parse(&line).map_err(|e| Failure(2, e))?;
+    let cmd = Command::parse(&line).map_err(|e| Failure(2, e.to_string()))?;
     let read_only = read_only || cfg.settings.read_only;
     let mut ctx = Context::new(
         paths.clone(),
@@ -336,7 +336,7 @@ async fn run_cmd(
             complain!("{}", p.line);
         }
     }
-    let sel = sel.map_err(|e| Failure(2, e))?;
+    let sel = sel.map_err(|e| Failure(2, e.to_string()))?;
     for t in &sel.targets {
         match t {
             crate::target::Target::Device(d) => d.preflight(),
@@ -546,9 +546,9 @@ async fn demo_tour() -> Result<u8, Failure> {
         ("@tag:central", "GET /central/v2/sites?offset=0&limit=100"),
     ] {
         say!("$ netdash run {spec} -- {line}");
-        let cmd = Command::parse(line).map_err(|e| Failure(1, e))?;
-        let sel =
-            crate::target::select(&cfg, &[spec.to_string()], &cmd).map_err(|e| Failure(1, e))?;
+        let cmd = Command::parse(line).map_err(|e| Failure(1, e.to_string()))?;
+        let sel = crate::target::select(&cfg, &[spec.to_string()], &cmd)
+            .map_err(|e| Failure(1, e.to_string()))?;
         let only = sel.targets.iter().map(|t| t.name().to_string()).collect();
         let req = crate::run::RunRequest {
             targets: vec![spec.to_string()],

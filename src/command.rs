@@ -6,6 +6,8 @@
 
 use serde_json::Value;
 
+use crate::kind::TargetKind;
+
 /// HTTP methods a REST command may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -39,6 +41,29 @@ impl Method {
     }
 }
 
+/// Why a line is not a command: one line for the status bar or stderr.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("empty command: type a CLI line (show version) or GET /path")]
+    Empty,
+    /// `reason` is serde_json's message, kept as text so parse results compare in tests.
+    #[error("the body after {} {path} is not valid JSON: {reason}", .method.as_str())]
+    BodyNotJson {
+        method: Method,
+        path: String,
+        reason: String,
+    },
+    #[error("GET takes no body")]
+    GetWithBody,
+    #[error("{} needs a path starting with '/', e.g. {} /system", .0.as_str(), .0.as_str())]
+    NoPath(Method),
+    /// A line break would smuggle a second command past the read-only check.
+    #[error(
+        "the command contains a line break or control character: send one command per line (eAPI: separate commands with ;)"
+    )]
+    ControlCharacter,
+}
+
 /// One parsed command.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -55,10 +80,10 @@ pub enum Command {
 impl Command {
     /// Parse one line. REST when the first word is an HTTP method and the second starts with
     /// `/`; anything after the path must be JSON.
-    pub fn parse(line: &str) -> Result<Command, String> {
+    pub fn parse(line: &str) -> Result<Command, ParseError> {
         let line = line.trim();
         if line.is_empty() {
-            return Err("empty command: type a CLI line (show version) or GET /path".into());
+            return Err(ParseError::Empty);
         }
         let (first, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let method = match first.to_ascii_uppercase().as_str() {
@@ -77,15 +102,16 @@ impl Command {
                 let body = if body.is_empty() {
                     None
                 } else {
-                    Some(serde_json::from_str(body).map_err(|e| {
-                        format!(
-                            "the body after {} {path} is not valid JSON: {e}",
-                            method.as_str()
-                        )
-                    })?)
+                    Some(
+                        serde_json::from_str(body).map_err(|e| ParseError::BodyNotJson {
+                            method,
+                            path: path.to_string(),
+                            reason: e.to_string(),
+                        })?,
+                    )
                 };
                 if method == Method::Get && body.is_some() {
-                    return Err("GET takes no body".into());
+                    return Err(ParseError::GetWithBody);
                 }
                 Ok(Command::Rest {
                     method,
@@ -93,19 +119,13 @@ impl Command {
                     body,
                 })
             }
-            Some(method) => Err(format!(
-                "{} needs a path starting with '/', e.g. {} /system",
-                method.as_str(),
-                method.as_str()
-            )),
+            Some(method) => Err(ParseError::NoPath(method)),
             // A line break would smuggle a second command past the read-only check (ASA's
             // /api/cli and ArubaOS take the line as is). REST bodies may be pretty JSON.
-            None if line.chars().any(|c| c.is_control() && c != '\t') => Err(
-                "the command contains a line break or control character: send one command per line (eAPI: separate commands with ;)".into(),
-            ),
-            None if cli_segments(line).next().is_none() => {
-                Err("empty command: type a CLI line (show version) or GET /path".into())
+            None if line.chars().any(|c| c.is_control() && c != '\t') => {
+                Err(ParseError::ControlCharacter)
             }
+            None if cli_segments(line).next().is_none() => Err(ParseError::Empty),
             None => Ok(Command::Cli(line.to_string())),
         }
     }
@@ -220,13 +240,13 @@ pub enum CliDialect {
 impl CliDialect {
     pub const ALL: [CliDialect; 3] = [CliDialect::Eos, CliDialect::Asa, CliDialect::ArubaOs];
 
-    /// The dialect of a target kind ("eos", "asa", ...); None for kinds that get no CLI.
-    pub fn for_kind(kind: &str) -> Option<CliDialect> {
+    /// The dialect of a target kind; None for kinds that get no CLI (AOS-CX, Central).
+    pub fn for_kind(kind: TargetKind) -> Option<CliDialect> {
         match kind {
-            "eos" => Some(CliDialect::Eos),
-            "asa" => Some(CliDialect::Asa),
-            "arubaos" => Some(CliDialect::ArubaOs),
-            _ => None,
+            TargetKind::Eos => Some(CliDialect::Eos),
+            TargetKind::Asa => Some(CliDialect::Asa),
+            TargetKind::Arubaos => Some(CliDialect::ArubaOs),
+            TargetKind::Aoscx | TargetKind::Central => None,
         }
     }
 
@@ -488,7 +508,11 @@ mod tests {
             assert!(on("show run | redirect x", Some(d)).is_some());
             assert!(on("show run | include x", Some(d)).is_none());
         }
-        assert_eq!(CliDialect::for_kind("aoscx"), None);
+        assert_eq!(CliDialect::for_kind(TargetKind::Aoscx), None);
+        assert_eq!(
+            CliDialect::for_kind(TargetKind::Arubaos),
+            Some(CliDialect::ArubaOs)
+        );
         let why = on("show run | red disk0:/x", None).expect("refused");
         assert!(why.contains("read-only") && why.contains("red") && !why.contains('\n'));
     }
@@ -501,5 +525,29 @@ mod tests {
         assert!(Command::parse("show\tversion").is_ok());
         // A pretty-printed REST body is fine.
         assert!(Command::parse("POST /system/vlans {\n  \"id\": 30\n}").is_ok());
+    }
+
+    /// The messages are the ones `netdash run` and the console printed when these were strings.
+    #[test]
+    fn parse_error_messages_are_unchanged() {
+        let msg = |s: &str| Command::parse(s).expect_err("refused").to_string();
+        assert_eq!(
+            msg("  "),
+            "empty command: type a CLI line (show version) or GET /path"
+        );
+        assert_eq!(msg(" ; ;"), msg(""));
+        assert_eq!(
+            msg("DELETE vlan"),
+            "DELETE needs a path starting with '/', e.g. DELETE /system"
+        );
+        assert_eq!(msg("GET /x {}"), "GET takes no body");
+        assert!(
+            msg("POST /x {not json")
+                .starts_with("the body after POST /x is not valid JSON: key must be a string")
+        );
+        assert_eq!(
+            msg("show a\nwrite"),
+            "the command contains a line break or control character: send one command per line (eAPI: separate commands with ;)"
+        );
     }
 }

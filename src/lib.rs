@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod explore;
 pub mod fsutil;
+pub mod kind;
 pub mod lab;
 pub mod logging;
 pub mod password_cmd;

@@ -10,11 +10,12 @@ use serde_json::{Value, json};
 use crate::config::Config;
 use crate::engine::messages::Outcome;
 use crate::engine::{self, Command, EngineOptions, Event};
+use crate::kind::TargetKind;
 use crate::sanitize;
 use crate::vendor::Context;
 
 /// The `--json` line for one result: `{"target","kind","ok","elapsed_ms","output"|"error"}`.
-pub fn result_json(target: &str, kind: &str, elapsed_ms: u64, outcome: &Outcome) -> Value {
+pub fn result_json(target: &str, kind: TargetKind, elapsed_ms: u64, outcome: &Outcome) -> Value {
     // Keys in the documented order: target, kind, ok, elapsed_ms, output | error.
     let mut v =
         json!({"target": target, "kind": kind, "ok": outcome.is_ok(), "elapsed_ms": elapsed_ms});
@@ -33,7 +34,7 @@ pub fn result_json(target: &str, kind: &str, elapsed_ms: u64, outcome: &Outcome)
 }
 
 /// [`result_json`] as one line, safe on a terminal and still valid JSON.
-pub fn result_line(target: &str, kind: &str, elapsed_ms: u64, outcome: &Outcome) -> String {
+pub fn result_line(target: &str, kind: TargetKind, elapsed_ms: u64, outcome: &Outcome) -> String {
     let v = result_json(target, kind, elapsed_ms, outcome);
     sanitize::json(&v.to_string()).into_owned()
 }
@@ -43,7 +44,7 @@ pub fn result_line(target: &str, kind: &str, elapsed_ms: u64, outcome: &Outcome)
 pub fn write_readable(
     out: &mut impl Write,
     target: &str,
-    kind: &str,
+    kind: TargetKind,
     elapsed_ms: u64,
     outcome: &Outcome,
     header: bool,

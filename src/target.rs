@@ -2,6 +2,7 @@
 
 use crate::command::Command;
 use crate::config::{CentralConfig, Config, DeviceConfig};
+use crate::kind::TargetKind;
 
 /// Something a command can run on.
 #[derive(Debug, Clone, Copy)]
@@ -18,11 +19,10 @@ impl<'a> Target<'a> {
         }
     }
 
-    /// "eos", "asa", "aoscx", "arubaos" or "central".
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> TargetKind {
         match self {
-            Target::Device(d) => d.kind.as_str(),
-            Target::Central(_) => "central",
+            Target::Device(d) => d.kind.into(),
+            Target::Central(_) => TargetKind::Central,
         }
     }
 
@@ -43,13 +43,43 @@ pub struct Selection<'a> {
     pub skipped: Vec<(String, String)>,
 }
 
+/// Why target specs select nothing to run on; each names what exists or what to do instead.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    #[error("no target has tag {tag:?}; tags in the config: {}", or_none(.known))]
+    NoSuchTag { tag: String, known: Vec<String> },
+    #[error("unknown selector @{0}; use a name, @tag:NAME or @all")]
+    UnknownSelector(String),
+    #[error(
+        "unknown target {spec:?}; {configured} targets are configured (netdash run @all ... runs on all)"
+    )]
+    UnknownTarget { spec: String, configured: usize },
+    #[error("unknown target {spec:?}; did you mean {}?", .near.join(", "))]
+    NearMiss { spec: String, near: Vec<String> },
+    /// A group selector found only targets that cannot take this command.
+    #[error(
+        "no targets to run on: {count} skipped ({why}); send a REST request such as GET /central/v2/sites"
+    )]
+    AllSkipped { count: usize, why: String },
+    #[error("no targets to run on")]
+    NoTargets,
+}
+
+fn or_none(tags: &[String]) -> String {
+    if tags.is_empty() {
+        "none".into()
+    } else {
+        tags.join(", ")
+    }
+}
+
 /// Expand target specs in order, without duplicates. A name that matches nothing, or a tag
 /// no target carries, is an error that lists what exists.
 pub fn select<'a>(
     cfg: &'a Config,
     specs: &[String],
     cmd: &Command,
-) -> Result<Selection<'a>, String> {
+) -> Result<Selection<'a>, SelectError> {
     let all: Vec<Target<'a>> = cfg
         .devices()
         .map(Target::Device)
@@ -68,44 +98,39 @@ pub fn select<'a>(
                 .copied()
                 .collect();
             if p.is_empty() {
-                let mut tags: Vec<&str> = all
-                    .iter()
-                    .flat_map(|t| t.tags().iter().map(String::as_str))
-                    .collect();
-                tags.sort_unstable();
-                tags.dedup();
-                return Err(format!(
-                    "no target has tag {tag:?}; tags in the config: {}",
-                    if tags.is_empty() {
-                        "none".into()
-                    } else {
-                        tags.join(", ")
-                    }
-                ));
+                let mut known: Vec<String> =
+                    all.iter().flat_map(|t| t.tags().iter().cloned()).collect();
+                known.sort_unstable();
+                known.dedup();
+                return Err(SelectError::NoSuchTag {
+                    tag: tag.to_string(),
+                    known,
+                });
             }
             (true, p)
         } else if let Some(bad) = spec.strip_prefix('@') {
-            return Err(format!(
-                "unknown selector @{bad}; use a name, @tag:NAME or @all"
-            ));
+            return Err(SelectError::UnknownSelector(bad.to_string()));
         } else {
             match all.iter().find(|t| t.name() == spec) {
                 Some(t) => (false, vec![*t]),
                 None => {
                     let names: Vec<&str> = all.iter().map(|t| t.name()).collect();
-                    let hint = names
+                    let near = names
                         .iter()
                         .filter(|n| n.contains(spec.as_str()) || spec.contains(**n))
                         .take(3)
-                        .copied()
+                        .map(|n| n.to_string())
                         .collect::<Vec<_>>();
-                    return Err(if hint.is_empty() {
-                        format!(
-                            "unknown target {spec:?}; {} targets are configured (netdash run @all ... runs on all)",
-                            names.len()
-                        )
+                    return Err(if near.is_empty() {
+                        SelectError::UnknownTarget {
+                            spec: spec.clone(),
+                            configured: names.len(),
+                        }
                     } else {
-                        format!("unknown target {spec:?}; did you mean {}?", hint.join(", "))
+                        SelectError::NearMiss {
+                            spec: spec.clone(),
+                            near,
+                        }
                     });
                 }
             }
@@ -126,12 +151,67 @@ pub fn select<'a>(
     }
     if sel.targets.is_empty() {
         return Err(match sel.skipped.first() {
-            Some((_, why)) => format!(
-                "no targets to run on: {} skipped ({why}); send a REST request such as GET /central/v2/sites",
-                sel.skipped.len()
-            ),
-            None => "no targets to run on".into(),
+            Some((_, why)) => SelectError::AllSkipped {
+                count: sel.skipped.len(),
+                why: why.clone(),
+            },
+            None => SelectError::NoTargets,
         });
     }
     Ok(sel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The messages are the ones `netdash run` printed when these were strings.
+    #[test]
+    fn messages_are_unchanged() {
+        let cases = [
+            (
+                SelectError::NoSuchTag {
+                    tag: "x".into(),
+                    known: vec![],
+                },
+                r#"no target has tag "x"; tags in the config: none"#,
+            ),
+            (
+                SelectError::NoSuchTag {
+                    tag: "x".into(),
+                    known: vec!["core".into(), "edge".into()],
+                },
+                r#"no target has tag "x"; tags in the config: core, edge"#,
+            ),
+            (
+                SelectError::UnknownSelector("foo".into()),
+                "unknown selector @foo; use a name, @tag:NAME or @all",
+            ),
+            (
+                SelectError::UnknownTarget {
+                    spec: "zz".into(),
+                    configured: 4,
+                },
+                r#"unknown target "zz"; 4 targets are configured (netdash run @all ... runs on all)"#,
+            ),
+            (
+                SelectError::NearMiss {
+                    spec: "spine".into(),
+                    near: vec!["spine-01".into(), "spine-02".into()],
+                },
+                r#"unknown target "spine"; did you mean spine-01, spine-02?"#,
+            ),
+            (
+                SelectError::AllSkipped {
+                    count: 2,
+                    why: "Central takes REST requests only".into(),
+                },
+                "no targets to run on: 2 skipped (Central takes REST requests only); send a REST request such as GET /central/v2/sites",
+            ),
+            (SelectError::NoTargets, "no targets to run on"),
+        ];
+        for (e, want) in cases {
+            assert_eq!(e.to_string(), want);
+        }
+    }
 }

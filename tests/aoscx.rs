@@ -4,6 +4,7 @@
 mod common;
 
 use common::{cmd, only, start};
+use netdash::kind::AuthScheme;
 use netdash::lab::Sim;
 use netdash::vendor::{Body, Session, VendorError};
 
@@ -20,7 +21,7 @@ async fn login_cli_rest_logout() {
     let mut s = tl.session("aoscx");
     s.login().await.expect("login");
     assert_eq!(tl.lab.open_sessions(), 1);
-    assert_eq!(s.facts().auth, "cookie + CSRF");
+    assert_eq!(s.facts().auth, AuthScheme::CookieCsrf);
     let out = s.execute(&cmd("show version")).await.expect("show version");
     assert_eq!(out.to_value()["hostname"], "lab-cx-01");
     assert!(
@@ -149,7 +150,7 @@ async fn legacy_firmware_uses_the_cookie_alone() {
         .await
         .expect("works without CSRF");
     assert_eq!(out.to_value()["current_version"], "GL.10.09.1010");
-    assert_eq!(s.facts().auth, "cookie");
+    assert_eq!(s.facts().auth, AuthScheme::Cookie);
     s.logout().await.expect("logout");
     assert_eq!(tl.lab.open_sessions(), 0);
 }

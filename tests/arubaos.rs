@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{cmd, only};
+use netdash::kind::AuthScheme;
 use netdash::lab::Sim;
 use netdash::vendor::{Body, Session, VendorError};
 use serde_json::Value;
@@ -43,7 +44,7 @@ async fn login_show_config_logout() {
     s.login().await.expect("login");
     assert_eq!(t.lab.open_sessions(), 1);
     let f = s.facts();
-    assert_eq!(f.auth, "UIDARUBA");
+    assert_eq!(f.auth, AuthScheme::Uidaruba);
     assert_eq!(f.idle_timeout, Some(Duration::from_secs(900)));
     assert_eq!(f.limits.per_device, Some(64));
     let uid = sim.live_tokens().pop().expect("a live token");

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use common::{cmd, only};
 use netdash::config::AuthMode;
+use netdash::kind::AuthScheme;
 use netdash::lab::{LabOptions, Sim};
 use netdash::vendor::{Body, Session, VendorError};
 
@@ -49,7 +50,7 @@ async fn token_login_cli_rest_logout() {
     s.login().await.expect("login");
     assert_eq!(t.lab.open_sessions(), 1);
     let f = s.facts();
-    assert_eq!(f.auth, "X-Auth-Token");
+    assert_eq!(f.auth, AuthScheme::XAuthToken);
     assert!(f.logged_in);
     assert_eq!(f.idle_timeout, Some(Duration::from_secs(1200)));
     assert_eq!(f.limits.per_device, Some(25));
@@ -114,7 +115,7 @@ async fn basic_auth_mode_holds_no_session() {
     cfg.auth = Some(AuthMode::Basic);
     let mut s = Session::for_device(&cfg, &t.ctx).expect("session");
     s.login().await.expect("basic login check");
-    assert_eq!(s.facts().auth, "basic");
+    assert_eq!(s.facts().auth, AuthScheme::Basic);
     assert_eq!(
         t.lab.open_sessions(),
         0,

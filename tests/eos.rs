@@ -4,6 +4,7 @@ mod common;
 
 use common::{cmd, only, start};
 use netdash::config::{AuthMode, Config};
+use netdash::kind::AuthScheme;
 use netdash::lab::LabOptions;
 use netdash::vendor::{Body, Session, VendorError};
 use serde_json::{Value, json};
@@ -23,7 +24,7 @@ async fn basic_auth_runs_show_commands() {
         .await
         .expect("show hostname");
     assert_eq!(out.to_value()["hostname"], "lab-eos-01");
-    assert_eq!(s.facts().auth, "basic");
+    assert_eq!(s.facts().auth, AuthScheme::Basic);
     // Basic auth is stateless: the switch holds no session for us, even mid-use.
     assert_eq!(tl.lab.open_sessions(), 0);
     s.logout().await.expect("logout");
@@ -113,7 +114,7 @@ async fn session_cookie_login_survives_expiry_and_logs_out() {
     let mut s = Session::for_device(&d, &tl.ctx).expect("session");
     s.login().await.expect("login");
     assert_eq!(tl.lab.open_sessions(), 1);
-    assert_eq!(s.facts().auth, "session cookie");
+    assert_eq!(s.facts().auth, AuthScheme::SessionCookie);
     assert!(s.facts().expires_at.is_some());
     s.execute(&cmd("show version")).await.expect("works");
     // The switch forgets the session; the next command logs in again transparently.
@@ -149,7 +150,7 @@ async fn client_certificate_auth() {
         .await
         .expect("cert auth works");
     assert_eq!(out.to_value()["hostname"], "lab-eos-01");
-    assert_eq!(s.facts().auth, "client certificate");
+    assert_eq!(s.facts().auth, AuthScheme::ClientCertificate);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use netdash::engine::messages::error_line;
+use netdash::kind::TargetKind;
 use netdash::vendor::VendorError;
 use netdash::vendor::http::{Reply, parse_json};
 use proptest::prelude::*;
@@ -286,7 +287,13 @@ proptest! {
 
     #[test]
     fn poll_facts_never_panic(v in json_value()) {
-        for kind in ["eos", "asa", "aoscx", "arubaos", "central"] {
+        for kind in [
+            TargetKind::Eos,
+            TargetKind::Asa,
+            TargetKind::Aoscx,
+            TargetKind::Arubaos,
+            TargetKind::Central,
+        ] {
             let _ = netdash::engine::poll::facts(kind, &v);
         }
     }

@@ -7,6 +7,7 @@ use netdash::app::keymap::KeyMap;
 use netdash::app::update::{Msg, new_app, refresh_views, update};
 use netdash::config::Config;
 use netdash::engine::messages::{DeviceFacts, Event, Outcome};
+use netdash::kind::TargetKind;
 use netdash::sanitize::is_unsafe;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -23,7 +24,8 @@ fn assert_safe(s: &str) {
 
 fn readable(target: &str, outcome: &Outcome, header: bool) -> String {
     let mut out = Vec::new();
-    netdash::run::write_readable(&mut out, target, "asa", 5, outcome, header).expect("write");
+    netdash::run::write_readable(&mut out, target, TargetKind::Asa, 5, outcome, header)
+        .expect("write");
     String::from_utf8(out).expect("utf-8")
 }
 
@@ -105,7 +107,7 @@ fn json_lines_are_valid_and_safe() {
         notes: vec![EVIL.into()],
         text: true,
     };
-    let line = netdash::run::result_line("fw-01", "asa", 5, &outcome);
+    let line = netdash::run::result_line("fw-01", TargetKind::Asa, 5, &outcome);
     assert_safe(&line);
     let v: serde_json::Value = serde_json::from_str(&line).expect("valid JSON");
     assert_eq!(v["output"], EVIL);

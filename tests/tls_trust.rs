@@ -14,6 +14,7 @@ use netdash::app::state::Pane;
 use netdash::app::update::{Msg, new_app, refresh_views, update};
 use netdash::config::Config;
 use netdash::engine::messages::{Event, SessionState, SessionView};
+use netdash::kind::{AuthScheme, TargetKind};
 use netdash::ui::theme::{Styles, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -299,10 +300,10 @@ fn verify_tls_false_is_marked_in_the_devices_and_sessions_panes() {
             &keys,
             Msg::Engine(Event::Session {
                 target: target.into(),
-                kind: "aoscx",
+                kind: TargetKind::Aoscx,
                 state: SessionState::Connected,
                 session: SessionView {
-                    auth: "cookie + CSRF",
+                    auth: AuthScheme::CookieCsrf,
                     held: 1,
                     per_user_limit: Some(6),
                     per_device_limit: None,

@@ -11,6 +11,7 @@ use netdash::config::Config;
 use netdash::engine::messages::{
     AccessPoint, Budget, DeviceFacts, Event, Outcome, SessionState, SessionView, Site,
 };
+use netdash::kind::{AuthScheme, TargetKind};
 use netdash::ui::theme::{Styles, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -63,7 +64,7 @@ fn t0() -> SystemTime {
 }
 
 fn view(
-    auth: &'static str,
+    auth: AuthScheme,
     held: u32,
     idle: Option<u64>,
     hard: Option<u64>,
@@ -79,7 +80,7 @@ fn view(
         hard_deadline: hard.map(|s| t0() + Duration::from_secs(s)),
         expires_at: None,
         relogins: 0,
-        scope: (auth == "bearer").then_some("read"),
+        scope: (auth == AuthScheme::Bearer).then_some("read"),
     }
 }
 
@@ -91,7 +92,7 @@ fn app() -> App {
         update(&mut app, &keys, m);
     };
     feed(Msg::Tick(t0()));
-    let session = |target: &str, kind: &'static str, state: SessionState, v: SessionView| {
+    let session = |target: &str, kind: TargetKind, state: SessionState, v: SessionView| {
         Msg::Engine(Event::Session {
             target: target.into(),
             kind,
@@ -101,37 +102,37 @@ fn app() -> App {
     };
     feed(session(
         "spine-eos-01",
-        "eos",
+        TargetKind::Eos,
         SessionState::Connected,
-        view("basic", 0, None, None, None),
+        view(AuthScheme::Basic, 0, None, None, None),
     ));
     feed(session(
         "edge-asa-01",
-        "asa",
+        TargetKind::Asa,
         SessionState::Connected,
-        view("X-Auth-Token", 1, Some(1140), None, Some(25)),
+        view(AuthScheme::XAuthToken, 1, Some(1140), None, Some(25)),
     ));
     feed(session(
         "access-cx-01",
-        "aoscx",
+        TargetKind::Aoscx,
         SessionState::Connected,
-        view("cookie + CSRF", 1, Some(250), Some(28_000), Some(6)),
+        view(AuthScheme::CookieCsrf, 1, Some(250), Some(28_000), Some(6)),
     ));
     feed(session(
         "mc-01",
-        "arubaos",
+        TargetKind::Arubaos,
         SessionState::BackingOff {
             reason: "cannot reach 10.0.0.4:4343 (connection refused)".into(),
             retry_at: t0() + Duration::from_secs(8),
         },
-        view("UIDARUBA", 0, None, None, None),
+        view(AuthScheme::Uidaruba, 0, None, None, None),
     ));
     // A wall screen's read-only sign-in: the Sessions pane shows the token's scope.
     feed(session(
         "acme-central",
-        "central",
+        TargetKind::Central,
         SessionState::Connected,
-        view("bearer", 0, None, None, None),
+        view(AuthScheme::Bearer, 0, None, None, None),
     ));
     // The engine raises an alarm when a device goes down.
     feed(Msg::Engine(Event::Alarm {
@@ -236,7 +237,7 @@ fn app() -> App {
         Msg::Engine(Event::Result {
             id: 1,
             target: "spine-eos-01".into(),
-            kind: "eos",
+            kind: TargetKind::Eos,
             elapsed_ms: 7,
             outcome: Outcome::Ok {
                 ok: true,
@@ -249,7 +250,7 @@ fn app() -> App {
     update(&mut app, &keys, Msg::Engine(Event::Result {
         id: 1,
         target: "mc-01".into(),
-        kind: "arubaos",
+        kind: TargetKind::Arubaos,
         elapsed_ms: 3001,
         outcome: Outcome::Err { ok: false, error: "no answer from 10.0.0.4:4343 within 3 s; the device is slow or unreachable, retry later".into() },
     }));

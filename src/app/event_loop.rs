@@ -223,7 +223,7 @@ fn apply(
                 cx.styles = Styles::new(&t, cx.no_color);
                 app.status = Some(format!("theme {name}"));
             }
-            Err(e) => app.status = Some(e),
+            Err(e) => app.status = Some(e.to_string()),
         },
     }
 }

@@ -183,7 +183,7 @@ impl Key {
     }
 
     /// Parse "q", "G", "ctrl-r", "alt-x", "enter", "space", "tab", "backtab", "f5", "up", ...
-    pub fn parse(s: &str) -> Result<Key, String> {
+    pub fn parse(s: &str) -> Result<Key, UnknownKey> {
         let mut ctrl = false;
         let mut alt = false;
         let mut rest = s;
@@ -218,7 +218,7 @@ impl Key {
                 KeyCode::F(f[1..].parse().unwrap_or(1))
             }
             c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
-            _ => return Err(format!("unknown key {s:?}")),
+            _ => return Err(UnknownKey(s.to_string())),
         };
         Ok(Key { code, ctrl, alt })
     }
@@ -253,6 +253,30 @@ impl Key {
     }
 }
 
+/// A key name [`Key::parse`] does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown key {0:?}")]
+pub struct UnknownKey(pub String);
+
+/// Why the config's `[keys]` table cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyMapError {
+    #[error("[keys] {action}: {key}")]
+    BadKey {
+        action: &'static str,
+        #[source]
+        key: UnknownKey,
+    },
+    #[error("[keys] unknown action {name:?}; actions: {}", .known.join(", "))]
+    UnknownAction {
+        name: String,
+        known: Vec<&'static str>,
+    },
+    /// `key` is the key's label ("ctrl-r").
+    #[error("[keys] {key} is bound to two actions")]
+    BoundTwice { key: String },
+}
+
 /// The active bindings.
 #[derive(Debug, Clone)]
 pub struct KeyMap {
@@ -263,7 +287,7 @@ pub struct KeyMap {
 impl KeyMap {
     /// Defaults, with `overrides` (action name → keys) from the config replacing an
     /// action's keys entirely.
-    pub fn new(overrides: &HashMap<String, Vec<String>>) -> Result<KeyMap, String> {
+    pub fn new(overrides: &HashMap<String, Vec<String>>) -> Result<KeyMap, KeyMapError> {
         let mut keys: HashMap<Action, Vec<Key>> = HashMap::new();
         for (action, name, defaults, _) in ACTIONS {
             let list: Vec<String> = match overrides.get(*name) {
@@ -272,17 +296,16 @@ impl KeyMap {
             };
             let parsed = list
                 .iter()
-                .map(|k| Key::parse(k).map_err(|e| format!("[keys] {name}: {e}")))
+                .map(|k| Key::parse(k).map_err(|key| KeyMapError::BadKey { action: name, key }))
                 .collect::<Result<Vec<_>, _>>()?;
             keys.insert(*action, parsed);
         }
         for name in overrides.keys() {
             if !ACTIONS.iter().any(|(_, n, _, _)| n == name) {
-                let known: Vec<&str> = ACTIONS.iter().map(|(_, n, _, _)| *n).collect();
-                return Err(format!(
-                    "[keys] unknown action {name:?}; actions: {}",
-                    known.join(", ")
-                ));
+                return Err(KeyMapError::UnknownAction {
+                    name: name.clone(),
+                    known: ACTIONS.iter().map(|(_, n, _, _)| *n).collect(),
+                });
             }
         }
         let mut map = HashMap::new();
@@ -291,7 +314,7 @@ impl KeyMap {
                 if let Some(prev) = map.insert(*k, *action)
                     && prev != *action
                 {
-                    return Err(format!("[keys] {} is bound to two actions", k.label()));
+                    return Err(KeyMapError::BoundTwice { key: k.label() });
                 }
             }
         }
@@ -344,7 +367,27 @@ mod tests {
         assert!(
             KeyMap::new(&clash)
                 .expect_err("clash")
+                .to_string()
                 .contains("two actions")
         );
+    }
+
+    /// The messages are the ones the dashboard printed when these were strings.
+    #[test]
+    fn key_map_messages_are_unchanged() {
+        let err = |k: &str, v: &str| {
+            let mut o = HashMap::new();
+            o.insert(k.to_string(), vec![v.to_string()]);
+            KeyMap::new(&o).expect_err("refused").to_string()
+        };
+        assert_eq!(
+            err("quit", "ctrl-nope"),
+            r#"[keys] quit: unknown key "ctrl-nope""#
+        );
+        assert!(
+            err("nonsense", "z")
+                .starts_with(r#"[keys] unknown action "nonsense"; actions: quit, "#)
+        );
+        assert_eq!(err("quit", "j"), "[keys] j is bound to two actions");
     }
 }

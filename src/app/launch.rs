@@ -54,8 +54,8 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err("the dashboard needs a terminal (ssh -t host netdash); without one use `netdash run` or `netdash watch`".into());
     }
-    let keys = KeyMap::new(&cfg.key_overrides())?;
-    let theme = Theme::load(&cfg.settings.theme, &paths.config_dir)?;
+    let keys = KeyMap::new(&cfg.key_overrides()).map_err(|e| e.to_string())?;
+    let theme = Theme::load(&cfg.settings.theme, &paths.config_dir).map_err(|e| e.to_string())?;
     let history_file = paths.state_dir.join("history");
     let history: Vec<String> = std::fs::read_to_string(&history_file)
         .map(|t| {

@@ -255,6 +255,7 @@ fn on_event(app: &mut App, ev: Event) {
             elapsed_ms,
             outcome,
         } => {
+            let kind = kind.as_str();
             let entry = match outcome {
                 Outcome::Ok { output, text, .. } => ResultEntry {
                     target,
@@ -1391,7 +1392,7 @@ fn console_submit(app: &mut App, line: &str) -> Vec<Effect> {
     let parsed = match Parsed::parse(&cmd) {
         Ok(p) => p,
         Err(e) => {
-            app.status = Some(e);
+            app.status = Some(e.to_string());
             return Vec::new();
         }
     };

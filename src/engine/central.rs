@@ -268,7 +268,7 @@ async fn poller(
                 let _ = events
                     .send(Event::Session {
                         target: name.clone(),
-                        kind: "central",
+                        kind: crate::kind::TargetKind::Central,
                         state,
                         session: view,
                     })

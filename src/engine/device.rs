@@ -13,6 +13,7 @@ use super::backoff::Backoff;
 use super::messages::{Event, SessionState, SessionView};
 use super::poll;
 use crate::command::Command;
+use crate::kind::TargetKind;
 use crate::vendor::{CommandOutput, Session, VendorError};
 
 /// Work for a device actor.
@@ -68,7 +69,7 @@ fn is_device_failure(e: &VendorError) -> bool {
 
 pub struct DeviceActor {
     pub name: String,
-    pub kind: &'static str,
+    pub kind: TargetKind,
     pub session: Arc<Mutex<Session>>,
     pub events: mpsc::Sender<Event>,
     pub jobs: mpsc::Receiver<Job>,
@@ -86,7 +87,7 @@ pub struct DeviceActor {
 impl DeviceActor {
     pub fn new(
         name: String,
-        kind: &'static str,
+        kind: TargetKind,
         session: Arc<Mutex<Session>>,
         events: mpsc::Sender<Event>,
         jobs: mpsc::Receiver<Job>,

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::kind::{AuthScheme, TargetKind};
 use crate::vendor::{Body, CommandOutput, RateFacts, SessionFacts};
 
 /// Identifies one fan-out, so results find their way back to what asked for them.
@@ -69,7 +70,7 @@ impl SessionState {
 /// A session's state and what the driver knows about it, ready for countdowns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SessionView {
-    pub auth: &'static str,
+    pub auth: AuthScheme,
     /// Sessions netdash holds on this device (0 or 1: one session serves everything).
     pub held: u32,
     pub per_user_limit: Option<u32>,
@@ -94,12 +95,7 @@ impl SessionView {
         let live = |t: Option<SystemTime>| t.filter(|_| f.logged_in);
         SessionView {
             auth: f.auth,
-            held: u32::from(
-                f.logged_in
-                    && f.auth != "basic"
-                    && f.auth != "client certificate"
-                    && f.auth != "bearer",
-            ),
+            held: u32::from(f.logged_in && f.auth.holds_session()),
             per_user_limit: f.limits.per_user,
             per_device_limit: f.limits.per_device,
             since: f.since,
@@ -223,7 +219,7 @@ pub enum Event {
     /// A session changed state (or its deadlines moved).
     Session {
         target: String,
-        kind: &'static str,
+        kind: TargetKind,
         #[serde(flatten)]
         state: SessionState,
         session: SessionView,
@@ -241,7 +237,7 @@ pub enum Event {
     Result {
         id: RunId,
         target: String,
-        kind: &'static str,
+        kind: TargetKind,
         elapsed_ms: u64,
         #[serde(flatten)]
         outcome: Outcome,

@@ -28,7 +28,8 @@ pub use messages::{Command, Event, RunId, SessionState};
 
 use crate::command::Command as Cmd;
 use crate::config::{Config, PasswordCmd};
-use crate::target::{self, Target};
+use crate::kind::TargetKind;
+use crate::target;
 use crate::vendor::{Context, Session, VendorError};
 use device::{ActorOptions, DeviceActor, Job};
 use messages::Outcome;
@@ -210,7 +211,7 @@ fn spawn_actors(
                 reg.sessions.push((d.name.clone(), s.clone()));
                 let actor = DeviceActor::new(
                     d.name.clone(),
-                    d.kind.as_str(),
+                    d.kind.into(),
                     s,
                     events.clone(),
                     rx,
@@ -441,7 +442,6 @@ async fn coordinator(
                         parsed,
                         names,
                         reg.mailboxes.clone(),
-                        config.clone(),
                         opts.concurrency,
                         opts.read_only,
                         interactive,
@@ -589,12 +589,18 @@ pub async fn logout_all(
     (ok, failed)
 }
 
-type Plan = (Cmd, Vec<String>, Vec<(String, String)>);
+/// The parsed command, the targets with their kinds, and who was skipped and why.
+type Plan = (Cmd, Vec<(String, TargetKind)>, Vec<(String, String)>);
 
 fn plan(config: &Config, specs: &[String], line: &str) -> Result<Plan, String> {
-    let cmd = Cmd::parse(line)?;
-    let sel = target::select(config, specs, &cmd)?;
-    let names = sel.targets.iter().map(|t| t.name().to_string()).collect();
+    // The engine reports a rejected run as one line (`Event::RunRejected`).
+    let cmd = Cmd::parse(line).map_err(|e| e.to_string())?;
+    let sel = target::select(config, specs, &cmd).map_err(|e| e.to_string())?;
+    let names = sel
+        .targets
+        .iter()
+        .map(|t| (t.name().to_string(), t.kind()))
+        .collect();
     Ok((cmd, names, sel.skipped))
 }
 
@@ -602,31 +608,21 @@ fn plan(config: &Config, specs: &[String], line: &str) -> Result<Plan, String> {
 async fn fan_out(
     id: RunId,
     cmd: Cmd,
-    names: Vec<String>,
+    names: Vec<(String, TargetKind)>,
     mailboxes: HashMap<String, Mailbox>,
-    config: Arc<Config>,
     concurrency: usize,
     read_only: bool,
     interactive: bool,
     events: mpsc::Sender<Event>,
 ) {
     let total = names.len();
-    let kinds: HashMap<String, &'static str> = config
-        .devices()
-        .map(Target::Device)
-        .chain(config.centrals().map(Target::Central))
-        .map(|t| (t.name().to_string(), t.kind()))
-        .collect();
     let cmd = &cmd;
     let mailboxes = &mailboxes;
-    let kinds_ref = &kinds;
     let mut stream = futures::stream::iter(names)
-        .map(|name| async move {
+        .map(|(name, kind)| async move {
             let start = Instant::now();
             // Each target's own pipe filters (ASA `| grep`, EOS `| section`) are allowed.
-            let dialect = kinds_ref
-                .get(&name)
-                .and_then(|k| crate::command::CliDialect::for_kind(k));
+            let dialect = crate::command::CliDialect::for_kind(kind);
             let r = if let Some(why) = read_only
                 .then(|| cmd.read_only_refusal_on(dialect))
                 .flatten()
@@ -635,16 +631,15 @@ async fn fan_out(
             } else {
                 dispatch(mailboxes.get(&name), cmd, interactive).await
             };
-            (name, start.elapsed(), r)
+            (name, kind, start.elapsed(), r)
         })
         .buffer_unordered(concurrency.max(1));
     let (mut done, mut failed) = (0, 0);
-    while let Some((name, elapsed, r)) = stream.next().await {
+    while let Some((name, kind, elapsed, r)) = stream.next().await {
         done += 1;
         if r.is_err() {
             failed += 1;
         }
-        let kind = kinds.get(&name).copied().unwrap_or("?");
         let _ = events
             .send(Event::Result {
                 id,

@@ -7,9 +7,10 @@ use serde_json::Value;
 
 use super::messages::DeviceFacts;
 use crate::command::{Command, Method};
+use crate::kind::TargetKind;
 
 /// The poll command for a device kind (None for Central: its poll is sites and APs).
-pub fn health_command(kind: &str) -> Option<Command> {
+pub fn health_command(kind: TargetKind) -> Option<Command> {
     let rest = |path: &str| Command::Rest {
         method: Method::Get,
         path: path.to_string(),
@@ -17,13 +18,13 @@ pub fn health_command(kind: &str) -> Option<Command> {
     };
     match kind {
         // One request, two answers.
-        "eos" => Some(Command::Cli("show version ; show hostname".into())),
-        "asa" => Some(rest("/monitoring/device/components/version")),
-        "aoscx" => Some(rest(
+        TargetKind::Eos => Some(Command::Cli("show version ; show hostname".into())),
+        TargetKind::Asa => Some(rest("/monitoring/device/components/version")),
+        TargetKind::Aoscx => Some(rest(
             "/system?attributes=hostname,platform_name,software_version,boot_time",
         )),
-        "arubaos" => Some(Command::Cli("show version".into())),
-        _ => None,
+        TargetKind::Arubaos => Some(Command::Cli("show version".into())),
+        TargetKind::Central => None,
     }
 }
 
@@ -32,9 +33,9 @@ fn s(v: &Value, k: &str) -> Option<String> {
 }
 
 /// Facts from the health command's answer; anything missing stays None.
-pub fn facts(kind: &str, out: &Value) -> DeviceFacts {
+pub fn facts(kind: TargetKind, out: &Value) -> DeviceFacts {
     match kind {
-        "eos" => {
+        TargetKind::Eos => {
             let ver = out.get(0).unwrap_or(out);
             let host = out.get(1).unwrap_or(&Value::Null);
             DeviceFacts {
@@ -52,14 +53,14 @@ pub fn facts(kind: &str, out: &Value) -> DeviceFacts {
                     }),
             }
         }
-        "asa" => DeviceFacts {
+        TargetKind::Asa => DeviceFacts {
             hostname: None,
             model: s(out, "deviceType"),
             version: s(out, "asaVersion"),
             serial: None,
             uptime_secs: out.get("upTimeinSeconds").and_then(Value::as_u64),
         },
-        "aoscx" => DeviceFacts {
+        TargetKind::Aoscx => DeviceFacts {
             hostname: s(out, "hostname"),
             model: s(out, "platform_name"),
             version: s(out, "software_version"),
@@ -69,7 +70,7 @@ pub fn facts(kind: &str, out: &Value) -> DeviceFacts {
                 .and_then(Value::as_f64)
                 .map(|b| (now_secs() - b).max(0.0) as u64),
         },
-        "arubaos" => {
+        TargetKind::Arubaos => {
             // `show version` carries the version in a "Version" key or in its `_data` lines.
             let lines: Vec<&str> = out
                 .get("_data")
@@ -95,7 +96,7 @@ pub fn facts(kind: &str, out: &Value) -> DeviceFacts {
                 uptime_secs: None,
             }
         }
-        _ => DeviceFacts::default(),
+        TargetKind::Central => DeviceFacts::default(),
     }
 }
 
@@ -117,7 +118,7 @@ mod tests {
         ))
         .expect("fixture");
         let out = serde_json::json!([ver, {"hostname": "sw1", "fqdn": "sw1.x"}]);
-        let f = facts("eos", &out);
+        let f = facts(TargetKind::Eos, &out);
         assert_eq!(f.hostname.as_deref(), Some("sw1"));
         assert_eq!(f.model.as_deref(), Some("cEOSLab"));
         assert_eq!(f.uptime_secs, Some(374));
@@ -129,7 +130,7 @@ mod tests {
             "../lab/fixtures/mobility/SYNTHETIC_hpe-networking-mcp_aos8_show_version.json"
         ))
         .expect("fixture");
-        let f = facts("arubaos", &v);
+        let f = facts(TargetKind::Arubaos, &v);
         assert_eq!(f.version.as_deref(), Some("8.10.0.7"));
         assert_eq!(f.model.as_deref(), Some("ArubaMC-VA"));
         assert_eq!(f.hostname.as_deref(), Some("conductor-lab-01"));
@@ -141,7 +142,7 @@ mod tests {
             "../lab/fixtures/asa/napalm_asa_monitoring_device_components_version.json"
         ))
         .expect("fixture");
-        let f = facts("asa", &v);
+        let f = facts(TargetKind::Asa, &v);
         assert_eq!(f.version.as_deref(), Some("9.4(1)205"));
         assert_eq!(f.uptime_secs, Some(5280));
     }

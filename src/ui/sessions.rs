@@ -21,6 +21,7 @@ use super::theme::Styles;
 use super::{age, block, countdown};
 use crate::app::state::App;
 use crate::engine::SessionState;
+use crate::kind::TargetKind;
 
 /// A text gauge `███░░░` of `width` cells for `frac` in 0..=1.
 pub fn bar(frac: f64, width: usize) -> String {
@@ -60,7 +61,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             break;
         }
         let Some(v) = &row.session else { continue };
-        if row.kind == "central" {
+        if row.kind == TargetKind::Central.as_str() {
             continue;
         }
         let mut spans = vec![
@@ -74,7 +75,9 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             ),
             Span::styled(format!("{:<13.13} ", v.auth), s.dim),
         ];
-        let stateless = matches!(v.auth, "basic" | "client certificate");
+        // Central rows were skipped above, so of the schemes that hold nothing only the
+        // per-request ones (basic, client certificate) reach here.
+        let stateless = !v.auth.holds_session();
         let limit = v.per_user_limit.or(v.per_device_limit);
         spans.push(Span::styled(
             match (stateless, limit) {
@@ -140,7 +143,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             .devices
             .rows
             .iter()
-            .find(|r| r.kind == "central" && &r.name == name);
+            .find(|r| r.kind == TargetKind::Central.as_str() && &r.name == name);
         // What the token may do: "read" (read-only mode's sign-in), "all", or "?" (pasted).
         let scope = row
             .and_then(|r| r.session.as_ref())
@@ -149,7 +152,10 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         // Two lines: the per-second budget, then the daily quota and the token.
         let mut spans = vec![
             Span::styled(
-                format!("{:<13.13} ", super::account_label(name, "central", true)),
+                format!(
+                    "{:<13.13} ",
+                    super::account_label(name, TargetKind::Central.as_str(), true)
+                ),
                 s.text,
             ),
             Span::styled(

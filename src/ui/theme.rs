@@ -2,7 +2,7 @@
 //! dir, turned into the styles panes use. Panes never name raw colours. `NO_COLOR` keeps
 //! only modifiers (bold, reverse), so state is still never told by colour alone.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
@@ -17,6 +17,24 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../themes/high-contrast.toml"),
     ),
 ];
+
+/// Why a theme cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ThemeError {
+    /// The TOML does not read as a theme; toml's own one-line message.
+    #[error("{0}")]
+    Syntax(String),
+    #[error("unknown colour {0:?}")]
+    UnknownColour(String),
+    /// A user theme file that is broken, named so the user knows which file to fix.
+    #[error("{}: {source}", .path.display())]
+    InFile {
+        path: PathBuf,
+        source: Box<ThemeError>,
+    },
+    #[error("no theme {name:?}; built in: default, light, high-contrast (or add {})", .user.display())]
+    NotFound { name: String, user: PathBuf },
+}
 
 /// A theme file.
 #[derive(Debug, Clone, Deserialize)]
@@ -40,8 +58,8 @@ pub struct Theme {
 }
 
 impl Theme {
-    pub fn parse(text: &str) -> Result<Theme, String> {
-        let t: Theme = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    pub fn parse(text: &str) -> Result<Theme, ThemeError> {
+        let t: Theme = toml::from_str(text).map_err(|e| ThemeError::Syntax(e.message().into()))?;
         // Check every colour now so a typo is reported, not silently drawn as default.
         for c in [
             &t.fg,
@@ -59,26 +77,29 @@ impl Theme {
             &t.json_number,
             &t.json_literal,
         ] {
-            Color::from_str(c).map_err(|_| format!("unknown colour {c:?}"))?;
+            Color::from_str(c).map_err(|_| ThemeError::UnknownColour(c.clone()))?;
         }
         Ok(t)
     }
 
     /// A built-in theme, or `<config_dir>/themes/<name>.toml`.
-    pub fn load(name: &str, config_dir: &Path) -> Result<Theme, String> {
+    pub fn load(name: &str, config_dir: &Path) -> Result<Theme, ThemeError> {
         let user = config_dir.join("themes").join(format!("{name}.toml"));
         if let Ok(text) = std::fs::read_to_string(&user) {
-            return Theme::parse(&text).map_err(|e| format!("{}: {e}", user.display()));
+            return Theme::parse(&text).map_err(|e| ThemeError::InFile {
+                path: user,
+                source: Box::new(e),
+            });
         }
         BUILTIN
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, t)| Theme::parse(t))
             .unwrap_or_else(|| {
-                Err(format!(
-                    "no theme {name:?}; built in: default, light, high-contrast (or add {})",
-                    user.display()
-                ))
+                Err(ThemeError::NotFound {
+                    name: name.to_string(),
+                    user,
+                })
             })
     }
 
@@ -175,7 +196,12 @@ mod tests {
     #[test]
     fn bad_colour_is_named() {
         let text = BUILTIN[0].1.replace("\"cyan\"", "\"cyanish\"");
-        assert!(Theme::parse(&text).expect_err("bad").contains("cyanish"));
+        assert!(
+            Theme::parse(&text)
+                .expect_err("bad")
+                .to_string()
+                .contains("cyanish")
+        );
     }
 
     #[test]
@@ -183,5 +209,28 @@ mod tests {
         let s = Styles::new(&Theme::builtin_default(), true);
         assert_eq!(s.ok.fg, Some(Color::Reset));
         assert!(s.selected.add_modifier.contains(Modifier::REVERSED));
+    }
+
+    /// The messages are the ones the dashboard printed when these were strings.
+    #[test]
+    fn theme_messages_are_unchanged() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = Theme::load("nope", dir.path()).expect_err("missing");
+        let user = dir.path().join("themes").join("nope.toml");
+        assert_eq!(
+            missing.to_string(),
+            format!(
+                "no theme \"nope\"; built in: default, light, high-contrast (or add {})",
+                user.display()
+            )
+        );
+        std::fs::create_dir_all(dir.path().join("themes")).expect("mkdir");
+        let text = BUILTIN[0].1.replace("\"cyan\"", "\"cyanish\"");
+        std::fs::write(&user, text).expect("write");
+        let bad = Theme::load("nope", dir.path()).expect_err("bad colour");
+        assert_eq!(
+            bad.to_string(),
+            format!("{}: unknown colour \"cyanish\"", user.display())
+        );
     }
 }

@@ -14,6 +14,7 @@ use super::http::{self, TlsPolicy};
 use super::{CommandOutput, Context, Driver, SessionFacts, SessionLimits, VendorError};
 use crate::command::{Command, Method};
 use crate::config::DeviceConfig;
+use crate::kind::AuthScheme;
 
 const IDLE: Duration = Duration::from_secs(20 * 60);
 const HARD: Duration = Duration::from_secs(8 * 3600);
@@ -259,9 +260,9 @@ impl Driver for AosCx {
     fn facts(&self) -> SessionFacts {
         SessionFacts {
             auth: if self.csrf.is_some() {
-                "cookie + CSRF"
+                AuthScheme::CookieCsrf
             } else {
-                "cookie"
+                AuthScheme::Cookie
             },
             logged_in: self.cookie.is_some(),
             since: self.since,

@@ -22,6 +22,7 @@ use super::http::{self, Reply, TlsPolicy};
 use super::{Body, CommandOutput, Context, Driver, SessionFacts, SessionLimits, VendorError};
 use crate::command::{Command, Method};
 use crate::config::DeviceConfig;
+use crate::kind::AuthScheme;
 
 /// Concurrent sessions, CLI + WebUI + API together (authentication page).
 const MAX_SESSIONS: u32 = 64;
@@ -267,7 +268,7 @@ impl Driver for ArubaOs {
 
     fn facts(&self) -> SessionFacts {
         SessionFacts {
-            auth: "UIDARUBA",
+            auth: AuthScheme::Uidaruba,
             logged_in: self.logged_in,
             since: self.since,
             last_used: self.last_used,

@@ -20,6 +20,7 @@ use super::http::{self, Reply, TlsPolicy};
 use super::{CommandOutput, Context, Driver, SessionFacts, SessionLimits, VendorError};
 use crate::command::Command;
 use crate::config::{AuthMode, DeviceConfig};
+use crate::kind::AuthScheme;
 
 /// Required on every call since ASA REST API 7.14.
 const AGENT: &str = "REST API Agent";
@@ -327,7 +328,11 @@ impl Driver for Asa {
     fn facts(&self) -> SessionFacts {
         let token = self.mode == Mode::Token;
         SessionFacts {
-            auth: if token { "X-Auth-Token" } else { "basic" },
+            auth: if token {
+                AuthScheme::XAuthToken
+            } else {
+                AuthScheme::Basic
+            },
             logged_in: self.logged_in,
             since: self.since,
             last_used: self.last_used,

@@ -26,6 +26,7 @@ use super::{CommandOutput, Context, Driver, RateFacts, SessionFacts, VendorError
 use crate::command::Command;
 use crate::config::CentralConfig;
 use crate::engine::limiter::{Limiter, Priority};
+use crate::kind::AuthScheme;
 
 /// 429s waited out for one request before giving up.
 const MAX_429: u32 = 6;
@@ -631,7 +632,7 @@ impl Driver for Central {
 
     fn facts(&self) -> SessionFacts {
         SessionFacts {
-            auth: "bearer",
+            auth: AuthScheme::Bearer,
             logged_in: self.logged_in,
             since: self.refreshed,
             expires_at: self.token.as_ref().and_then(TokenPair::expires),

@@ -16,6 +16,7 @@ use super::http::{self, TlsPolicy};
 use super::{CommandOutput, Context, Driver, SessionFacts, VendorError};
 use crate::command::{self, Command};
 use crate::config::{AuthMode, DeviceConfig};
+use crate::kind::AuthScheme;
 
 /// The eAPI session cookie lives 24 hours.
 const SESSION_LIFE: Duration = Duration::from_secs(24 * 3600);
@@ -333,9 +334,9 @@ impl Driver for Eos {
     fn facts(&self) -> SessionFacts {
         SessionFacts {
             auth: match self.auth {
-                Auth::Basic => "basic",
-                Auth::Session => "session cookie",
-                Auth::Certificate => "client certificate",
+                Auth::Basic => AuthScheme::Basic,
+                Auth::Session => AuthScheme::SessionCookie,
+                Auth::Certificate => AuthScheme::ClientCertificate,
             },
             logged_in: self.logged_in,
             since: self.since,

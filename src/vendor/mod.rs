@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::command::Command;
 use crate::config::{CentralConfig, DeviceConfig, DeviceKind};
+use crate::kind::AuthScheme;
 use crate::paths::Paths;
 
 /// What every session driver does. Vendors say *how* to authenticate; [`Session`] decides
@@ -103,9 +104,8 @@ pub struct RateFacts {
 /// What a driver knows about its session: the raw material for countdowns and gauges.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SessionFacts {
-    /// How it authenticates: "basic", "session cookie", "X-Auth-Token", "cookie + CSRF",
-    /// "UIDARUBA", "bearer", "client certificate".
-    pub auth: &'static str,
+    /// How it authenticates.
+    pub auth: AuthScheme,
     pub logged_in: bool,
     /// When the current session was established.
     pub since: Option<SystemTime>,
