@@ -313,15 +313,11 @@ async fn run_cmd(
     let line = args.command.join(" ");
     let cmd = Command::parse(&line).map_err(|e| Failure(2, e.to_string()))?;
     let read_only = read_only || cfg.settings.read_only;
-    let mut ctx = Context::new(
-        paths.clone(),
-        Duration::from_secs(cfg.settings.timeout_secs.max(1)),
-    );
+    let mut ctx = Context::for_settings(paths.clone(), &cfg.settings);
     ctx.read_only = read_only;
     // MSP tenants are accounts too: found (and their credentials made) before selecting.
     let mut problems = Vec::new();
     if cfg.centrals().any(|c| c.msp) {
-        crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
         problems = crate::vendor::msp::expand(&mut cfg, &args.targets, &ctx).await;
     }
     // Select here too, so a bad target is a usage error (exit 2) before any session starts.
@@ -357,7 +353,6 @@ async fn run_cmd(
     if let Some(line) = crate::vendor::tls::warn_unverified(&unverified) {
         complain!("{line}");
     }
-    crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
     let req = crate::run::RunRequest {
         targets: args.targets.clone(),
         line,
@@ -385,17 +380,8 @@ async fn watch_cmd(cfg: Config, paths: &Paths, json: bool, read_only: bool) -> R
     if let Some(line) = crate::vendor::tls::warn_unverified(&cfg.unverified()) {
         complain!("{line}");
     }
-    crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
-    let ctx = Context::new(
-        paths.clone(),
-        Duration::from_secs(cfg.settings.timeout_secs.max(1)),
-    );
-    let opts = EngineOptions {
-        poll_interval: Some(Duration::from_secs(cfg.settings.poll_interval_secs.max(1))),
-        concurrency: cfg.settings.concurrency,
-        read_only: read_only || cfg.settings.read_only,
-        ..EngineOptions::default()
-    };
+    let ctx = Context::for_settings(paths.clone(), &cfg.settings);
+    let opts = EngineOptions::polling(&cfg.settings, read_only);
     let mut stdout = std::io::stdout().lock();
     crate::run::watch(Arc::new(cfg), ctx, opts, json, &mut stdout)
         .await
@@ -497,20 +483,38 @@ pub fn demo_dir() -> std::io::Result<tempfile::TempDir> {
         .tempdir()
 }
 
-/// The lab in-process and the dashboard on it; files under a temporary directory.
-async fn demo_dashboard(read_only: bool) -> Result<u8, Failure> {
+/// The demo's lab, running in-process, with its config in a new private directory (removed
+/// when the `TempDir` is dropped).
+struct DemoLab {
+    lab: Lab,
+    tmp: tempfile::TempDir,
+    cfg_path: PathBuf,
+    cfg: Config,
+}
+
+async fn demo_lab() -> Result<DemoLab, Failure> {
     let lab = Lab::start(LabOptions::default())
         .await
         .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
     let tmp = demo_dir().map_err(|e| {
         Failure(1, format!("cannot create a private temporary directory: {e}; set TMPDIR to a directory of yours"))
     })?;
-    let dir = tmp.path().to_path_buf();
-    let cfg_path = dir.join("config.toml");
+    let cfg_path = tmp.path().join("config.toml");
     lab.write_config(&cfg_path)
         .map_err(|e| Failure(1, format!("cannot write the demo config: {e}")))?;
     let cfg = Config::load(&cfg_path).map_err(|e| Failure(1, e.to_string()))?;
-    let r = crate::app::launch::dashboard(Arc::new(cfg), Paths::under(&dir), read_only).await;
+    Ok(DemoLab {
+        lab,
+        tmp,
+        cfg_path,
+        cfg,
+    })
+}
+
+/// The lab in-process and the dashboard on it; files under a temporary directory.
+async fn demo_dashboard(read_only: bool) -> Result<u8, Failure> {
+    let DemoLab { lab, tmp, cfg, .. } = demo_lab().await?;
+    let r = crate::app::launch::dashboard(Arc::new(cfg), Paths::under(tmp.path()), read_only).await;
     let open = lab.open_sessions();
     drop(tmp);
     r.map_err(|e| Failure(1, e))?;
@@ -520,18 +524,14 @@ async fn demo_dashboard(read_only: bool) -> Result<u8, Failure> {
 
 /// Without a terminal (a pipe, CI): run a few commands across the lab and print them.
 async fn demo_tour() -> Result<u8, Failure> {
-    let lab = Lab::start(LabOptions::default())
-        .await
-        .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
-    let tmp = demo_dir().map_err(|e| {
-        Failure(1, format!("cannot create a private temporary directory: {e}; set TMPDIR to a directory of yours"))
-    })?;
-    let dir = tmp.path().to_path_buf();
-    let cfg_path = dir.join("config.toml");
-    lab.write_config(&cfg_path)
-        .map_err(|e| Failure(1, format!("cannot write the demo config: {e}")))?;
-    let cfg = Arc::new(Config::load(&cfg_path).map_err(|e| Failure(1, e.to_string()))?);
-    let paths = Paths::under(&dir);
+    let DemoLab {
+        lab,
+        tmp,
+        cfg_path,
+        cfg,
+    } = demo_lab().await?;
+    let cfg = Arc::new(cfg);
+    let paths = Paths::under(tmp.path());
     say!(
         "netdash demo: {} simulated devices on 127.0.0.1 (config: {})\n",
         lab.devices.len(),

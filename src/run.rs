@@ -364,12 +364,6 @@ fn human_raw(ev: &Event) -> String {
     }
 }
 
-/// HH:MM:SS (UTC) without pulling in a date crate.
 fn chrono_like_now() -> String {
-    let s = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-        % 86400;
-    format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    crate::clock::hms(std::time::SystemTime::now())
 }

@@ -68,17 +68,8 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
     let rows = rows_from_config(&cfg);
     // The screen is the dashboard's, so the warning goes to the log; the panes mark the rows.
     let _ = crate::vendor::tls::warn_unverified(&cfg.unverified());
-    crate::vendor::http::set_max_response_mb(cfg.settings.max_response_mb);
-    let ctx = Context::new(
-        paths.clone(),
-        Duration::from_secs(cfg.settings.timeout_secs.max(1)),
-    );
-    let opts = EngineOptions {
-        poll_interval: Some(Duration::from_secs(cfg.settings.poll_interval_secs.max(1))),
-        concurrency: cfg.settings.concurrency,
-        read_only,
-        ..EngineOptions::default()
-    };
+    let ctx = Context::for_settings(paths.clone(), &cfg.settings);
+    let opts = EngineOptions::polling(&cfg.settings, read_only);
     // The terminal first: if it cannot be taken over, no session has been opened yet.
     let mut terminal =
         super::terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;

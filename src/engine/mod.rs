@@ -72,6 +72,19 @@ impl Default for EngineOptions {
     }
 }
 
+impl EngineOptions {
+    /// A polling engine (the dashboard, `watch`) as `[settings]` asks; read-only when the
+    /// command line or the settings say so.
+    pub fn polling(settings: &crate::config::Settings, read_only: bool) -> Self {
+        EngineOptions {
+            poll_interval: Some(Duration::from_secs(settings.poll_interval_secs.max(1))),
+            concurrency: settings.concurrency,
+            read_only: read_only || settings.read_only,
+            ..EngineOptions::default()
+        }
+    }
+}
+
 /// The UI's end of the engine.
 pub struct EngineHandle {
     pub commands: mpsc::UnboundedSender<Command>,

@@ -333,17 +333,7 @@ fn help(f: &mut Frame, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
 
 /// HH:MM:SS UTC.
 pub fn clock(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-        % 86400;
-    format!(
-        "{:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
+    format!("{} UTC", crate::clock::hms(t))
 }
 
 /// "4s", "12m", "3h", "2d".

@@ -207,6 +207,13 @@ impl Context {
             read_only: false,
         }
     }
+
+    /// The context `[settings]` asks for: its request timeout, and its body cap for the
+    /// whole process.
+    pub fn for_settings(paths: Paths, settings: &crate::config::Settings) -> Self {
+        http::set_max_response_mb(settings.max_response_mb);
+        Context::new(paths, Duration::from_secs(settings.timeout_secs.max(1)))
+    }
 }
 
 /// The driver of one vendor session.
