@@ -434,7 +434,7 @@ async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
         None => None,
     };
     say!("serving until Ctrl-C");
-    wait_for_stop().await;
+    crate::signals::wait_for_stop().await;
     if let Some(t) = cycle {
         t.abort();
     }
@@ -443,25 +443,6 @@ async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
         lab.open_sessions()
     );
     Ok(0)
-}
-
-/// Ctrl-C, SIGTERM or SIGHUP.
-pub async fn wait_for_stop() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let term = signal(SignalKind::terminate());
-    let hup = signal(SignalKind::hangup());
-    match (term, hup) {
-        (Ok(mut t), Ok(mut h)) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = t.recv() => {}
-                _ = h.recv() => {}
-            }
-        }
-        _ => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }
 
 async fn demo_cmd(read_only: bool) -> Result<u8, Failure> {

@@ -18,6 +18,7 @@ pub mod paths;
 pub mod redact;
 pub mod run;
 pub mod sanitize;
+pub mod signals;
 pub mod target;
 pub mod ui;
 pub mod vendor;

@@ -157,7 +157,7 @@ pub async fn run(
             }
         };
     }
-    let stop = crate::cli::wait_for_stop();
+    let stop = crate::signals::wait_for_stop();
     tokio::pin!(stop);
     loop {
         let ev = tokio::select! {
@@ -232,7 +232,7 @@ pub async fn watch(
 ) -> std::io::Result<()> {
     let mut engine = engine::start(config, ctx, opts);
     let _guard = engine::guard::install(&engine);
-    let stop = crate::cli::wait_for_stop();
+    let stop = crate::signals::wait_for_stop();
     tokio::pin!(stop);
     let mut stopping = false;
     loop {

@@ -50,7 +50,7 @@ where
 {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let stop = crate::cli::wait_for_stop();
+    let stop = crate::signals::wait_for_stop();
     tokio::pin!(stop);
     let mut rects = Vec::new();
     let mut dirty = true;
