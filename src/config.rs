@@ -38,7 +38,7 @@ pub struct Config {
     /// Key remapping: action name → key or list of keys (`quit = "x"`).
     #[serde(default)]
     pub keys: std::collections::HashMap<String, OneOrMany>,
-    /// MSP tenants found at run time ([`crate::vendor::msp`]), accounts like the file's.
+    /// MSP tenants found at run time (the drivers' `msp` module), accounts like the file's.
     #[serde(skip)]
     pub tenants: Vec<CentralConfig>,
 }

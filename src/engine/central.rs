@@ -14,10 +14,10 @@ use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::EngineOptions;
-use super::limiter::{Limiter, Priority};
 use super::messages::{AccessPoint, Budget, Event, SessionState, SessionView, Site};
 use crate::command::{Command, Method};
 use crate::config::CentralConfig;
+use crate::vendor::central_limiter::{Limiter, Priority};
 use crate::vendor::{CommandOutput, Context, Session, VendorError};
 
 /// Work for a Central account.

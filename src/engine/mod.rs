@@ -12,7 +12,6 @@ pub mod backoff;
 pub mod central;
 pub mod device;
 pub mod guard;
-pub mod limiter;
 pub mod messages;
 pub mod poll;
 

@@ -19,13 +19,13 @@ use reqwest::Client;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+use super::central_limiter::{Limiter, Priority};
 use super::central_signin::{self, Gateway, SignIn};
 use super::http::{self, Reply, TlsPolicy};
 use super::token_store::{Scope, TokenPair, TokenStore, clamp_lifetime, now_secs};
 use super::{CommandOutput, Context, Driver, RateFacts, SessionFacts, VendorError};
 use crate::command::Command;
 use crate::config::CentralConfig;
-use crate::engine::limiter::{Limiter, Priority};
 use crate::kind::AuthScheme;
 
 /// 429s waited out for one request before giving up.

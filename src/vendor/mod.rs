@@ -7,6 +7,7 @@ pub mod aoscx;
 pub mod arubaos;
 pub mod asa;
 pub mod central;
+pub mod central_limiter;
 pub mod central_signin;
 pub mod eos;
 pub mod http;

@@ -22,7 +22,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::vendor::RateFacts;
+use super::RateFacts;
 
 /// Who is asking: the person at the console, or the background poller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
