@@ -4,6 +4,7 @@
 pub mod event_loop;
 pub mod keymap;
 pub mod launch;
+pub mod msg;
 pub mod state;
 pub mod terminal;
 pub mod update;

@@ -18,59 +18,7 @@ use crate::explore::job::{Done, Work};
 use crate::explore::tree::{Control, Tree};
 use crate::ui::scroll;
 
-/// Input to the reducer.
-pub enum Msg {
-    Engine(Event),
-    Key(KeyEvent),
-    Mouse(MouseEvent, Vec<(Pane, Rect)>),
-    Tick(SystemTime),
-    /// A jq filter finished (off the UI thread); `seq` names the run.
-    Filtered {
-        seq: u64,
-        result: Result<Doc, String>,
-    },
-    /// Explorer work finished (or was cancelled) off the UI thread; `seq` names the job.
-    Explored {
-        seq: u64,
-        done: Done,
-    },
-    /// A document to explore was read and indexed (off the UI thread).
-    Loaded {
-        title: String,
-        doc: Result<Doc, String>,
-    },
-    /// A line for the status bar (a save finished, a theme failed to load).
-    Status(String),
-}
-
-/// What the loop must do for the reducer.
-#[derive(Debug, Clone)]
-pub enum Effect {
-    Engine(Command),
-    RunJq {
-        seq: u64,
-        code: String,
-        input: Arc<[u8]>,
-    },
-    Save {
-        path: String,
-        bytes: Arc<[u8]>,
-    },
-    /// Explorer work for a worker thread (see `explore::job`).
-    Explore(ExploreJob),
-    Copy(String),
-    SaveHistory(Vec<String>),
-    Theme(String),
-}
-
-/// Explorer work on a big document, for a worker thread.
-#[derive(Debug, Clone)]
-pub struct ExploreJob {
-    pub seq: u64,
-    pub doc: Doc,
-    pub work: Work,
-    pub control: Control,
-}
+pub use super::msg::{Effect, ExploreJob, Msg};
 
 const HISTORY_LIMIT: usize = 1000;
 
