@@ -151,7 +151,7 @@ fn main() {
 
 fn cursor_path(b: &Bench) -> String {
     match &b.app.explorer.body {
-        ExplorerBody::Tree(t) => t.path(b.app.explorer.cursor),
+        ExplorerBody::Tree(t) => t.path(b.app.explorer.cursor.selected),
         _ => String::new(),
     }
 }

@@ -93,7 +93,7 @@ fn frame(c: &mut Criterion) {
     let _ = tree.expand_all();
     eprintln!("explorer tree: {} visible rows", tree.len());
     app.explorer.body = ExplorerBody::Tree(Box::new(tree));
-    app.explorer.cursor = 50_000;
+    app.explorer.cursor.selected = 50_000;
     app.focus = Pane::Explorer;
     refresh_views(&mut app);
     c.bench_function("frame 160x48, 100k-node tree", |b| {

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use ratatui_textarea::TextArea;
 
+pub use super::cursor::ListCursor;
 use crate::engine::messages::{
     AccessPoint, Budget, DeviceFacts, RunId, SessionState, SessionView, Site,
 };
@@ -129,12 +130,16 @@ pub struct DevicesState {
     /// Rows after filter and sort (indices into `rows`), rebuilt before a draw when dirty.
     pub view: Vec<usize>,
     pub view_dirty: bool,
-    pub selected: usize,
-    /// First visible row (kept so moving up does not drag the view along).
-    pub offset: usize,
+    pub cursor: ListCursor,
     pub sort: SortBy,
     pub filter: String,
     pub filtering: bool,
+}
+
+/// The Sessions pane lists the device rows in config order.
+#[derive(Debug, Clone, Default)]
+pub struct SessionsState {
+    pub cursor: ListCursor,
 }
 
 /// One finished (or running) console command in the transcript.
@@ -176,8 +181,8 @@ pub struct ConsoleState {
     /// Ctrl-R: the search text, when searching.
     pub history_search: Option<String>,
     pub transcript: VecDeque<Transcript>,
-    /// Selected result, counted from the newest (0 = newest).
-    pub selected: usize,
+    /// Selected result, counted from the newest (0 = newest); the view is not scrolled.
+    pub cursor: ListCursor,
     /// A mutating command waiting for y/n.
     pub confirm: Option<(Vec<String>, String)>,
     pub next_id: RunId,
@@ -195,8 +200,7 @@ pub struct ExplorerState {
     pub body: ExplorerBody,
     /// The unfiltered document bytes (for jq and raw view).
     pub source: Option<std::sync::Arc<[u8]>>,
-    pub cursor: usize,
-    pub offset: usize,
+    pub cursor: ListCursor,
     pub raw: bool,
     /// Raw view: first line shown, and how many lines the text has (counted on entry).
     pub raw_top: usize,
@@ -249,8 +253,7 @@ pub struct CentralState {
     /// rebuilt before a draw when dirty (not sorted per frame or per key).
     pub view: Vec<(usize, usize)>,
     pub view_dirty: bool,
-    pub selected: usize,
-    pub offset: usize,
+    pub cursor: ListCursor,
     pub status: ApFilter,
     pub site: Option<String>,
 }
@@ -270,7 +273,7 @@ pub struct App {
     /// Show only this pane (`netdash explore`).
     pub solo: Option<Pane>,
     pub devices: DevicesState,
-    pub sessions_selected: usize,
+    pub sessions: SessionsState,
     pub console: ConsoleState,
     pub explorer: ExplorerState,
     pub central: CentralState,

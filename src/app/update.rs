@@ -16,7 +16,6 @@ use crate::engine::{Command, SessionState};
 use crate::explore::doc::Doc;
 use crate::explore::job::{Done, Work};
 use crate::explore::tree::{Control, Tree};
-use crate::ui::scroll;
 
 pub use super::msg::{Effect, ExploreJob, Msg};
 
@@ -376,8 +375,7 @@ fn show(e: &mut ExplorerState, body: ExplorerBody) {
         j.control.cancel();
     }
     e.body = body;
-    e.cursor = 0;
-    e.offset = 0;
+    e.cursor = ListCursor::default();
     e.raw_top = 0;
     e.raw_starts = if e.raw {
         raw_index(&e.body)
@@ -492,20 +490,12 @@ fn on_mouse(app: &mut App, m: MouseEvent, rects: &[(Pane, Rect)]) {
             match pane {
                 Pane::Devices => {
                     let d = &mut app.devices;
-                    let top = scroll(d.selected, d.offset, vp.devices);
-                    if top + row < d.view.len() {
-                        d.selected = top + row;
-                        d.offset = top;
-                    }
+                    d.cursor.click(row, d.view.len(), vp.devices);
                 }
                 Pane::Explorer if !app.explorer.raw => {
-                    let e = &mut app.explorer;
-                    let top = scroll(e.cursor, e.offset, vp.explorer);
                     let row = m.row.saturating_sub(rect.y + 1) as usize;
-                    if top + row < list_len(app) {
-                        app.explorer.cursor = top + row;
-                        app.explorer.offset = top;
-                    }
+                    let n = list_len(app);
+                    app.explorer.cursor.click(row, n, vp.explorer);
                 }
                 _ => {}
             }
@@ -541,40 +531,21 @@ fn list_len(app: &App) -> usize {
 
 fn move_cursor(app: &mut App, delta: isize) {
     let n = list_len(app);
-    let clamp = |v: usize| -> usize {
-        let v = v as isize + delta;
-        v.clamp(0, n.saturating_sub(1) as isize) as usize
-    };
     let vp = app.viewports;
     match app.focus {
-        Pane::Devices => {
-            let d = &mut app.devices;
-            d.selected = clamp(d.selected);
-            d.offset = scroll(d.selected, d.offset, vp.devices);
-        }
-        Pane::Sessions => app.sessions_selected = clamp(app.sessions_selected),
+        Pane::Devices => app.devices.cursor.move_by(delta, n, vp.devices),
+        Pane::Sessions => app.sessions.cursor.move_by(delta, n, 0),
         // The transcript's cursor counts from the newest result, which is drawn at the
         // bottom: moving down the screen is moving towards newer.
-        Pane::Console => {
-            let v = (app.console.selected as isize).saturating_sub(delta);
-            app.console.selected = v.clamp(0, n.saturating_sub(1) as isize) as usize;
-        }
+        Pane::Console => app.console.cursor.move_by(delta.saturating_neg(), n, 0),
         // Raw text scrolls by lines, with no cursor: the top line moves.
         Pane::Explorer if app.explorer.raw => {
             let e = &mut app.explorer;
             let last_top = e.raw_lines.saturating_sub(vp.explorer.max(1));
             e.raw_top = (e.raw_top as isize + delta).clamp(0, last_top as isize) as usize;
         }
-        Pane::Explorer => {
-            let e = &mut app.explorer;
-            e.cursor = clamp(e.cursor);
-            e.offset = scroll(e.cursor, e.offset, vp.explorer);
-        }
-        Pane::Central => {
-            let c = &mut app.central;
-            c.selected = clamp(c.selected);
-            c.offset = scroll(c.selected, c.offset, vp.central);
-        }
+        Pane::Explorer => app.explorer.cursor.move_by(delta, n, vp.explorer),
+        Pane::Central => app.central.cursor.move_by(delta, n, vp.central),
     }
 }
 
@@ -671,7 +642,7 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Vec<Effect> {
     }
     if app.devices.filtering && app.focus == Pane::Devices {
         edit_text(&mut app.devices.filter, &mut app.devices.filtering, k);
-        app.devices.selected = 0;
+        app.devices.cursor.selected = 0;
         return Vec::new();
     }
     if app.focus == Pane::Explorer && app.explorer.searching {
@@ -820,14 +791,14 @@ fn edit_text(s: &mut String, editing: &mut bool, k: KeyEvent) {
 fn selected_device(app: &App) -> Option<&DeviceRow> {
     app.devices
         .view
-        .get(app.devices.selected)
+        .get(app.devices.cursor.selected)
         .and_then(|i| app.devices.rows.get(*i))
 }
 
 /// The device under the cursor of the focused pane (Sessions lists rows in config order).
 fn pane_device(app: &App) -> Option<&DeviceRow> {
     match app.focus {
-        Pane::Sessions => app.devices.rows.get(app.sessions_selected),
+        Pane::Sessions => app.devices.rows.get(app.sessions.cursor.selected),
         _ => selected_device(app),
     }
 }
@@ -842,8 +813,8 @@ pub fn refresh_views(app: &mut App) {
         app.devices.view = visible_devices(&app.devices);
         app.devices.view_dirty = false;
         let n = app.devices.view.len();
-        if app.devices.selected >= n {
-            app.devices.selected = n.saturating_sub(1);
+        if app.devices.cursor.selected >= n {
+            app.devices.cursor.selected = n.saturating_sub(1);
         }
     }
 }
@@ -851,7 +822,7 @@ pub fn refresh_views(app: &mut App) {
 fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
     match (app.focus, action) {
         (Pane::Devices, Action::Mark) => {
-            if let Some(&i) = app.devices.view.get(app.devices.selected) {
+            if let Some(&i) = app.devices.view.get(app.devices.cursor.selected) {
                 app.devices.rows[i].marked = !app.devices.rows[i].marked;
             }
             move_cursor(app, 1);
@@ -895,16 +866,16 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
                 ApFilter::Down => ApFilter::Up,
                 ApFilter::Up => ApFilter::All,
             };
-            app.central.selected = 0;
+            app.central.cursor.selected = 0;
         }
         (Pane::Central, Action::Filter) => {
             // Filter by the selected AP's site; again to clear.
             app.central.view_dirty = true;
             app.central.site = match app.central.site {
                 Some(_) => None,
-                None => ap_at(app, app.central.selected).map(|(_, a)| a.site.clone()),
+                None => ap_at(app, app.central.cursor.selected).map(|(_, a)| a.site.clone()),
             };
-            app.central.selected = 0;
+            app.central.cursor.selected = 0;
         }
         (Pane::Central, Action::Refresh) => {
             return vec![Effect::Engine(Command::RefreshNow { target: None })];
@@ -921,7 +892,7 @@ pub fn selected_result(app: &App) -> Option<&ResultEntry> {
         .iter()
         .rev()
         .flat_map(|t| t.results.iter().rev())
-        .nth(app.console.selected)
+        .nth(app.console.cursor.selected)
 }
 
 fn explorer_bytes(app: &App) -> Arc<[u8]> {
@@ -981,9 +952,9 @@ fn explorer_done(app: &mut App, done: Done) {
     match done {
         Done::Expanded(built) => {
             // The cursor stays on its value (or the nearest visible container of it).
-            let at = t.row(e.cursor).map_or(0, |r| r.start() as usize);
+            let at = t.row(e.cursor.selected).map_or(0, |r| r.start() as usize);
             t.set_rows(built.rows);
-            e.cursor = t.row_at(at);
+            e.cursor.selected = t.row_at(at);
             if let Some(err) = built.error {
                 app.status = Some(format!("part of the document was left closed: {err}"));
             }
@@ -993,7 +964,7 @@ fn explorer_done(app: &mut App, done: Done) {
             offset,
             chain,
         } => match offset.and_then(|o| t.reveal_with(o, &chain)) {
-            Some(i) => e.cursor = i,
+            Some(i) => e.cursor.selected = i,
             None => app.status = Some(format!("{needle:?} not found")),
         },
         Done::Opened { entry, kids } => match (t.index_of(&entry), kids) {
@@ -1040,10 +1011,10 @@ fn explorer_search(app: &mut App, forward: bool, from_cursor_inclusive: bool) ->
     let needle = app.explorer.search.clone();
     match &mut app.explorer.body {
         ExplorerBody::Tree(t) => {
-            let from = if from_cursor_inclusive && app.explorer.cursor > 0 {
-                app.explorer.cursor - 1
+            let from = if from_cursor_inclusive && app.explorer.cursor.selected > 0 {
+                app.explorer.cursor.selected - 1
             } else {
-                app.explorer.cursor
+                app.explorer.cursor.selected
             };
             let from = t.search_from(from, forward);
             return explorer_work(
@@ -1061,14 +1032,14 @@ fn explorer_search(app: &mut App, forward: bool, from_cursor_inclusive: bool) ->
             let hit = (1..=n)
                 .map(|k| {
                     if forward {
-                        (app.explorer.cursor + k) % n
+                        (app.explorer.cursor.selected + k) % n
                     } else {
-                        (app.explorer.cursor + n * 2 - k) % n
+                        (app.explorer.cursor.selected + n * 2 - k) % n
                     }
                 })
                 .find(|&i| lines[i].to_lowercase().contains(&lower));
             match hit {
-                Some(i) => app.explorer.cursor = i,
+                Some(i) => app.explorer.cursor.selected = i,
                 None => app.status = Some(format!("{needle:?} not found")),
             }
         }
@@ -1078,7 +1049,7 @@ fn explorer_search(app: &mut App, forward: bool, from_cursor_inclusive: bool) ->
 }
 
 fn explorer_action(app: &mut App, a: Action) -> Vec<Effect> {
-    let cursor = app.explorer.cursor;
+    let cursor = app.explorer.cursor.selected;
     match a {
         Action::Filter | Action::Search => {
             app.explorer.searching = true;
@@ -1135,13 +1106,13 @@ fn explorer_action(app: &mut App, a: Action) -> Vec<Effect> {
             if expanded {
                 t.collapse(cursor);
             } else if let Some(p) = t.parent(cursor) {
-                app.explorer.cursor = p;
+                app.explorer.cursor.selected = p;
             }
             Ok(())
         }
         Action::ExpandAll => return explorer_work(app, Work::Expand { depth: u16::MAX }),
         Action::CollapseAll => {
-            app.explorer.cursor = 0;
+            app.explorer.cursor.selected = 0;
             app.explorer.depth = 1;
             return explorer_work(app, Work::Expand { depth: 1 });
         }
@@ -1404,7 +1375,7 @@ fn submit_run(app: &mut App, targets: Vec<String>, line: String) -> Vec<Effect> 
             r.output = None;
         }
     }
-    app.console.selected = 0;
+    app.console.cursor.selected = 0;
     vec![Effect::Engine(Command::Run {
         id,
         targets,
@@ -1461,13 +1432,12 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
             view: (0..rows.len()).collect(),
             view_dirty: true,
             rows,
-            selected: 0,
-            offset: 0,
+            cursor: ListCursor::default(),
             sort: SortBy::Name,
             filter: String::new(),
             filtering: false,
         },
-        sessions_selected: 0,
+        sessions: SessionsState::default(),
         console: ConsoleState {
             input: new_input(),
             editing: false,
@@ -1475,7 +1445,7 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
             history_pos: None,
             history_search: None,
             transcript: VecDeque::new(),
-            selected: 0,
+            cursor: ListCursor::default(),
             confirm: None,
             next_id: 1,
         },
@@ -1483,8 +1453,7 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
             title: String::new(),
             body: ExplorerBody::Empty,
             source: None,
-            cursor: 0,
-            offset: 0,
+            cursor: ListCursor::default(),
             raw: false,
             raw_top: 0,
             raw_lines: 0,
@@ -1505,8 +1474,7 @@ pub fn new_app(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> A
             order: Vec::new(),
             view: Vec::new(),
             view_dirty: false,
-            selected: 0,
-            offset: 0,
+            cursor: ListCursor::default(),
             status: ApFilter::All,
             site: None,
         },
@@ -1663,7 +1631,7 @@ mod tests {
         let keys = KeyMap::default();
         let mut app = app_with(&["a", "b", "c"], false);
         app.focus = Pane::Sessions;
-        app.sessions_selected = 2;
+        app.sessions.cursor.selected = 2;
         let fx = update(&mut app, &keys, key('R'));
         assert!(
             matches!(&fx[..], [Effect::Engine(Command::Reconnect { target })] if target == "c"),
@@ -1772,14 +1740,14 @@ mod tests {
         update(&mut app, &keys, Msg::Explored { seq: job.seq, done });
         assert_eq!(tree_of(&app).len(), before);
         // Again, to the end: every row, the cursor where it was.
-        app.explorer.cursor = 1;
+        app.explorer.cursor.selected = 1;
         let job = the_job(update(&mut app, &keys, key('e')));
         let done = crate::explore::job::run(&job.doc, &job.work, &job.control);
         update(&mut app, &keys, Msg::Explored { seq: job.seq, done });
         assert!(app.explorer.job.is_none());
         // root, aps, and per AP: itself, 4 fields, 2 radios with 1 field each.
         assert_eq!(tree_of(&app).len(), 2 + 20_000 * 9);
-        assert_eq!(tree_of(&app).path(app.explorer.cursor), ".aps");
+        assert_eq!(tree_of(&app).path(app.explorer.cursor.selected), ".aps");
     }
 
     #[test]
@@ -1807,11 +1775,11 @@ mod tests {
             },
         );
         let t = tree_of(&app);
-        assert_eq!(t.path(app.explorer.cursor), ".aps[19999].serial");
+        assert_eq!(t.path(app.explorer.cursor.selected), ".aps[19999].serial");
         // The last row, and its path, straight away.
         update(&mut app, &keys, key('G'));
         assert_eq!(
-            tree_of(&app).path(app.explorer.cursor),
+            tree_of(&app).path(app.explorer.cursor.selected),
             ".aps[19999].radios"
         );
     }
@@ -1855,9 +1823,9 @@ mod tests {
         });
         // 0 is the newest, drawn lowest: k moves up the screen, to older results.
         update(&mut app, &keys, key('k'));
-        assert_eq!(app.console.selected, 1);
+        assert_eq!(app.console.cursor.selected, 1);
         update(&mut app, &keys, key('j'));
-        assert_eq!(app.console.selected, 0);
+        assert_eq!(app.console.cursor.selected, 0);
     }
 
     #[test]
@@ -1878,12 +1846,21 @@ mod tests {
         refresh_views(&mut app);
         app.viewports.devices = 5;
         update(&mut app, &keys, key('G'));
-        assert_eq!((app.devices.selected, app.devices.offset), (19, 15));
+        assert_eq!(
+            (app.devices.cursor.selected, app.devices.cursor.offset),
+            (19, 15)
+        );
         update(&mut app, &keys, key('k'));
         // The cursor moves up the screen; the view stays where it was.
-        assert_eq!((app.devices.selected, app.devices.offset), (18, 15));
+        assert_eq!(
+            (app.devices.cursor.selected, app.devices.cursor.offset),
+            (18, 15)
+        );
         update(&mut app, &keys, key('g'));
-        assert_eq!((app.devices.selected, app.devices.offset), (0, 0));
+        assert_eq!(
+            (app.devices.cursor.selected, app.devices.cursor.offset),
+            (0, 0)
+        );
     }
 
     #[test]

@@ -92,8 +92,9 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     f.render_widget(Paragraph::new(site_lines), top);
     // Only the visible rows of the (cached) filtered, sorted view.
     let h = bottom.height.saturating_sub(1) as usize;
-    let sel = c.selected.min(c.view.len().saturating_sub(1));
-    let start = super::scroll(sel, c.offset, h);
+    let cur = c.cursor.clamped(c.view.len());
+    let sel = cur.selected;
+    let start = cur.top(h);
     // Columns by priority, as many as fit: name, status, site first; clients, model and
     // IP, firmware as the pane widens (squeezing all seven into 40 columns cut every one).
     let w = bottom.width;

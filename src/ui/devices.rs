@@ -86,8 +86,9 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         format!("1 Devices ({} · sort: {})", d.rows.len(), d.sort.label())
     };
     let inner_h = body_rows(r);
-    let sel = d.selected.min(d.view.len().saturating_sub(1));
-    let start = super::scroll(sel, d.offset, inner_h);
+    let cur = d.cursor.clamped(d.view.len());
+    let sel = cur.selected;
+    let start = cur.top(inner_h);
     // Host from 90 columns (the wide layout at 160), tags too from 110.
     let wide = r.width >= 90;
     let wider = r.width >= 110;

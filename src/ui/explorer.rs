@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::theme::Styles;
-use super::{block, one_line, scroll};
+use super::{block, one_line};
 use crate::app::state::{App, ExplorerBody};
 use crate::explore::doc::Kind;
 use crate::explore::tree::Tree;
@@ -99,14 +99,14 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             s.dim,
         ))],
         ExplorerBody::Text(text) => {
-            let start = scroll(e.cursor, e.offset, h);
+            let start = e.cursor.top(h);
             text.iter()
                 .enumerate()
                 .skip(start)
                 .take(h)
                 .map(|(i, l)| {
                     let line = Line::from(Span::styled(one_line(l, w), s.text));
-                    if focused && i == e.cursor {
+                    if focused && i == e.cursor.selected {
                         line.style(s.selected)
                     } else {
                         line
@@ -134,9 +134,9 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                 .collect()
         }
         ExplorerBody::Tree(t) => {
-            let start = scroll(e.cursor, e.offset, h);
+            let start = e.cursor.top(h);
             (start..(start + h).min(t.len()))
-                .map(|i| row_line(t, i, w, s, focused && i == e.cursor))
+                .map(|i| row_line(t, i, w, s, focused && i == e.cursor.selected))
                 .collect()
         }
     };
@@ -185,7 +185,10 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         ])
     } else if let ExplorerBody::Tree(t) = &e.body {
         Line::from(vec![
-            Span::styled(one_line(&t.path(e.cursor), w.saturating_sub(24)), s.accent),
+            Span::styled(
+                one_line(&t.path(e.cursor.selected), w.saturating_sub(24)),
+                s.accent,
+            ),
             Span::styled("  t raw · | jq · / search", s.dim),
         ])
     } else {

@@ -372,22 +372,6 @@ pub fn countdown(now: SystemTime, deadline: SystemTime) -> String {
     }
 }
 
-/// The first row to draw so the cursor stays visible, moving the view as little as
-/// possible from `offset`.
-pub fn scroll(cursor: usize, offset: usize, height: usize) -> usize {
-    if height == 0 {
-        // Nothing drawn yet (or no room): keep the view, at most up to the cursor.
-        return offset.min(cursor);
-    }
-    if cursor < offset {
-        cursor
-    } else if cursor >= offset + height {
-        cursor + 1 - height
-    } else {
-        offset
-    }
-}
-
 /// Rows each pane's list showed, from the rectangles of the last frame.
 pub fn viewports(app: &App, rects: &[(Pane, Rect)]) -> crate::app::state::Viewports {
     let mut v = app.viewports;

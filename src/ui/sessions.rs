@@ -66,7 +66,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         let mut spans = vec![
             Span::styled(
                 format!("{:<13.13} ", row.name),
-                if focused && k == app.sessions_selected {
+                if focused && k == app.sessions.cursor.selected {
                     s.selected
                 } else {
                     s.text
