@@ -9,8 +9,8 @@ use tokio::sync::mpsc;
 
 use super::event_loop::{LoopContext, run};
 use super::keymap::KeyMap;
-use super::state::{DeviceRow, Pane};
-use super::update::{Msg, new_app};
+use super::state::{App, DeviceRow, Pane};
+use super::update::Msg;
 use crate::config::Config;
 use crate::engine::{self, EngineOptions};
 use crate::explore::doc::Doc;
@@ -84,7 +84,7 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
         super::terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;
     let engine = engine::start(cfg, ctx, opts);
     let _guard = engine::guard::install(&engine);
-    let app = new_app(rows, read_only, history);
+    let app = App::new(rows, read_only, history);
     let (tx, rx) = mpsc::unbounded_channel();
     let cx = LoopContext {
         keys,
@@ -171,7 +171,7 @@ pub async fn explore(
         .await
         .map_err(|e| e.to_string())??;
     let theme = Theme::load(theme, &paths.config_dir).unwrap_or_else(|_| Theme::builtin_default());
-    let mut app = new_app(Vec::new(), true, Vec::new());
+    let mut app = App::new(Vec::new(), true, Vec::new());
     app.solo = Some(Pane::Explorer);
     app.focus = Pane::Explorer;
     let (tx, rx) = mpsc::unbounded_channel();

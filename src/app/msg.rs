@@ -8,9 +8,9 @@ use std::time::SystemTime;
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 
-use super::state::{Pane, ResultEntry};
+use super::state::Pane;
 use crate::engine::Command;
-use crate::engine::messages::Event;
+use crate::engine::messages::{Event, RunId};
 use crate::explore::doc::Doc;
 use crate::explore::job::{Done, Work};
 use crate::explore::tree::Control;
@@ -80,8 +80,8 @@ pub enum Request {
     Focus(Pane),
     /// Focus the console with its input taking keys.
     TypeInConsole,
-    /// Show a command's result in the explorer.
-    OpenResult(Box<ResultEntry>),
+    /// Show a command's result in the explorer: the `index`-th result of run `run`.
+    OpenResult { run: RunId, index: usize },
 }
 
 /// A pane's answer: effects for the loop and requests to the other panes.
@@ -108,5 +108,34 @@ impl Out {
 
     pub fn status(line: impl Into<String>) -> Self {
         Out::request(Request::Status(line.into()))
+    }
+
+    /// Poll `target` (or everything) now.
+    pub fn refresh(target: Option<String>) -> Self {
+        Out {
+            requests: vec![Request::Status(format!(
+                "polling {}",
+                target.as_deref().unwrap_or("everything")
+            ))],
+            effects: vec![Effect::Engine(Command::RefreshNow { target })],
+        }
+    }
+
+    /// Log `target` in afresh (nothing without a target).
+    pub fn reconnect(target: Option<String>) -> Self {
+        let Some(target) = target else {
+            return Out::default();
+        };
+        Out {
+            requests: vec![Request::Status(format!("reconnecting {target}"))],
+            effects: vec![Effect::Engine(Command::Reconnect { target })],
+        }
+    }
+
+    /// Append another answer (effects, then requests, keep their order).
+    pub fn and(mut self, other: Out) -> Self {
+        self.effects.extend(other.effects);
+        self.requests.extend(other.requests);
+        self
     }
 }

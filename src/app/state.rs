@@ -267,6 +267,108 @@ pub struct Viewports {
     pub central: usize,
 }
 
+/// Indices of `rows` in name order.
+pub fn name_order(rows: &[DeviceRow]) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..rows.len()).collect();
+    v.sort_by(|&a, &b| rows[a].name.cmp(&rows[b].name));
+    v
+}
+
+impl DevicesState {
+    /// The list for these rows, in name order, nothing filtered.
+    pub fn new(rows: Vec<DeviceRow>) -> Self {
+        DevicesState {
+            by_name: name_order(&rows),
+            view: (0..rows.len()).collect(),
+            view_dirty: true,
+            rows,
+            cursor: ListCursor::default(),
+            sort: SortBy::Name,
+            filter: String::new(),
+            filtering: false,
+        }
+    }
+}
+
+impl ConsoleState {
+    /// An empty console with this command history.
+    pub fn new(history: Vec<String>) -> Self {
+        ConsoleState {
+            input: ConsoleState::empty_input(),
+            editing: false,
+            history,
+            history_pos: None,
+            history_search: None,
+            transcript: VecDeque::new(),
+            cursor: ListCursor::default(),
+            confirm: None,
+            next_id: 1,
+        }
+    }
+
+    /// A fresh input line, with its hint.
+    pub fn empty_input() -> TextArea<'static> {
+        let mut t = TextArea::default();
+        t.set_placeholder_text(
+            "@target show version   |   GET /path   (Esc leaves, ↑ history, Tab completes)",
+        );
+        t
+    }
+}
+
+impl ExplorerState {
+    /// Nothing to explore yet.
+    pub fn new() -> Self {
+        ExplorerState {
+            title: String::new(),
+            body: ExplorerBody::Empty,
+            source: None,
+            cursor: ListCursor::default(),
+            raw: false,
+            raw_top: 0,
+            raw_lines: 0,
+            raw_starts: Vec::new(),
+            depth: 1,
+            search: String::new(),
+            searching: false,
+            jq: String::new(),
+            jq_editing: false,
+            jq_error: None,
+            jq_seq: 0,
+            save_path: None,
+            job: None,
+            job_seq: 0,
+        }
+    }
+}
+
+impl Default for ExplorerState {
+    fn default() -> Self {
+        ExplorerState::new()
+    }
+}
+
+impl CentralState {
+    /// No accounts heard from yet.
+    pub fn new() -> Self {
+        CentralState {
+            accounts: HashMap::new(),
+            order: Vec::new(),
+            view: Vec::new(),
+            view_dirty: false,
+            cursor: ListCursor::default(),
+            status: ApFilter::All,
+            site: None,
+        }
+    }
+}
+
+impl Default for CentralState {
+    fn default() -> Self {
+        CentralState::new()
+    }
+}
+
 /// The whole dashboard.
 pub struct App {
     pub focus: Pane,
@@ -291,4 +393,30 @@ pub struct App {
     /// Raised and not yet cleared, by target (the engine reports changes only).
     pub active_alarms: std::collections::BTreeMap<String, String>,
     pub viewports: Viewports,
+}
+
+impl App {
+    /// A fresh dashboard for these rows (devices and Central accounts, config order).
+    pub fn new(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> App {
+        App {
+            focus: Pane::Devices,
+            devices: DevicesState::new(rows),
+            sessions: SessionsState::default(),
+            console: ConsoleState::new(history),
+            explorer: ExplorerState::new(),
+            central: CentralState::new(),
+            status: None,
+            read_only,
+            read_only_locked: read_only,
+            status_seen: None,
+            help: false,
+            command_line: None,
+            now: SystemTime::now(),
+            quit: false,
+            alarms: 0,
+            active_alarms: Default::default(),
+            solo: None,
+            viewports: Viewports::default(),
+        }
+    }
 }

@@ -205,7 +205,7 @@ mod tests {
 
     use crate::app::keymap::KeyMap;
     use crate::app::state::Pane;
-    use crate::app::update::{Msg, new_app, update};
+    use crate::app::update::{Msg, update};
     use crate::explore::doc::Doc;
     use crate::ui::theme::{Styles, Theme};
 
@@ -230,7 +230,7 @@ mod tests {
     #[test]
     fn raw_view_shows_the_last_lines_and_cuts_a_long_one() {
         let keys = KeyMap::default();
-        let mut app = new_app(Vec::new(), true, Vec::new());
+        let mut app = crate::app::state::App::new(Vec::new(), true, Vec::new());
         app.solo = Some(Pane::Explorer);
         app.focus = Pane::Explorer;
         let mut text = String::from("[\n");

@@ -221,7 +221,7 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     use crate::app::keymap::KeyMap;
-    use crate::app::update::{Msg, new_app, update};
+    use crate::app::update::{Msg, update};
     use crate::config::Config;
     use crate::engine::messages::{Budget, Event};
     use crate::ui::theme::{Styles, Theme};
@@ -233,7 +233,8 @@ mod tests {
             std::path::Path::new("t.toml"),
         )
         .expect("config");
-        let mut app = new_app(crate::app::launch::rows_from_config(&cfg), true, vec![]);
+        let mut app =
+            crate::app::state::App::new(crate::app::launch::rows_from_config(&cfg), true, vec![]);
         let keys = KeyMap::default();
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
         update(&mut app, &keys, Msg::Tick(t0));
