@@ -10,6 +10,7 @@ pub mod explorer;
 pub mod input;
 pub mod keymap;
 pub mod launch;
+pub mod mode;
 pub mod msg;
 pub mod sessions;
 pub mod state;

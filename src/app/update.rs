@@ -11,6 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 use ratatui::layout::Rect;
 
 use super::keymap::{Action, KeyMap};
+use super::mode::Mode;
 use super::msg::{Out, Request};
 use super::state::*;
 use super::{central, console, devices, explorer, sessions};
@@ -223,36 +224,11 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Out {
     if k.kind == crossterm::event::KeyEventKind::Release {
         return Out::default();
     }
-    if app.help {
-        if matches!(k.code, KeyCode::Esc)
-            || matches!(keys.action(&k), Some(Action::Help | Action::Quit))
-        {
-            app.help = false;
-        }
-        return Out::default();
-    }
-    if let Some(line) = app.command_line.as_mut() {
-        match k.code {
-            KeyCode::Esc => app.command_line = None,
-            KeyCode::Enter => {
-                let l = std::mem::take(line);
-                app.command_line = None;
-                return command_line(app, &l);
-            }
-            KeyCode::Backspace => {
-                line.pop();
-            }
-            KeyCode::Char(c) => line.push(c),
-            _ => {}
-        }
-        return Out::default();
-    }
-    if app.console.confirm.is_some() {
-        return console::answer(&mut app.console, k, app.now);
-    }
+    let mode = app.mode();
     // Pane keys that cannot be typed (Alt-1..5, F1..F5) work from every text input too: after
     // a console command the input keeps the focus, and a plain `4` would be typed into it.
-    if let Some(action) = keys.action(&k).filter(|a| PANE_KEYS.contains(a))
+    if !mode.is_modal()
+        && let Some(action) = keys.action(&k).filter(|a| PANE_KEYS.contains(a))
         && !is_typed(&k)
     {
         if app.solo.is_none() {
@@ -260,26 +236,58 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Out {
         }
         return Out::default();
     }
-    if app.focus == Pane::Console && app.console.editing {
-        let to = console::Fallback {
-            rows: &app.devices.rows,
-            selected: devices::selected(&app.devices),
-        };
-        return console::on_key(&mut app.console, k, to, app.read_only, app.now);
+    match mode {
+        Mode::Help => {
+            if matches!(k.code, KeyCode::Esc)
+                || matches!(keys.action(&k), Some(Action::Help | Action::Quit))
+            {
+                app.help = false;
+            }
+            Out::default()
+        }
+        Mode::CommandLine => command_line_key(app, k),
+        Mode::Confirm => console::answer(&mut app.console, k, app.now),
+        Mode::Typing => {
+            let to = console::Fallback {
+                rows: &app.devices.rows,
+                selected: devices::selected(&app.devices),
+            };
+            console::on_key(&mut app.console, k, to, app.read_only, app.now)
+        }
+        Mode::Filter => {
+            devices::on_filter_key(&mut app.devices, k);
+            Out::default()
+        }
+        Mode::Search => explorer::on_search_key(&mut app.explorer, k),
+        Mode::JqFilter => explorer::on_jq_key(&mut app.explorer, k),
+        Mode::SavePath => explorer::on_save_key(&mut app.explorer, k),
+        Mode::Normal => normal_key(app, keys, k),
     }
-    if app.devices.filtering && app.focus == Pane::Devices {
-        devices::on_filter_key(&mut app.devices, k);
+}
+
+/// A key while a `:` command is typed; Enter runs it.
+fn command_line_key(app: &mut App, k: KeyEvent) -> Out {
+    let Some(line) = app.command_line.as_mut() else {
         return Out::default();
+    };
+    match k.code {
+        KeyCode::Esc => app.command_line = None,
+        KeyCode::Enter => {
+            let l = std::mem::take(line);
+            app.command_line = None;
+            return command_line(app, &l);
+        }
+        KeyCode::Backspace => {
+            line.pop();
+        }
+        KeyCode::Char(c) => line.push(c),
+        _ => {}
     }
-    if app.focus == Pane::Explorer && app.explorer.searching {
-        return explorer::on_search_key(&mut app.explorer, k);
-    }
-    if app.focus == Pane::Explorer && app.explorer.jq_editing {
-        return explorer::on_jq_key(&mut app.explorer, k);
-    }
-    if app.explorer.save_path.is_some() && app.focus == Pane::Explorer {
-        return explorer::on_save_key(&mut app.explorer, k);
-    }
+    Out::default()
+}
+
+/// A key that is an action: global ones first, then the focused pane's.
+fn normal_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Out {
     if k.code == KeyCode::Char('c')
         && k.modifiers.contains(KeyModifiers::CONTROL)
         && keys.action(&k).is_none()
