@@ -23,7 +23,7 @@ const LIVE_JQ_LIMIT: usize = 2 << 20;
 
 /// A jq filter's answer: shown if it is from the newest run.
 pub fn on_filtered(e: &mut ExplorerState, seq: u64, result: Result<Doc, String>) {
-    if seq != e.jq_seq {
+    if !e.jq_runs.is_current(seq) {
         return; // typed over: a newer filter is on its way
     }
     match result {
@@ -248,12 +248,12 @@ fn run_jq(e: &mut ExplorerState, enter: bool) -> Out {
             src.len() >> 20
         ));
     }
-    e.jq_seq += 1;
+    let seq = e.jq_runs.issue();
     let code = e.jq.trim().to_string();
     let code = if code.is_empty() { ".".into() } else { code };
     Out {
         effects: vec![Effect::RunJq {
-            seq: e.jq_seq,
+            seq,
             code,
             input: src,
         }],

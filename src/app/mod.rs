@@ -12,6 +12,7 @@ pub mod keymap;
 pub mod launch;
 pub mod mode;
 pub mod msg;
+pub mod newest;
 pub mod sessions;
 pub mod state;
 pub mod terminal;

@@ -214,8 +214,8 @@ pub struct ExplorerState {
     pub jq: String,
     pub jq_editing: bool,
     pub jq_error: Option<String>,
-    /// The newest jq run; answers from older runs (typed over) are dropped.
-    pub jq_seq: u64,
+    /// Numbers jq runs; answers from older runs (typed over) are dropped.
+    pub jq_runs: super::newest::Newest,
     pub save_path: Option<String>,
     /// Work running off the UI thread on a big document, if any (one at a time: a newer
     /// request cancels it).
@@ -334,7 +334,7 @@ impl ExplorerState {
             jq: String::new(),
             jq_editing: false,
             jq_error: None,
-            jq_seq: 0,
+            jq_runs: Default::default(),
             save_path: None,
             job: None,
             job_seq: 0,

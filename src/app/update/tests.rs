@@ -175,7 +175,7 @@ fn a_read_only_start_cannot_be_switched_off() {
 fn a_filter_typed_over_is_dropped() {
     let keys = KeyMap::default();
     let mut app = app_with(&[], false);
-    app.explorer.jq_seq = 2;
+    app.explorer.jq_runs.started(2);
     update(
         &mut app,
         &keys,
