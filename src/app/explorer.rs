@@ -9,7 +9,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::input::edit_text;
 use super::keymap::Action;
 use super::msg::{Effect, ExploreJob, Out, Request};
-use super::state::{ExplorerBody, ExplorerJob, ExplorerState, ListCursor, ResultEntry};
+use super::state::{
+    ExplorerBody, ExplorerInput, ExplorerJob, ExplorerState, ListCursor, ResultEntry,
+};
 use crate::explore::doc::Doc;
 use crate::explore::job::{Done, Work};
 use crate::explore::tree::{Control, Tree};
@@ -307,17 +309,25 @@ fn search(e: &mut ExplorerState, forward: bool, from_cursor_inclusive: bool) -> 
 /// A key while the search text is typed; Enter searches.
 pub fn on_search_key(e: &mut ExplorerState, k: KeyEvent) -> Out {
     if k.code == KeyCode::Enter {
-        e.searching = false;
+        e.input = ExplorerInput::None;
         return search(e, true, true);
     }
-    edit_text(&mut e.search, &mut e.searching, k);
+    let mut editing = true;
+    edit_text(&mut e.search, &mut editing, k);
+    if !editing {
+        e.input = ExplorerInput::None;
+    }
     Out::default()
 }
 
 /// A key while the jq filter is typed: every change runs it (Enter too).
 pub fn on_jq_key(e: &mut ExplorerState, k: KeyEvent) -> Out {
     let before = e.jq.clone();
-    edit_text(&mut e.jq, &mut e.jq_editing, k);
+    let mut editing = true;
+    edit_text(&mut e.jq, &mut editing, k);
+    if !editing {
+        e.input = ExplorerInput::None;
+    }
     let enter = k.code == KeyCode::Enter;
     if e.jq != before || enter {
         return run_jq(e, enter);
@@ -328,7 +338,10 @@ pub fn on_jq_key(e: &mut ExplorerState, k: KeyEvent) -> Out {
 /// A key while the save path is typed; Enter saves.
 pub fn on_save_key(e: &mut ExplorerState, k: KeyEvent) -> Out {
     let mut editing = true;
-    let mut path = e.save_path.take().unwrap_or_default();
+    let mut path = match std::mem::replace(&mut e.input, ExplorerInput::None) {
+        ExplorerInput::SavePath(p) => p,
+        _ => String::new(),
+    };
     if k.code == KeyCode::Enter {
         let bytes = bytes(e);
         return Out {
@@ -338,7 +351,7 @@ pub fn on_save_key(e: &mut ExplorerState, k: KeyEvent) -> Out {
     }
     edit_text(&mut path, &mut editing, k);
     if editing {
-        e.save_path = Some(path);
+        e.input = ExplorerInput::SavePath(path);
     }
     Out::default()
 }
@@ -348,12 +361,12 @@ pub fn on_action(e: &mut ExplorerState, a: Action) -> Out {
     let cursor = e.cursor.selected;
     match a {
         Action::Filter | Action::Search => {
-            e.searching = true;
+            e.input = ExplorerInput::Search;
             e.search.clear();
         }
         Action::SearchNext => return search(e, true, false),
         Action::SearchPrev => return search(e, false, false),
-        Action::JqFilter => e.jq_editing = true,
+        Action::JqFilter => e.input = ExplorerInput::Jq,
         Action::RawToggle => {
             e.raw = !e.raw;
             if e.raw {
@@ -362,7 +375,7 @@ pub fn on_action(e: &mut ExplorerState, a: Action) -> Out {
                 e.raw_top = e.raw_top.min(e.raw_lines.saturating_sub(1));
             }
         }
-        Action::Save => e.save_path = Some("netdash-result.json".into()),
+        Action::Save => e.input = ExplorerInput::SavePath("netdash-result.json".into()),
         Action::CopyValue | Action::CopyPath => {
             let text = match &e.body {
                 ExplorerBody::Tree(t) if a == Action::CopyPath => t.path(cursor),

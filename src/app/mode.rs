@@ -4,7 +4,7 @@
 //! being typed when its pane has the focus again); `App::mode` reads them in one place,
 //! in the order keys have always gone to them.
 
-use super::state::{App, Pane};
+use super::state::{App, ExplorerInput, Pane};
 
 /// Where the next key goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,9 +50,12 @@ impl App {
             match self.focus {
                 Pane::Console if self.console.editing => Mode::Typing,
                 Pane::Devices if self.devices.filtering => Mode::Filter,
-                Pane::Explorer if self.explorer.searching => Mode::Search,
-                Pane::Explorer if self.explorer.jq_editing => Mode::JqFilter,
-                Pane::Explorer if self.explorer.save_path.is_some() => Mode::SavePath,
+                Pane::Explorer => match self.explorer.input {
+                    ExplorerInput::None => Mode::Normal,
+                    ExplorerInput::Search => Mode::Search,
+                    ExplorerInput::Jq => Mode::JqFilter,
+                    ExplorerInput::SavePath(_) => Mode::SavePath,
+                },
                 _ => Mode::Normal,
             }
         }

@@ -209,19 +209,30 @@ pub struct ExplorerState {
     /// it shows, wherever they are in a 50 MB document.
     pub raw_starts: Vec<u32>,
     pub depth: u16,
+    /// What the footer's input is typing, if anything.
+    pub input: ExplorerInput,
     pub search: String,
-    pub searching: bool,
     pub jq: String,
-    pub jq_editing: bool,
     pub jq_error: Option<String>,
     /// Numbers jq runs; answers from older runs (typed over) are dropped.
     pub jq_runs: super::newest::Newest,
-    pub save_path: Option<String>,
     /// Work running off the UI thread on a big document, if any (one at a time: a newer
     /// request cancels it).
     pub job: Option<ExplorerJob>,
     /// Names each job; answers from a replaced or cancelled one are dropped.
     pub job_seq: u64,
+}
+
+/// The explorer footer's one input: at most one is typed at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExplorerInput {
+    None,
+    /// The search text (kept in `search`); Enter searches.
+    Search,
+    /// The jq filter (kept in `jq`, shown after the typing ends); it runs as it changes.
+    Jq,
+    /// Where to save the document; Enter saves.
+    SavePath(String),
 }
 
 /// An explorer job in flight: the footer shows its label and progress, Esc cancels it.
@@ -329,13 +340,11 @@ impl ExplorerState {
             raw_lines: 0,
             raw_starts: Vec::new(),
             depth: 1,
+            input: ExplorerInput::None,
             search: String::new(),
-            searching: false,
             jq: String::new(),
-            jq_editing: false,
             jq_error: None,
             jq_runs: Default::default(),
-            save_path: None,
             job: None,
             job_seq: 0,
         }

@@ -16,7 +16,7 @@ use ratatui::widgets::Paragraph;
 
 use super::theme::Styles;
 use super::{block, one_line};
-use crate::app::state::{App, ExplorerBody};
+use crate::app::state::{App, ExplorerBody, ExplorerInput};
 use crate::explore::doc::Kind;
 use crate::explore::tree::Tree;
 
@@ -150,16 +150,24 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             ),
             Span::styled("  Esc cancels", s.dim),
         ])
-    } else if e.searching {
+    } else if e.input == ExplorerInput::Search {
         Line::from(vec![
             Span::styled("/", s.accent),
             Span::styled(format!("{}█", e.search), s.text),
         ])
-    } else if e.jq_editing || !e.jq.is_empty() {
+    } else if e.input == ExplorerInput::Jq || !e.jq.is_empty() {
         let mut v = vec![
             Span::styled("jq ", s.accent),
             Span::styled(
-                format!("{}{}", e.jq, if e.jq_editing { "█" } else { "" }),
+                format!(
+                    "{}{}",
+                    e.jq,
+                    if e.input == ExplorerInput::Jq {
+                        "█"
+                    } else {
+                        ""
+                    }
+                ),
                 s.text,
             ),
         ];
@@ -170,7 +178,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             ));
         }
         Line::from(v)
-    } else if let Some(p) = &e.save_path {
+    } else if let ExplorerInput::SavePath(p) = &e.input {
         Line::from(vec![
             Span::styled("save to: ", s.accent),
             Span::styled(format!("{p}█"), s.text),
