@@ -1,5 +1,10 @@
 //! The dashboard application: plain-data state, a reducer, a keymap, and the loop that
 //! connects them to the engine and the terminal.
+//!
+//! `update.rs` routes keys, mouse, `:` commands, engine events and requests between panes;
+//! each pane's behaviour is in its own module (`devices`, `sessions`, `console`,
+//! `explorer`, `central`, matching `ui/<pane>.rs`), which imports only the leaf modules
+//! (`msg`, `state`, `keymap`, `cursor`, `input`), never the router or another pane.
 
 pub mod central;
 pub mod console;
