@@ -8,7 +8,7 @@ use std::time::Instant;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use netdash::app::keymap::KeyMap;
 use netdash::app::state::{App, ExplorerBody, Pane};
-use netdash::app::update::{Effect, Msg, new_app, update};
+use netdash::app::update::{Effect, Msg, update};
 use netdash::explore::doc::Doc;
 use netdash::ui::theme::{Styles, Theme};
 use ratatui::Terminal;
@@ -105,7 +105,7 @@ fn main() {
         "document: {:.1} MB, {APS} AP objects",
         bytes.len() as f64 / 1048576.0
     );
-    let mut app = new_app(Vec::new(), true, Vec::new());
+    let mut app = App::new(Vec::new(), true, Vec::new());
     app.solo = Some(Pane::Explorer);
     app.focus = Pane::Explorer;
     let mut b = Bench {
@@ -151,7 +151,7 @@ fn main() {
 
 fn cursor_path(b: &Bench) -> String {
     match &b.app.explorer.body {
-        ExplorerBody::Tree(t) => t.path(b.app.explorer.cursor),
+        ExplorerBody::Tree(t) => t.path(b.app.explorer.cursor.selected),
         _ => String::new(),
     }
 }

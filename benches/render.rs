@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use criterion::{Criterion, criterion_group, criterion_main};
 use netdash::app::keymap::KeyMap;
 use netdash::app::state::{App, DeviceRow, ExplorerBody, Pane};
-use netdash::app::update::{new_app, refresh_views};
+use netdash::app::update::refresh_views;
 use netdash::engine::SessionState;
 use netdash::engine::messages::DeviceFacts;
 use netdash::explore::doc::Doc;
@@ -20,7 +20,7 @@ fn devices(n: usize) -> Vec<DeviceRow> {
     (0..n)
         .map(|i| DeviceRow {
             name: format!("leaf-{i:05}"),
-            kind: "eos",
+            kind: netdash::kind::TargetKind::Eos,
             host: format!("10.{}.{}.{}:443", i >> 16, (i >> 8) & 255, i & 255),
             tags: vec!["dc1".into(), "leaf".into()],
             state: if i % 97 == 0 {
@@ -61,7 +61,7 @@ fn frame(c: &mut Criterion) {
     let mut term =
         Terminal::new(TestBackend::new(160, 48)).unwrap_or_else(|_| std::process::exit(1));
 
-    let mut app: App = new_app(devices(10_000), false, vec![]);
+    let mut app: App = App::new(devices(10_000), false, vec![]);
     refresh_views(&mut app);
     c.bench_function("frame 160x48, 10k devices", |b| {
         b.iter(|| {
@@ -87,13 +87,13 @@ fn frame(c: &mut Criterion) {
         })
     });
 
-    let mut app: App = new_app(devices(20), false, vec![]);
+    let mut app: App = App::new(devices(20), false, vec![]);
     let doc = Doc::new(big_json(100_000)).unwrap_or_else(|_| std::process::exit(1));
     let mut tree = Tree::new(doc).unwrap_or_else(|_| std::process::exit(1));
     let _ = tree.expand_all();
     eprintln!("explorer tree: {} visible rows", tree.len());
     app.explorer.body = ExplorerBody::Tree(Box::new(tree));
-    app.explorer.cursor = 50_000;
+    app.explorer.cursor.selected = 50_000;
     app.focus = Pane::Explorer;
     refresh_views(&mut app);
     c.bench_function("frame 160x48, 100k-node tree", |b| {

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use netdash::app::event_loop::{JqRuns, LoopContext, run, start_filter};
 use netdash::app::keymap::KeyMap;
 use netdash::app::state::{App, Pane};
-use netdash::app::update::{Msg, new_app, update};
+use netdash::app::update::{Msg, update};
 use netdash::explore::doc::Doc;
 use netdash::ui::theme::{Styles, Theme};
 use ratatui::Terminal;
@@ -21,7 +21,7 @@ use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
 
 fn explorer(text: String) -> App {
-    let mut app = new_app(Vec::new(), true, Vec::new());
+    let mut app = App::new(Vec::new(), true, Vec::new());
     app.solo = Some(Pane::Explorer);
     app.focus = Pane::Explorer;
     let doc = Doc::new(text.into_bytes()).expect("doc");

@@ -4,7 +4,8 @@
 use std::time::{Duration, SystemTime};
 
 use netdash::app::keymap::KeyMap;
-use netdash::app::update::{Msg, new_app, refresh_views, update};
+use netdash::app::state::App;
+use netdash::app::update::{Msg, refresh_views, update};
 use netdash::config::Config;
 use netdash::engine::messages::{DeviceFacts, Event, Outcome};
 use netdash::kind::TargetKind;
@@ -138,7 +139,7 @@ password = "x"
 #[test]
 fn dashboard_draws_no_control_characters() {
     let cfg = Config::parse(CONFIG, std::path::Path::new("t.toml")).expect("config");
-    let mut app = new_app(netdash::app::launch::rows_from_config(&cfg), false, vec![]);
+    let mut app = App::new(netdash::app::launch::rows_from_config(&cfg), false, vec![]);
     let keys = KeyMap::default();
     let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
     for m in [

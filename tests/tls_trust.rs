@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use netdash::app::keymap::KeyMap;
-use netdash::app::state::Pane;
-use netdash::app::update::{Msg, new_app, refresh_views, update};
+use netdash::app::state::{App, Pane};
+use netdash::app::update::{Msg, refresh_views, update};
 use netdash::config::Config;
 use netdash::engine::messages::{Event, SessionState, SessionView};
 use netdash::kind::{AuthScheme, TargetKind};
@@ -290,7 +290,7 @@ verify_tls = false
 #[test]
 fn verify_tls_false_is_marked_in_the_devices_and_sessions_panes() {
     let cfg = Config::parse(PANES, Path::new("t.toml")).expect("config");
-    let mut app = new_app(netdash::app::launch::rows_from_config(&cfg), true, vec![]);
+    let mut app = App::new(netdash::app::launch::rows_from_config(&cfg), true, vec![]);
     let keys = KeyMap::default();
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
     update(&mut app, &keys, Msg::Tick(now));

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use netdash::app::keymap::KeyMap;
 use netdash::app::state::{App, Pane};
-use netdash::app::update::{Msg, new_app, refresh_views, update};
+use netdash::app::update::{Msg, refresh_views, update};
 use netdash::config::Config;
 use netdash::engine::messages::{
     AccessPoint, Budget, DeviceFacts, Event, Outcome, SessionState, SessionView, Site,
@@ -86,7 +86,7 @@ fn view(
 
 fn app() -> App {
     let cfg = Config::parse(CONFIG, std::path::Path::new("t.toml")).expect("config");
-    let mut app = new_app(netdash::app::launch::rows_from_config(&cfg), true, vec![]);
+    let mut app = App::new(netdash::app::launch::rows_from_config(&cfg), true, vec![]);
     let keys = KeyMap::default();
     let mut feed = |m: Msg| {
         update(&mut app, &keys, m);

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::Event as TermEvent;
@@ -15,6 +15,7 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
 use super::keymap::KeyMap;
+use super::newest::Newest;
 use super::state::App;
 use super::update::{Effect, Msg, refresh_views, update};
 use crate::engine::{Command, EngineHandle};
@@ -59,7 +60,8 @@ where
     // Draws that failed in a row: the terminal is gone (and no SIGHUP came, e.g. under a
     // wrapper that is the session leader). Without this the loop would redraw forever.
     let mut failed_draws = 0u32;
-    let jq = JqRuns::default();
+    // One count of jq runs with the reducer: it numbers them, the threads skip stale ones.
+    let jq = JqRuns::sharing(&app.explorer.jq_runs);
     loop {
         if dirty {
             refresh_views(&mut app);
@@ -239,12 +241,20 @@ const MAX_STUCK: usize = 2;
 #[derive(Clone, Default)]
 pub struct JqRuns {
     /// The newest run: an older one still queued is skipped before it starts.
-    latest: Arc<AtomicU64>,
+    latest: Newest,
     /// Runs that overran their budget and still spin.
     stuck: Arc<AtomicUsize>,
 }
 
 impl JqRuns {
+    /// Bookkeeping that skips runs older than the newest of `runs` (the reducer's).
+    pub fn sharing(runs: &Newest) -> Self {
+        JqRuns {
+            latest: runs.clone(),
+            stuck: Arc::default(),
+        }
+    }
+
     pub fn stuck(&self) -> usize {
         self.stuck.load(Ordering::Relaxed)
     }
@@ -274,7 +284,7 @@ pub fn start_filter(
         });
         return;
     }
-    runs.latest.store(seq, Ordering::Relaxed);
+    runs.latest.started(seq);
     let state = Arc::new(AtomicU8::new(RUNNING));
     let (otx, mut orx) = tokio::sync::oneshot::channel();
     let (latest, st, stuck) = (runs.latest.clone(), state.clone(), runs.stuck.clone());
@@ -282,7 +292,7 @@ pub fn start_filter(
         code,
         input,
         // Typed over while waiting for a thread: skip the stale filter.
-        move || latest.load(Ordering::Relaxed) == seq,
+        move || latest.is_current(seq),
         move |result| {
             if st
                 .compare_exchange(RUNNING, FINISHED, Ordering::AcqRel, Ordering::Acquire)

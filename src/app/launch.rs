@@ -9,11 +9,12 @@ use tokio::sync::mpsc;
 
 use super::event_loop::{LoopContext, run};
 use super::keymap::KeyMap;
-use super::state::{DeviceRow, Pane};
-use super::update::{Msg, new_app};
+use super::state::{App, DeviceRow, Pane};
+use super::update::Msg;
 use crate::config::Config;
 use crate::engine::{self, EngineOptions};
 use crate::explore::doc::Doc;
+use crate::kind::TargetKind;
 use crate::paths::Paths;
 use crate::ui::theme::{Styles, Theme};
 use crate::vendor::Context;
@@ -25,7 +26,7 @@ pub fn rows_from_config(cfg: &Config) -> Vec<DeviceRow> {
         .map(|d| {
             row(
                 &d.name,
-                d.kind.as_str(),
+                d.kind.into(),
                 d.host.clone(),
                 &d.tags,
                 d.verify_tls,
@@ -37,7 +38,7 @@ pub fn rows_from_config(cfg: &Config) -> Vec<DeviceRow> {
                 .unwrap_or_default()
                 .trim_start_matches("https://")
                 .to_string();
-            row(&c.name, "central", host, &c.tags, c.verify_tls)
+            row(&c.name, TargetKind::Central, host, &c.tags, c.verify_tls)
         }))
         .collect()
 }
@@ -75,7 +76,7 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
         super::terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;
     let engine = engine::start(cfg, ctx, opts);
     let _guard = engine::guard::install(&engine);
-    let app = new_app(rows, read_only, history);
+    let app = App::new(rows, read_only, history);
     let (tx, rx) = mpsc::unbounded_channel();
     let cx = LoopContext {
         keys,
@@ -162,7 +163,7 @@ pub async fn explore(
         .await
         .map_err(|e| e.to_string())??;
     let theme = Theme::load(theme, &paths.config_dir).unwrap_or_else(|_| Theme::builtin_default());
-    let mut app = new_app(Vec::new(), true, Vec::new());
+    let mut app = App::new(Vec::new(), true, Vec::new());
     app.solo = Some(Pane::Explorer);
     app.focus = Pane::Explorer;
     let (tx, rx) = mpsc::unbounded_channel();

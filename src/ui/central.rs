@@ -13,8 +13,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::theme::Styles;
 use super::{age, block};
+use crate::app::central::ap_at;
 use crate::app::state::{ApFilter, App};
-use crate::app::update::ap_at;
 
 /// Lines for the site bars: up to a third of the pane, at least one when there are sites.
 fn site_rows(inner_h: u16, sites: usize) -> u16 {
@@ -92,8 +92,9 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     f.render_widget(Paragraph::new(site_lines), top);
     // Only the visible rows of the (cached) filtered, sorted view.
     let h = bottom.height.saturating_sub(1) as usize;
-    let sel = c.selected.min(c.view.len().saturating_sub(1));
-    let start = super::scroll(sel, c.offset, h);
+    let cur = c.cursor.clamped(c.view.len());
+    let sel = cur.selected;
+    let start = cur.top(h);
     // Columns by priority, as many as fit: name, status, site first; clients, model and
     // IP, firmware as the pane widens (squeezing all seven into 40 columns cut every one).
     let w = bottom.width;
@@ -111,7 +112,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     .map(|(n, c, _)| (n, c))
     .collect();
     let rows = (start..(start + h).min(c.view.len()))
-        .filter_map(|i| ap_at(app, i).map(|(_, ap)| (i, ap)))
+        .filter_map(|i| ap_at(&app.central, i).map(|(_, ap)| (i, ap)))
         .map(|(i, ap)| {
             let hi = focused && i == sel;
             let pick = |st: ratatui::style::Style| if hi { s.selected } else { st };

@@ -26,7 +26,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     // Build only as many lines as fit, from the newest backwards; when the cursor is on an
     // older result, go back until it is in view (the transcript is bounded).
     let h = log.height as usize;
-    let cursor = (focused && !c.editing).then_some(c.selected);
+    let cursor = (focused && !c.editing).then_some(c.cursor.selected);
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor_at: Option<usize> = None;
     let mut result_index = 0usize;

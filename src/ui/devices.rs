@@ -86,8 +86,9 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         format!("1 Devices ({} · sort: {})", d.rows.len(), d.sort.label())
     };
     let inner_h = body_rows(r);
-    let sel = d.selected.min(d.view.len().saturating_sub(1));
-    let start = super::scroll(sel, d.offset, inner_h);
+    let cur = d.cursor.clamped(d.view.len());
+    let sel = cur.selected;
+    let start = cur.top(inner_h);
     // Host from 90 columns (the wide layout at 160), tags too from 110.
     let wide = r.width >= 90;
     let wider = r.width >= 110;
@@ -129,7 +130,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                 Cell::from(if row.marked { "*" } else { " " }).style(pick(s.accent)),
                 // Sorted by name, tenants sit right under their MSP.
                 name_cell(row, s, hi, d.sort == crate::app::state::SortBy::Name),
-                Cell::from(row.kind).style(pick(s.dim)),
+                Cell::from(row.kind.as_str()).style(pick(s.dim)),
                 Cell::from(word).style(pick(st)),
                 Cell::from(Line::from(vec![
                     Span::styled(lat, pick(s.text)),

@@ -15,8 +15,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::theme::Styles;
-use super::{block, one_line, scroll};
-use crate::app::state::{App, ExplorerBody};
+use super::{block, one_line};
+use crate::app::state::{App, ExplorerBody, ExplorerInput};
 use crate::explore::doc::Kind;
 use crate::explore::tree::Tree;
 
@@ -99,14 +99,14 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             s.dim,
         ))],
         ExplorerBody::Text(text) => {
-            let start = scroll(e.cursor, e.offset, h);
+            let start = e.cursor.top(h);
             text.iter()
                 .enumerate()
                 .skip(start)
                 .take(h)
                 .map(|(i, l)| {
                     let line = Line::from(Span::styled(one_line(l, w), s.text));
-                    if focused && i == e.cursor {
+                    if focused && i == e.cursor.selected {
                         line.style(s.selected)
                     } else {
                         line
@@ -134,9 +134,9 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                 .collect()
         }
         ExplorerBody::Tree(t) => {
-            let start = scroll(e.cursor, e.offset, h);
+            let start = e.cursor.top(h);
             (start..(start + h).min(t.len()))
-                .map(|i| row_line(t, i, w, s, focused && i == e.cursor))
+                .map(|i| row_line(t, i, w, s, focused && i == e.cursor.selected))
                 .collect()
         }
     };
@@ -150,16 +150,24 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             ),
             Span::styled("  Esc cancels", s.dim),
         ])
-    } else if e.searching {
+    } else if e.input == ExplorerInput::Search {
         Line::from(vec![
             Span::styled("/", s.accent),
             Span::styled(format!("{}█", e.search), s.text),
         ])
-    } else if e.jq_editing || !e.jq.is_empty() {
+    } else if e.input == ExplorerInput::Jq || !e.jq.is_empty() {
         let mut v = vec![
             Span::styled("jq ", s.accent),
             Span::styled(
-                format!("{}{}", e.jq, if e.jq_editing { "█" } else { "" }),
+                format!(
+                    "{}{}",
+                    e.jq,
+                    if e.input == ExplorerInput::Jq {
+                        "█"
+                    } else {
+                        ""
+                    }
+                ),
                 s.text,
             ),
         ];
@@ -170,7 +178,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             ));
         }
         Line::from(v)
-    } else if let Some(p) = &e.save_path {
+    } else if let ExplorerInput::SavePath(p) = &e.input {
         Line::from(vec![
             Span::styled("save to: ", s.accent),
             Span::styled(format!("{p}█"), s.text),
@@ -185,7 +193,10 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         ])
     } else if let ExplorerBody::Tree(t) = &e.body {
         Line::from(vec![
-            Span::styled(one_line(&t.path(e.cursor), w.saturating_sub(24)), s.accent),
+            Span::styled(
+                one_line(&t.path(e.cursor.selected), w.saturating_sub(24)),
+                s.accent,
+            ),
             Span::styled("  t raw · | jq · / search", s.dim),
         ])
     } else {
@@ -202,7 +213,7 @@ mod tests {
 
     use crate::app::keymap::KeyMap;
     use crate::app::state::Pane;
-    use crate::app::update::{Msg, new_app, update};
+    use crate::app::update::{Msg, update};
     use crate::explore::doc::Doc;
     use crate::ui::theme::{Styles, Theme};
 
@@ -227,7 +238,7 @@ mod tests {
     #[test]
     fn raw_view_shows_the_last_lines_and_cuts_a_long_one() {
         let keys = KeyMap::default();
-        let mut app = new_app(Vec::new(), true, Vec::new());
+        let mut app = crate::app::state::App::new(Vec::new(), true, Vec::new());
         app.solo = Some(Pane::Explorer);
         app.focus = Pane::Explorer;
         let mut text = String::from("[\n");

@@ -362,22 +362,6 @@ pub fn countdown(now: SystemTime, deadline: SystemTime) -> String {
     }
 }
 
-/// The first row to draw so the cursor stays visible, moving the view as little as
-/// possible from `offset`.
-pub fn scroll(cursor: usize, offset: usize, height: usize) -> usize {
-    if height == 0 {
-        // Nothing drawn yet (or no room): keep the view, at most up to the cursor.
-        return offset.min(cursor);
-    }
-    if cursor < offset {
-        cursor
-    } else if cursor >= offset + height {
-        cursor + 1 - height
-    } else {
-        offset
-    }
-}
-
 /// Rows each pane's list showed, from the rectangles of the last frame.
 pub fn viewports(app: &App, rects: &[(Pane, Rect)]) -> crate::app::state::Viewports {
     let mut v = app.viewports;
@@ -395,9 +379,15 @@ pub fn viewports(app: &App, rects: &[(Pane, Rect)]) -> crate::app::state::Viewpo
 /// An MSP tenant's name (`MSP/tenant`, Central accounts only) as `└ tenant` where rows are
 /// listed under their MSP: the MSP's row above says whose it is, and narrow name columns
 /// keep the part that tells tenants apart.
-pub fn account_label<'a>(name: &'a str, kind: &str, grouped: bool) -> std::borrow::Cow<'a, str> {
+pub fn account_label<'a>(
+    name: &'a str,
+    kind: crate::kind::TargetKind,
+    grouped: bool,
+) -> std::borrow::Cow<'a, str> {
     match name.split_once('/') {
-        Some((_, tenant)) if grouped && kind == "central" => format!("└ {tenant}").into(),
+        Some((_, tenant)) if grouped && kind == crate::kind::TargetKind::Central => {
+            format!("└ {tenant}").into()
+        }
         _ => name.into(),
     }
 }
@@ -430,19 +420,20 @@ pub fn state_style(state: &SessionState, s: &Styles) -> (Style, &'static str) {
 #[cfg(test)]
 mod tests {
     use super::account_label;
+    use crate::kind::TargetKind;
 
     #[test]
     fn tenants_are_labelled_under_their_msp_only_when_grouped() {
         assert_eq!(
-            account_label("msp/Tenant-01", "central", true),
+            account_label("msp/Tenant-01", TargetKind::Central, true),
             "└ Tenant-01"
         );
         assert_eq!(
-            account_label("msp/Tenant-01", "central", false),
+            account_label("msp/Tenant-01", TargetKind::Central, false),
             "msp/Tenant-01"
         );
         // A device may have '/' in its name: it is no tenant.
-        assert_eq!(account_label("site/sw1", "eos", true), "site/sw1");
-        assert_eq!(account_label("msp", "central", true), "msp");
+        assert_eq!(account_label("site/sw1", TargetKind::Eos, true), "site/sw1");
+        assert_eq!(account_label("msp", TargetKind::Central, true), "msp");
     }
 }

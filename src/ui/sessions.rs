@@ -61,13 +61,13 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             break;
         }
         let Some(v) = &row.session else { continue };
-        if row.kind == TargetKind::Central.as_str() {
+        if row.kind == TargetKind::Central {
             continue;
         }
         let mut spans = vec![
             Span::styled(
                 format!("{:<13.13} ", row.name),
-                if focused && k == app.sessions_selected {
+                if focused && k == app.sessions.cursor.selected {
                     s.selected
                 } else {
                     s.text
@@ -143,7 +143,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             .devices
             .rows
             .iter()
-            .find(|r| r.kind == TargetKind::Central.as_str() && &r.name == name);
+            .find(|r| r.kind == TargetKind::Central && &r.name == name);
         // What the token may do: "read" (read-only mode's sign-in), "all", or "?" (pasted).
         let scope = row
             .and_then(|r| r.session.as_ref())
@@ -154,7 +154,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             Span::styled(
                 format!(
                     "{:<13.13} ",
-                    super::account_label(name, TargetKind::Central.as_str(), true)
+                    super::account_label(name, TargetKind::Central, true)
                 ),
                 s.text,
             ),
@@ -227,7 +227,7 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     use crate::app::keymap::KeyMap;
-    use crate::app::update::{Msg, new_app, update};
+    use crate::app::update::{Msg, update};
     use crate::config::Config;
     use crate::engine::messages::{Budget, Event};
     use crate::ui::theme::{Styles, Theme};
@@ -239,7 +239,8 @@ mod tests {
             std::path::Path::new("t.toml"),
         )
         .expect("config");
-        let mut app = new_app(crate::app::launch::rows_from_config(&cfg), true, vec![]);
+        let mut app =
+            crate::app::state::App::new(crate::app::launch::rows_from_config(&cfg), true, vec![]);
         let keys = KeyMap::default();
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
         update(&mut app, &keys, Msg::Tick(t0));

@@ -1,0 +1,111 @@
+//! The dashboard's state: plain data, changed only by `update`, drawn by `ui::render`.
+//! One file per pane's slice (matching `app/<pane>.rs` and `ui/<pane>.rs`), the whole
+//! `App` here; constructors live with what they build.
+
+use std::time::SystemTime;
+
+mod central;
+mod console;
+mod devices;
+mod explorer;
+
+pub use super::cursor::ListCursor;
+pub use central::{ApFilter, CentralAccount, CentralState};
+pub use console::{ConsoleState, OUTPUTS_KEPT, ResultEntry, TRANSCRIPT_LIMIT, Transcript};
+pub use devices::{DeviceRow, DevicesState, LATENCY_SAMPLES, SessionsState, SortBy, name_order};
+pub use explorer::{ExplorerBody, ExplorerInput, ExplorerJob, ExplorerState};
+
+/// The five panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Devices,
+    Sessions,
+    Console,
+    Explorer,
+    Central,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 5] = [
+        Pane::Devices,
+        Pane::Sessions,
+        Pane::Console,
+        Pane::Explorer,
+        Pane::Central,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Devices => "1 Devices",
+            Pane::Sessions => "2 Sessions",
+            Pane::Console => "3 Console",
+            Pane::Explorer => "4 Explorer",
+            Pane::Central => "5 Central",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// List rows each pane showed in the last frame: the reducer keeps cursors in view with
+/// them (it cannot know the terminal size otherwise).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Viewports {
+    pub devices: usize,
+    pub explorer: usize,
+    pub central: usize,
+}
+
+/// The whole dashboard.
+pub struct App {
+    pub focus: Pane,
+    /// Show only this pane (`netdash explore`).
+    pub solo: Option<Pane>,
+    pub devices: DevicesState,
+    pub sessions: SessionsState,
+    pub console: ConsoleState,
+    pub explorer: ExplorerState,
+    pub central: CentralState,
+    pub status: Option<String>,
+    pub read_only: bool,
+    /// Started read-only (`--read-only`, settings): `:readonly` may not turn it off.
+    pub read_only_locked: bool,
+    /// The status line as last seen by the clock, and since when: it fades after a while.
+    pub status_seen: Option<(String, SystemTime)>,
+    pub help: bool,
+    pub command_line: Option<String>,
+    pub now: SystemTime,
+    pub quit: bool,
+    pub alarms: usize,
+    /// Raised and not yet cleared, by target (the engine reports changes only).
+    pub active_alarms: std::collections::BTreeMap<String, String>,
+    pub viewports: Viewports,
+}
+
+impl App {
+    /// A fresh dashboard for these rows (devices and Central accounts, config order).
+    pub fn new(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> App {
+        App {
+            focus: Pane::Devices,
+            devices: DevicesState::new(rows),
+            sessions: SessionsState::default(),
+            console: ConsoleState::new(history),
+            explorer: ExplorerState::new(),
+            central: CentralState::new(),
+            status: None,
+            read_only,
+            read_only_locked: read_only,
+            status_seen: None,
+            help: false,
+            command_line: None,
+            now: SystemTime::now(),
+            quit: false,
+            alarms: 0,
+            active_alarms: Default::default(),
+            solo: None,
+            viewports: Viewports::default(),
+        }
+    }
+}
