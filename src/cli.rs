@@ -8,12 +8,12 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::command::Command;
 use crate::config::Config;
+use crate::drivers::Context;
 use crate::engine::EngineOptions;
+use crate::headless::RunEnd;
 use crate::lab::faults::FaultPlan;
 use crate::lab::{Lab, LabOptions};
 use crate::paths::Paths;
-use crate::run::RunEnd;
-use crate::vendor::Context;
 use std::sync::Arc;
 
 /// `println!` that survives a closed stdout (`netdash lab | head`): the message is lost,
@@ -318,7 +318,7 @@ async fn run_cmd(
     // MSP tenants are accounts too: found (and their credentials made) before selecting.
     let mut problems = Vec::new();
     if cfg.centrals().any(|c| c.msp) {
-        problems = crate::vendor::msp::expand(&mut cfg, &args.targets, &ctx).await;
+        problems = crate::drivers::msp::expand(&mut cfg, &args.targets, &ctx).await;
     }
     // Select here too, so a bad target is a usage error (exit 2) before any session starts.
     let sel = crate::target::select(&cfg, &args.targets, &cmd);
@@ -350,10 +350,10 @@ async fn run_cmd(
         })
         .map(|t| t.name())
         .collect();
-    if let Some(line) = crate::vendor::tls::warn_unverified(&unverified) {
+    if let Some(line) = crate::drivers::tls::warn_unverified(&unverified) {
         complain!("{line}");
     }
-    let req = crate::run::RunRequest {
+    let req = crate::headless::RunRequest {
         targets: args.targets.clone(),
         line,
         read_only,
@@ -362,7 +362,7 @@ async fn run_cmd(
     };
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
-    let end = crate::run::run(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr)
+    let end = crate::headless::run(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr)
         .await
         .map_err(|e| Failure(1, format!("cannot write output: {e}")))?;
     match end {
@@ -377,13 +377,13 @@ async fn run_cmd(
 }
 
 async fn watch_cmd(cfg: Config, paths: &Paths, json: bool, read_only: bool) -> Result<u8, Failure> {
-    if let Some(line) = crate::vendor::tls::warn_unverified(&cfg.unverified()) {
+    if let Some(line) = crate::drivers::tls::warn_unverified(&cfg.unverified()) {
         complain!("{line}");
     }
     let ctx = Context::for_settings(paths.clone(), &cfg.settings);
     let opts = EngineOptions::polling(&cfg.settings, read_only);
     let mut stdout = std::io::stdout().lock();
-    crate::run::watch(Arc::new(cfg), ctx, opts, json, &mut stdout)
+    crate::headless::watch(Arc::new(cfg), ctx, opts, json, &mut stdout)
         .await
         .map_err(|e| Failure(1, e.to_string()))?;
     Ok(0)
@@ -531,7 +531,7 @@ async fn demo_tour() -> Result<u8, Failure> {
         let sel = crate::target::select(&cfg, &[spec.to_string()], &cmd)
             .map_err(|e| Failure(1, e.to_string()))?;
         let only = sel.targets.iter().map(|t| t.name().to_string()).collect();
-        let req = crate::run::RunRequest {
+        let req = crate::headless::RunRequest {
             targets: vec![spec.to_string()],
             line: line.to_string(),
             read_only: false,
@@ -539,7 +539,7 @@ async fn demo_tour() -> Result<u8, Failure> {
             json: false,
         };
         let ctx = Context::new(paths.clone(), Duration::from_secs(10));
-        let end = crate::run::run(cfg.clone(), ctx, req, only, &mut stdout, &mut stderr)
+        let end = crate::headless::run(cfg.clone(), ctx, req, only, &mut stdout, &mut stderr)
             .await
             .map_err(|e| Failure(1, e.to_string()))?;
         all_ok &= end == RunEnd::AllOk;

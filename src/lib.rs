@@ -7,21 +7,21 @@ pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod drivers;
 pub mod engine;
 pub mod explore;
 pub mod fsutil;
+pub mod headless;
 pub mod kind;
 pub mod lab;
 pub mod logging;
 pub mod password_cmd;
 pub mod paths;
 pub mod redact;
-pub mod run;
 pub mod sanitize;
 pub mod signals;
 pub mod target;
 pub mod ui;
-pub mod vendor;
 
 /// Install the process-wide rustls crypto provider (ring). Both the HTTP client and the lab
 /// server use rustls; installing once avoids a runtime panic about an ambiguous provider.

@@ -4,9 +4,9 @@
 mod common;
 
 use common::{cmd, only, start};
+use netdash::drivers::{Body, Session, VendorError};
 use netdash::kind::AuthScheme;
 use netdash::lab::Sim;
-use netdash::vendor::{Body, Session, VendorError};
 
 fn cx_sim(tl: &common::TestLab) -> std::sync::Arc<netdash::lab::aoscx::AosCxSim> {
     match &tl.lab.first("aoscx").expect("cx").sim {

@@ -6,9 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::{cmd, only};
+use netdash::drivers::{Body, VendorError};
 use netdash::kind::AuthScheme;
 use netdash::lab::Sim;
-use netdash::vendor::{Body, VendorError};
 use serde_json::Value;
 
 fn mc_sim(t: &common::TestLab) -> std::sync::Arc<netdash::lab::arubaos::ArubaOsSim> {

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use common::{cmd, only};
 use netdash::config::AuthMode;
+use netdash::drivers::{Body, Session, VendorError};
 use netdash::kind::AuthScheme;
 use netdash::lab::{LabOptions, Sim};
-use netdash::vendor::{Body, Session, VendorError};
 
 fn asa_sim(t: &common::TestLab) -> std::sync::Arc<netdash::lab::asa::AsaSim> {
     match &t.lab.first("asa").expect("an asa").sim {

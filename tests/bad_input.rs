@@ -7,9 +7,9 @@ mod common;
 use std::time::Duration;
 
 use netdash::config::Config;
+use netdash::drivers::{Context, Session, VendorError};
 use netdash::lab::tls::Pki;
 use netdash::paths::Paths;
-use netdash::vendor::{Context, Session, VendorError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 

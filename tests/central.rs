@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{cmd, only, start};
+use netdash::drivers::{Context, Session, VendorError};
 use netdash::lab::Sim;
 use netdash::lab::central::CentralSim;
-use netdash::vendor::{Context, Session, VendorError};
 
 fn sim(tl: &common::TestLab) -> Arc<CentralSim> {
     match &tl.lab.first("central").expect("central").sim {

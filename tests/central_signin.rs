@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use common::{cmd, netdash, only, start};
 use netdash::config::{CentralConfig, Config};
-use netdash::engine::{self, Command, EngineOptions, Event};
+use netdash::drivers::Session;
+use netdash::engine::{self, EngineOptions, EngineRequest, Event};
 use netdash::lab::Sim;
 use netdash::lab::central::{CentralSim, GrantStep, Scope};
 use netdash::lab::util::{Issued, issued_secrets, record_secrets};
-use netdash::vendor::Session;
 
 fn sim(tl: &common::TestLab) -> Arc<CentralSim> {
     match &tl.lab.first("central").expect("central").sim {
@@ -224,7 +224,7 @@ async fn wrong_password_is_tried_once_said_in_one_line_and_not_retried() {
         }
     }
     for id in 1..=3 {
-        let _ = e.commands.send(Command::Run {
+        let _ = e.commands.send(EngineRequest::Run {
             id,
             targets: vec!["lab-central-01".into()],
             line: "GET /central/v2/sites".into(),
@@ -242,7 +242,7 @@ async fn wrong_password_is_tried_once_said_in_one_line_and_not_retried() {
             _ => panic!("no results"),
         }
     }
-    let _ = e.commands.send(Command::Shutdown);
+    let _ = e.commands.send(EngineRequest::Shutdown);
     while e.events.recv().await.is_some() {}
     assert_eq!(
         sim.login_attempts(),
@@ -467,7 +467,7 @@ async fn msp_tenants_become_accounts_with_their_own_tokens_and_budgets() {
             _ => panic!("added {added:?}, budgets {budgets:?}"),
         }
     }
-    let _ = e.commands.send(Command::Shutdown);
+    let _ = e.commands.send(EngineRequest::Shutdown);
     while e.events.recv().await.is_some() {}
     added.sort();
     assert_eq!(

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use netdash::config::Config;
+use netdash::drivers::Context;
+use netdash::headless::{RunRequest, run};
 use netdash::lab::LabOptions;
 use netdash::lab::faults::Fault;
 use netdash::paths::Paths;
-use netdash::run::{RunRequest, run};
-use netdash::vendor::Context;
 
 /// The command each kind answers.
 fn line_for(kind: &str) -> &'static str {
@@ -47,7 +47,7 @@ async fn run_one(cfg: &Arc<Config>, ctx: &Context, target: &str, line: &str) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_gives_one_readable_line_in_run() {
-    netdash::vendor::http::set_max_response_mb(1);
+    netdash::drivers::http::set_max_response_mb(1);
     let tl = common::start(LabOptions {
         eos: 1,
         ..LabOptions::default()
@@ -199,7 +199,7 @@ async fn a_revoked_session_backs_off_briefly_not_like_a_bad_password() {
             _ => {}
         }
     }
-    let _ = e.commands.send(engine::Command::Shutdown);
+    let _ = e.commands.send(engine::EngineRequest::Shutdown);
 }
 
 /// The HTTP layer caps response bodies: an endless body must fail with the cap's line
@@ -598,6 +598,6 @@ async fn a_device_answering_errors_backs_off_and_comes_back() {
         }
         let reason = down.expect("went down");
         assert!(reason.contains("; "), "{fault}: {reason}");
-        let _ = e.commands.send(engine::Command::Shutdown);
+        let _ = e.commands.send(engine::EngineRequest::Shutdown);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use netdash::config::Config;
-use netdash::engine::{self, Command, EngineOptions, Event, SessionState};
+use netdash::engine::{self, EngineOptions, EngineRequest, Event, SessionState};
 use netdash::lab::LabOptions;
 
 fn eos_lab(n: usize) -> LabOptions {
@@ -97,7 +97,7 @@ async fn fan_out_streams_results_and_progress() {
     };
     let mut e = engine::start(cfg, tl.ctx.clone(), opts);
     e.commands
-        .send(Command::Run {
+        .send(EngineRequest::Run {
             id: 7,
             targets: vec!["@all".into()],
             line: "show hostname".into(),
@@ -142,7 +142,7 @@ async fn fan_out_streams_results_and_progress() {
     );
     // A bad target is rejected, not run.
     e.commands
-        .send(Command::Run {
+        .send(EngineRequest::Run {
             id: 8,
             targets: vec!["nope".into()],
             line: "show version".into(),
@@ -235,7 +235,7 @@ fn max_in_a_second(times: &[std::time::Instant]) -> usize {
 
 /// Ask the engine to shut down and wait for its report: (sessions logged out, failures).
 async fn shut_down(e: &mut engine::EngineHandle) -> (usize, Vec<(String, String)>) {
-    let _ = e.commands.send(Command::Shutdown);
+    let _ = e.commands.send(EngineRequest::Shutdown);
     while let Some(ev) = e.events.recv().await {
         if let Event::ShutdownComplete { logged_out, failed } = ev {
             return (logged_out, failed);
@@ -247,7 +247,7 @@ async fn shut_down(e: &mut engine::EngineHandle) -> (usize, Vec<(String, String)
 async fn flood(e: &mut engine::EngineHandle, target: &str, n: u64) -> (usize, usize) {
     for id in 0..n {
         e.commands
-            .send(Command::Run {
+            .send(EngineRequest::Run {
                 id,
                 targets: vec![target.into()],
                 line: "GET /central/v2/sites?limit=10".into(),
@@ -358,7 +358,7 @@ async fn central_token_renewed_before_expiry_without_401() {
     );
     // The only 401 allowed is the first call with the deliberately expired seed.
     assert!(sim.unauthorized() <= 1, "{} 401s", sim.unauthorized());
-    let _ = e.commands.send(Command::Shutdown);
+    let _ = e.commands.send(EngineRequest::Shutdown);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -376,7 +376,7 @@ async fn device_expired_sessions_are_reestablished_transparently() {
     let mut e = engine::start(Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
     let run = |id: u64| {
         e.commands
-            .send(Command::Run {
+            .send(EngineRequest::Run {
                 id,
                 targets: vec!["lab-cx-01".into(), "lab-mc-01".into()],
                 line: "show version".into(),
@@ -447,7 +447,7 @@ async fn central_polling_leaves_the_daily_quota_to_people() {
     // Unstretched that is 15 polls; stretched, one (a few in the last minute of a UTC day).
     assert!(polls <= 3, "{polls} polls");
     assert_eq!(sim.throttled(), 0);
-    let _ = e.commands.send(Command::Shutdown);
+    let _ = e.commands.send(EngineRequest::Shutdown);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -513,7 +513,7 @@ async fn a_slow_request_does_not_keep_a_session_open_at_shutdown() {
         ..EngineOptions::default()
     };
     let mut e = engine::start(Arc::new(tl.config.clone()), tl.ctx.clone(), opts);
-    let run = |id| Command::Run {
+    let run = |id| EngineRequest::Run {
         id,
         targets: vec!["lab-cx-01".into()],
         line: "GET /system/vlans".into(),

@@ -4,9 +4,9 @@ mod common;
 
 use common::{cmd, only, start};
 use netdash::config::{AuthMode, Config};
+use netdash::drivers::{Body, Session, VendorError};
 use netdash::kind::AuthScheme;
 use netdash::lab::LabOptions;
-use netdash::vendor::{Body, Session, VendorError};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -207,7 +207,7 @@ async fn runcmds_version_latest_is_sent_when_configured() {
     let tl = start(only("eos")).await;
     let mut cfg = tl.device_config("eos");
     cfg.api_version = Some("latest".into());
-    let mut s = netdash::vendor::Session::for_device(&cfg, &tl.ctx).expect("session");
+    let mut s = netdash::drivers::Session::for_device(&cfg, &tl.ctx).expect("session");
     let out = s
         .execute(&cmd("show hostname"))
         .await

@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
+use netdash::drivers::VendorError;
+use netdash::drivers::http::{Reply, parse_json};
 use netdash::engine::messages::error_line;
 use netdash::kind::TargetKind;
-use netdash::vendor::VendorError;
-use netdash::vendor::http::{Reply, parse_json};
 use proptest::prelude::*;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -180,7 +180,7 @@ proptest! {
 
     #[test]
     fn eapi_envelopes_never_panic(v in json_value(), cmds in proptest::collection::vec("[a-z ]{1,20}", 0..4)) {
-        if let Err(e) = netdash::vendor::eos::parse_reply(&v, "netdash-1", &cmds, "sw1") {
+        if let Err(e) = netdash::drivers::eos::parse_reply(&v, "netdash-1", &cmds, "sw1") {
             assert_one_line(&e);
         }
     }
@@ -195,22 +195,22 @@ proptest! {
         all.extend(results.iter().cloned());
         let mine = json!({"jsonrpc": "2.0", "id": "netdash-1", "result": all.clone()});
         let theirs = json!({"jsonrpc": "2.0", "id": id, "result": all});
-        let ok = netdash::vendor::eos::parse_reply(&mine, "netdash-1", &[], "sw1");
+        let ok = netdash::drivers::eos::parse_reply(&mine, "netdash-1", &[], "sw1");
         prop_assert_eq!(ok.ok(), Some(results));
-        let refused = netdash::vendor::eos::parse_reply(&theirs, "netdash-1", &[], "sw1");
+        let refused = netdash::drivers::eos::parse_reply(&theirs, "netdash-1", &[], "sw1");
         prop_assert!(matches!(refused, Err(VendorError::BadResponse(_))));
     }
 
     #[test]
     fn asa_error_bodies_become_one_nonempty_line(r in reply()) {
-        let l = netdash::vendor::asa::testing::error_line(&r);
+        let l = netdash::drivers::asa::testing::error_line(&r);
         prop_assert!(!l.trim().is_empty());
         assert_one_line(&VendorError::Http { status: r.status.as_u16(), message: l });
     }
 
     #[test]
     fn arubaos_global_results_never_panic(v in json_value(), r in reply()) {
-        use netdash::vendor::arubaos::testing as t;
+        use netdash::drivers::arubaos::testing as t;
         let _ = t::global_result(&v);
         if let Err(e) = t::parse_login(&v) {
             assert_one_line(&e);
@@ -222,7 +222,7 @@ proptest! {
 
     #[test]
     fn arubaos_credentials_never_survive_in_output(mut v in json_value(), uid in "[A-Za-z0-9-]{4,36}") {
-        use netdash::vendor::arubaos::testing as t;
+        use netdash::drivers::arubaos::testing as t;
         // The controller echoes its session id inside _global_result and anywhere else.
         if let Value::Object(o) = &mut v {
             o.insert("_global_result".into(), json!({"status": "0", "UIDARUBA": uid, "x-csrf-token": "abc"}));
@@ -237,7 +237,7 @@ proptest! {
 
     #[test]
     fn aoscx_bodies_never_leak_the_session(r in reply(), secret in "[A-Za-z0-9_-]{8,24}") {
-        use netdash::vendor::aoscx::testing as t;
+        use netdash::drivers::aoscx::testing as t;
         let mut r = r;
         // A body that quotes the cookie back.
         r.body.extend_from_slice(format!(r#"{{"message": "session {secret} refused"}}"#).as_bytes());
@@ -249,14 +249,14 @@ proptest! {
 
     #[test]
     fn command_paths_never_panic(line in ".{0,80}") {
-        let _ = netdash::vendor::aoscx::testing::map_cli(&line);
-        let _ = netdash::vendor::asa::testing::api_path(&line);
-        let _ = netdash::vendor::arubaos::testing::v1_path(&line);
+        let _ = netdash::drivers::aoscx::testing::map_cli(&line);
+        let _ = netdash::drivers::asa::testing::api_path(&line);
+        let _ = netdash::drivers::arubaos::testing::v1_path(&line);
     }
 
     #[test]
     fn central_rate_headers_and_errors_never_panic(r in reply(), secret in "[A-Za-z0-9]{8,32}") {
-        use netdash::vendor::central::testing as t;
+        use netdash::drivers::central::testing as t;
         let _ = t::rate_seen(&r);
         let m = t::message_of(&r, &[secret.as_str()]);
         prop_assert!(!m.contains(&secret));
@@ -264,7 +264,7 @@ proptest! {
 
     #[test]
     fn central_token_answers_never_panic(v in json_value(), expires_in in any::<u64>(), now in any::<u64>()) {
-        use netdash::vendor::central::testing as t;
+        use netdash::drivers::central::testing as t;
         if let Err(e) = t::token_pair(&v, now) {
             assert_one_line(&e);
         }
@@ -456,12 +456,12 @@ proptest! {
             return Ok(());
         };
         let dir = tempfile::tempdir().expect("tempdir");
-        let ctx = netdash::vendor::Context::new(
+        let ctx = netdash::drivers::Context::new(
             netdash::paths::Paths::under(dir.path()),
             std::time::Duration::from_secs(1),
         );
         let d = cfg.devices().next().expect("a device");
-        let s = netdash::vendor::Session::for_device(d, &ctx).expect("session");
+        let s = netdash::drivers::Session::for_device(d, &ctx).expect("session");
         let mut f = s.facts();
         // As if logged in a moment ago.
         f.logged_in = true;
@@ -470,9 +470,9 @@ proptest! {
         let _ = f.deadline();
         let _ = netdash::engine::messages::SessionView::from_facts(&f);
         // And a Central token whose gateway gave an absurd lifetime.
-        let (_, _, at) = netdash::vendor::central::testing::token_pair(
+        let (_, _, at) = netdash::drivers::central::testing::token_pair(
             &json!({"access_token": "a", "refresh_token": "r", "expires_in": lifetime}),
-            netdash::vendor::token_store::now_secs(),
+            netdash::drivers::token_store::now_secs(),
         ).expect("pair");
         f.expires_at = at.map(|e| std::time::UNIX_EPOCH + std::time::Duration::from_secs(e));
         let _ = f.deadline();

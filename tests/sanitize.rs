@@ -25,7 +25,7 @@ fn assert_safe(s: &str) {
 
 fn readable(target: &str, outcome: &Outcome, header: bool) -> String {
     let mut out = Vec::new();
-    netdash::run::write_readable(&mut out, target, TargetKind::Asa, 5, outcome, header)
+    netdash::headless::write_readable(&mut out, target, TargetKind::Asa, 5, outcome, header)
         .expect("write");
     String::from_utf8(out).expect("utf-8")
 }
@@ -92,7 +92,7 @@ fn watch_lines_are_escaped_and_stay_one_line() {
         error: format!("bad answer: {EVIL}\nforged line"),
     };
     for ev in [polled, failed] {
-        let line = netdash::run::human(&ev);
+        let line = netdash::headless::human(&ev);
         assert_safe(&line);
         assert!(!line.contains('\n'), "{line:?}");
     }
@@ -108,7 +108,7 @@ fn json_lines_are_valid_and_safe() {
         notes: vec![EVIL.into()],
         text: true,
     };
-    let line = netdash::run::result_line("fw-01", TargetKind::Asa, 5, &outcome);
+    let line = netdash::headless::result_line("fw-01", TargetKind::Asa, 5, &outcome);
     assert_safe(&line);
     let v: serde_json::Value = serde_json::from_str(&line).expect("valid JSON");
     assert_eq!(v["output"], EVIL);
@@ -118,7 +118,7 @@ fn json_lines_are_valid_and_safe() {
         target: "fw-01".into(),
         error: EVIL.into(),
     };
-    let line = netdash::run::event_line(&ev).expect("serializes");
+    let line = netdash::headless::event_line(&ev).expect("serializes");
     assert_safe(&line);
     let v: serde_json::Value = serde_json::from_str(&line).expect("valid JSON");
     assert!(v.to_string().contains("owned"));

@@ -148,9 +148,9 @@ async fn run_one_notes(
     target: &str,
     alarms: &mut Vec<(String, bool)>,
 ) -> Option<Vec<String>> {
-    use netdash::engine::{Command, Event};
+    use netdash::engine::{EngineRequest, Event};
     e.commands
-        .send(Command::Run {
+        .send(EngineRequest::Run {
             id,
             targets: vec![target.into()],
             line: "GET /central/v2/sites?limit=10".into(),
@@ -187,7 +187,7 @@ async fn run_one_notes(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotated_pair_that_cannot_be_saved_is_kept_used_and_saved_later() {
-    use netdash::engine::{self, Command, EngineOptions, Event};
+    use netdash::engine::{self, EngineOptions, EngineRequest, Event};
     let tl = common::start(common::only("central")).await;
     let sim = central_sim(&tl);
     let file = token_file(&tl);
@@ -246,7 +246,7 @@ async fn rotated_pair_that_cannot_be_saved_is_kept_used_and_saved_later() {
     sim.expire_sessions();
     assert!(run_one(&mut e, 5, name, &mut alarms).await);
     std::fs::remove_dir(&file).expect("rmdir");
-    let _ = e.commands.send(Command::Shutdown);
+    let _ = e.commands.send(EngineRequest::Shutdown);
     while let Some(ev) = e.events.recv().await {
         if let Event::ShutdownComplete { failed, .. } = ev {
             assert!(failed.is_empty(), "{failed:?}");
@@ -260,7 +260,7 @@ async fn rotated_pair_that_cannot_be_saved_is_kept_used_and_saved_later() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pair_still_unsaved_at_shutdown_is_reported_once() {
-    use netdash::engine::{self, Command, EngineOptions, Event};
+    use netdash::engine::{self, EngineOptions, EngineRequest, Event};
     let tl = common::start(common::only("central")).await;
     let sim = central_sim(&tl);
     let file = token_file(&tl);
@@ -288,7 +288,7 @@ async fn pair_still_unsaved_at_shutdown_is_reported_once() {
     std::fs::create_dir(&file).expect("obstacle");
     sim.expire_sessions();
     assert!(run_one(&mut e, 2, name, &mut alarms).await);
-    let _ = e.commands.send(Command::Shutdown);
+    let _ = e.commands.send(EngineRequest::Shutdown);
     let failed = loop {
         match e.events.recv().await.expect("a shutdown report") {
             Event::ShutdownComplete { failed, .. } => break failed,
@@ -333,7 +333,7 @@ async fn absurd_expires_in_is_clamped_and_run_still_ends() {
     }
     let stored: serde_json::Value =
         serde_json::from_slice(&std::fs::read(token_file(&tl)).expect("stored")).expect("json");
-    let year_from_now = netdash::vendor::token_store::now_secs() + 366 * 86_400;
+    let year_from_now = netdash::drivers::token_store::now_secs() + 366 * 86_400;
     let expires_at = stored["expires_at"].as_u64().expect("expires_at");
     assert!(expires_at < year_from_now, "{expires_at}");
 }

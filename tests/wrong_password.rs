@@ -4,7 +4,7 @@
 mod common;
 
 use common::{cmd, only, start};
-use netdash::vendor::{Session, VendorError};
+use netdash::drivers::{Session, VendorError};
 
 /// Kind, and what its error must say (the device's own words, or netdash's advice).
 const CASES: &[(&str, &[&str])] = &[

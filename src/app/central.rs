@@ -4,7 +4,7 @@
 use super::keymap::Action;
 use super::msg::{Effect, Out};
 use super::state::{ApFilter, CentralAccount, CentralState};
-use crate::engine::Command;
+use crate::engine::EngineRequest;
 use crate::engine::messages::{AccessPoint, AccountInfo, Event};
 
 /// The account named `name`, listed (at the end) if it was not yet.
@@ -143,7 +143,9 @@ pub fn on_action(c: &mut CentralState, a: Action) -> Out {
         }
         // Polls every account, quietly (the pane shows when each answered).
         Action::Refresh => {
-            return Out::effects(vec![Effect::Engine(Command::RefreshNow { target: None })]);
+            return Out::effects(vec![Effect::Engine(EngineRequest::RefreshNow {
+                target: None,
+            })]);
         }
         _ => {}
     }

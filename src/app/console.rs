@@ -12,8 +12,8 @@ use super::msg::{Effect, Out, Request};
 use super::state::{
     ConsoleState, DeviceRow, OUTPUTS_KEPT, Pane, ResultEntry, TRANSCRIPT_LIMIT, Transcript,
 };
-use crate::command::Command as Parsed;
-use crate::engine::Command;
+use crate::command::Command;
+use crate::engine::EngineRequest;
 use crate::engine::messages::{Event, Outcome, RunId};
 
 const HISTORY_LIMIT: usize = 1000;
@@ -382,7 +382,7 @@ pub fn submit(
     if cmd.is_empty() {
         return Out::status("type a command after the targets, e.g. @spine-01 show version");
     }
-    let parsed = match Parsed::parse(&cmd) {
+    let parsed = match Command::parse(&cmd) {
         Ok(p) => p,
         Err(e) => return Out::status(e.to_string()),
     };
@@ -449,7 +449,7 @@ fn submit_run(c: &mut ConsoleState, targets: Vec<String>, line: String, now: Sys
         }
     }
     c.cursor.selected = 0;
-    Out::effects(vec![Effect::Engine(Command::Run {
+    Out::effects(vec![Effect::Engine(EngineRequest::Run {
         id,
         targets,
         line,

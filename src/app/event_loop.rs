@@ -18,7 +18,7 @@ use super::keymap::KeyMap;
 use super::newest::Newest;
 use super::state::App;
 use super::update::{Effect, Msg, refresh_views, update};
-use crate::engine::{Command, EngineHandle};
+use crate::engine::{EngineHandle, EngineRequest};
 use crate::ui::theme::{Styles, Theme};
 
 /// What the loop needs besides the app.
@@ -83,7 +83,7 @@ where
         if app.quit {
             match (&engine, shutdown_sent) {
                 (Some(e), false) => {
-                    let _ = e.commands.send(Command::Shutdown);
+                    let _ = e.commands.send(EngineRequest::Shutdown);
                     shutdown_sent = true;
                     quit_deadline = Some(tokio::time::Instant::now() + Duration::from_secs(4));
                 }

@@ -12,12 +12,12 @@ use super::keymap::KeyMap;
 use super::state::{App, DeviceRow, Pane};
 use super::update::Msg;
 use crate::config::Config;
+use crate::drivers::Context;
 use crate::engine::{self, EngineOptions};
 use crate::explore::doc::Doc;
 use crate::kind::TargetKind;
 use crate::paths::Paths;
 use crate::ui::theme::{Styles, Theme};
-use crate::vendor::Context;
 
 /// One row per configured device and Central account.
 pub fn rows_from_config(cfg: &Config) -> Vec<DeviceRow> {
@@ -68,7 +68,7 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
         .unwrap_or_default();
     let rows = rows_from_config(&cfg);
     // The screen is the dashboard's, so the warning goes to the log; the panes mark the rows.
-    let _ = crate::vendor::tls::warn_unverified(&cfg.unverified());
+    let _ = crate::drivers::tls::warn_unverified(&cfg.unverified());
     let ctx = Context::for_settings(paths.clone(), &cfg.settings);
     let opts = EngineOptions::polling(&cfg.settings, read_only);
     // The terminal first: if it cannot be taken over, no session has been opened yet.

@@ -9,7 +9,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 
 use super::state::Pane;
-use crate::engine::Command;
+use crate::engine::EngineRequest;
 use crate::engine::messages::{Event, RunId};
 use crate::explore::doc::Doc;
 use crate::explore::job::{Done, Work};
@@ -43,7 +43,7 @@ pub enum Msg {
 /// What the loop must do for the reducer.
 #[derive(Debug, Clone)]
 pub enum Effect {
-    Engine(Command),
+    Engine(EngineRequest),
     RunJq {
         seq: u64,
         code: String,
@@ -117,7 +117,7 @@ impl Out {
                 "polling {}",
                 target.as_deref().unwrap_or("everything")
             ))],
-            effects: vec![Effect::Engine(Command::RefreshNow { target })],
+            effects: vec![Effect::Engine(EngineRequest::RefreshNow { target })],
         }
     }
 
@@ -128,7 +128,7 @@ impl Out {
         };
         Out {
             requests: vec![Request::Status(format!("reconnecting {target}"))],
-            effects: vec![Effect::Engine(Command::Reconnect { target })],
+            effects: vec![Effect::Engine(EngineRequest::Reconnect { target })],
         }
     }
 

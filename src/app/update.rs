@@ -15,7 +15,7 @@ use super::mode::Mode;
 use super::msg::{Out, Request};
 use super::state::*;
 use super::{central, console, devices, explorer, sessions};
-use crate::engine::Command;
+use crate::engine::EngineRequest;
 use crate::engine::messages::Event;
 
 pub use super::msg::{Effect, ExploreJob, Msg};
@@ -323,7 +323,7 @@ fn normal_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Out {
     match action {
         Action::Quit => {
             app.quit = true;
-            return Out::effects(vec![Effect::Engine(Command::Shutdown)]);
+            return Out::effects(vec![Effect::Engine(EngineRequest::Shutdown)]);
         }
         Action::Help => app.help = true,
         Action::CommandLine => app.command_line = Some(String::new()),
@@ -396,7 +396,7 @@ fn command_line(app: &mut App, line: &str) -> Out {
     let mut words = line.split_whitespace();
     let fx = match (words.next(), words.next()) {
         (Some("theme"), Some(name)) => vec![Effect::Theme(name.to_string())],
-        (Some("reconnect"), Some(name)) => vec![Effect::Engine(Command::Reconnect {
+        (Some("reconnect"), Some(name)) => vec![Effect::Engine(EngineRequest::Reconnect {
             target: name.to_string(),
         })],
         (Some("readonly"), arg) => {
@@ -415,11 +415,11 @@ fn command_line(app: &mut App, line: &str) -> Out {
                 "read-only {}",
                 if app.read_only { "on" } else { "off" }
             ));
-            vec![Effect::Engine(Command::SetReadOnly(app.read_only))]
+            vec![Effect::Engine(EngineRequest::SetReadOnly(app.read_only))]
         }
         (Some("q" | "quit"), _) => {
             app.quit = true;
-            vec![Effect::Engine(Command::Shutdown)]
+            vec![Effect::Engine(EngineRequest::Shutdown)]
         }
         _ => {
             return Out::status(format!(

@@ -17,8 +17,8 @@ use super::EngineOptions;
 use super::messages::{AccessPoint, Budget, Event, SessionState, SessionView, Site};
 use crate::command::{Command, Method};
 use crate::config::CentralConfig;
-use crate::vendor::central_limiter::{Limiter, Priority};
-use crate::vendor::{CommandOutput, Context, Session, VendorError};
+use crate::drivers::central_limiter::{Limiter, Priority};
+use crate::drivers::{CommandOutput, Context, Session, VendorError};
 
 /// Work for a Central account.
 pub enum CentralJob {
@@ -351,7 +351,7 @@ impl Alarms {
     fn update(
         &mut self,
         error: Option<&VendorError>,
-        rate: &crate::vendor::RateFacts,
+        rate: &crate::drivers::RateFacts,
     ) -> Vec<(&'static str, String, bool)> {
         let mut out = Vec::new();
         if error.is_some() != self.failing {

@@ -13,8 +13,8 @@ use super::backoff::Backoff;
 use super::messages::{Event, SessionState, SessionView};
 use super::poll;
 use crate::command::Command;
+use crate::drivers::{CommandOutput, Session, VendorError};
 use crate::kind::TargetKind;
-use crate::vendor::{CommandOutput, Session, VendorError};
 
 /// Work for a device actor.
 pub enum Job {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{Command, EngineHandle};
+use super::{EngineHandle, EngineRequest};
 
 /// Set by the engine when its shutdown has finished.
 #[derive(Clone, Default)]
@@ -48,10 +48,10 @@ pub fn install(engine: &EngineHandle) -> Guard {
     install_parts(engine.commands.clone(), engine.finished.clone())
 }
 
-fn install_parts(commands: mpsc::UnboundedSender<Command>, finished: Finished) -> Guard {
+fn install_parts(commands: mpsc::UnboundedSender<EngineRequest>, finished: Finished) -> Guard {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = commands.send(Command::Shutdown);
+        let _ = commands.send(EngineRequest::Shutdown);
         let on_engine_thread = std::thread::current()
             .name()
             .is_some_and(|n| n.starts_with("tokio-runtime-worker"));

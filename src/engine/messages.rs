@@ -1,4 +1,4 @@
-//! The engine's language: `Command`s in from the UI (or `run`, or `watch`), `Event`s out.
+//! The engine's language: `EngineRequest`s in from the UI (or `run`, or `watch`), `Event`s out.
 //! Plain data, no network state: the engine owns that.
 
 use std::time::{Duration, SystemTime};
@@ -6,15 +6,15 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::drivers::{Body, CommandOutput, RateFacts, SessionFacts};
 use crate::kind::{AuthScheme, TargetKind};
-use crate::vendor::{Body, CommandOutput, RateFacts, SessionFacts};
 
 /// Identifies one fan-out, so results find their way back to what asked for them.
 pub type RunId = u64;
 
 /// What the UI asks of the engine.
 #[derive(Debug, Clone)]
-pub enum Command {
+pub enum EngineRequest {
     /// Run one command line on targets (names, `@tag:NAME`, `@all`).
     Run {
         id: RunId,
@@ -308,7 +308,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn from_result(r: &Result<CommandOutput, crate::vendor::VendorError>) -> Self {
+    pub fn from_result(r: &Result<CommandOutput, crate::drivers::VendorError>) -> Self {
         match r {
             Ok(o) => Outcome::Ok {
                 ok: true,
@@ -330,8 +330,8 @@ impl Outcome {
 
 /// A driver error as the one line the screen and `run` show: what happened and, where the
 /// driver's text says only that, what to do about it.
-pub fn error_line(e: &crate::vendor::VendorError) -> String {
-    use crate::vendor::VendorError as V;
+pub fn error_line(e: &crate::drivers::VendorError) -> String {
+    use crate::drivers::VendorError as V;
     let advice = match e {
         V::Http { status: 429, .. } => Some(
             "the device is limiting API calls: retry in a few seconds (polling backs off by itself)",

@@ -2,7 +2,7 @@
 //! UI (or `netdash run`, or `netdash watch`) asks, polls in the background, and streams
 //! typed events back. The only place that does network I/O for the product.
 //!
-//! Shape: a coordinator task reads [`Command`]s; each device has an actor
+//! Shape: a coordinator task reads [`EngineRequest`]s; each device has an actor
 //! ([`device::DeviceActor`]) that owns its one session; each Central account has a small
 //! worker pool behind one rate limiter ([`central`]). Every session is also in a registry
 //! so shutdown can log all of them out concurrently, within a bounded time, whatever state
@@ -23,13 +23,13 @@ use futures::StreamExt;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-pub use messages::{Command, Event, RunId, SessionState};
+pub use messages::{EngineRequest, Event, RunId, SessionState};
 
-use crate::command::Command as Cmd;
+use crate::command::Command;
 use crate::config::{Config, PasswordCmd};
+use crate::drivers::{Context, Session, VendorError};
 use crate::kind::TargetKind;
 use crate::target;
-use crate::vendor::{Context, Session, VendorError};
 use device::{ActorOptions, DeviceActor, Job};
 use messages::Outcome;
 
@@ -86,7 +86,7 @@ impl EngineOptions {
 
 /// The UI's end of the engine.
 pub struct EngineHandle {
-    pub commands: mpsc::UnboundedSender<Command>,
+    pub commands: mpsc::UnboundedSender<EngineRequest>,
     pub events: mpsc::Receiver<Event>,
     pub task: JoinHandle<()>,
     /// Set once every session has been logged out (the panic hook waits for it).
@@ -280,7 +280,7 @@ async fn discover(
 ) {
     let mut wait = Duration::from_secs(30);
     loop {
-        match crate::vendor::msp::tenant_accounts(&msp, &ctx).await {
+        match crate::drivers::msp::tenant_accounts(&msp, &ctx).await {
             Ok(t) => {
                 let _ = found.send((msp.name.clone(), t)).await;
                 return;
@@ -328,7 +328,7 @@ async fn coordinator(
     config: Arc<Config>,
     ctx: Context,
     mut opts: EngineOptions,
-    mut commands: mpsc::UnboundedReceiver<Command>,
+    mut commands: mpsc::UnboundedReceiver<EngineRequest>,
     events: mpsc::Sender<Event>,
     finished: guard::Finished,
 ) {
@@ -367,7 +367,7 @@ async fn coordinator(
             tokio::select! {
                 r = &mut resolving => break Some(r),
                 c = commands.recv() => match c {
-                    Some(Command::Shutdown) | None => break None,
+                    Some(EngineRequest::Shutdown) | None => break None,
                     Some(c) => early.push_back(c),
                 },
             }
@@ -434,7 +434,7 @@ async fn coordinator(
         };
         runs.retain(|r| !r.is_finished());
         match cmd {
-            Command::Run {
+            EngineRequest::Run {
                 id,
                 targets,
                 line,
@@ -464,7 +464,7 @@ async fn coordinator(
                     let _ = events.send(Event::RunRejected { id, error }).await;
                 }
             },
-            Command::RefreshNow { target } => {
+            EngineRequest::RefreshNow { target } => {
                 for (name, mb) in &reg.mailboxes {
                     if target.as_ref().is_none_or(|t| t == name) {
                         match mb {
@@ -478,11 +478,13 @@ async fn coordinator(
                     }
                 }
             }
-            Command::Reconnect { target } => {
+            EngineRequest::Reconnect { target } => {
                 send_control(&reg, &target, Job::Reconnect, &events).await
             }
-            Command::Close { target } => send_control(&reg, &target, Job::Close, &events).await,
-            Command::SetReadOnly(on) => {
+            EngineRequest::Close { target } => {
+                send_control(&reg, &target, Job::Close, &events).await
+            }
+            EngineRequest::SetReadOnly(on) => {
                 opts.read_only = on;
                 let _ = events
                     .send(Event::Log {
@@ -490,7 +492,7 @@ async fn coordinator(
                     })
                     .await;
             }
-            Command::Shutdown => break,
+            EngineRequest::Shutdown => break,
         }
     }
     // Shutdown: stop starting work, then close every session concurrently, bounded in
@@ -602,11 +604,11 @@ pub async fn logout_all(
 }
 
 /// The parsed command, the targets with their kinds, and who was skipped and why.
-type Plan = (Cmd, Vec<(String, TargetKind)>, Vec<(String, String)>);
+type Plan = (Command, Vec<(String, TargetKind)>, Vec<(String, String)>);
 
 fn plan(config: &Config, specs: &[String], line: &str) -> Result<Plan, String> {
     // The engine reports a rejected run as one line (`Event::RunRejected`).
-    let cmd = Cmd::parse(line).map_err(|e| e.to_string())?;
+    let cmd = Command::parse(line).map_err(|e| e.to_string())?;
     let sel = target::select(config, specs, &cmd).map_err(|e| e.to_string())?;
     let names = sel
         .targets
@@ -619,7 +621,7 @@ fn plan(config: &Config, specs: &[String], line: &str) -> Result<Plan, String> {
 #[allow(clippy::too_many_arguments)]
 async fn fan_out(
     id: RunId,
-    cmd: Cmd,
+    cmd: Command,
     names: Vec<(String, TargetKind)>,
     mailboxes: HashMap<String, Mailbox>,
     concurrency: usize,
@@ -674,9 +676,9 @@ async fn fan_out(
 
 async fn dispatch(
     mb: Option<&Mailbox>,
-    cmd: &Cmd,
+    cmd: &Command,
     interactive: bool,
-) -> Result<crate::vendor::CommandOutput, VendorError> {
+) -> Result<crate::drivers::CommandOutput, VendorError> {
     let gone = || VendorError::Unsupported("the engine is shutting down".into());
     match mb {
         Some(Mailbox::Device(tx)) => {

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use netdash::command::Command;
 use netdash::config::Config;
+use netdash::drivers::{Context, Session};
 use netdash::lab::{Lab, LabOptions};
 use netdash::paths::Paths;
-use netdash::vendor::{Context, Session};
 
 pub struct TestLab {
     pub lab: Lab,

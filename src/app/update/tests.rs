@@ -155,7 +155,7 @@ fn reconnect_in_sessions_acts_on_the_session_row() {
     app.sessions.cursor.selected = 2;
     let fx = update(&mut app, &keys, key('R'));
     assert!(
-        matches!(&fx[..], [Effect::Engine(Command::Reconnect { target })] if target == "c"),
+        matches!(&fx[..], [Effect::Engine(EngineRequest::Reconnect { target })] if target == "c"),
         "{fx:?}"
     );
 }
@@ -417,14 +417,14 @@ fn console_asks_before_a_redirected_show() {
     assert!(app.status.as_deref().is_some_and(|s| s.contains("(y/n)")));
     let fx = update(&mut app, &keys, key('y'));
     assert!(
-        matches!(&fx[..], [Effect::Engine(Command::Run { line, .. })] if line.contains("redirect")),
+        matches!(&fx[..], [Effect::Engine(EngineRequest::Run { line, .. })] if line.contains("redirect")),
         "{fx:?}"
     );
     let fx = console_submit(&mut app, "@a show run > flash:x");
     assert!(fx.is_empty() && app.console.confirm.is_some(), "{fx:?}");
     let fx = console_submit(&mut app, "@a show version | include Version");
     assert!(
-        matches!(&fx[..], [Effect::Engine(Command::Run { .. })]),
+        matches!(&fx[..], [Effect::Engine(EngineRequest::Run { .. })]),
         "{fx:?}"
     );
 

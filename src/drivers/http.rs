@@ -365,7 +365,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendor::tls::Untrusted;
+    use crate::drivers::tls::Untrusted;
 
     #[test]
     fn json_errors_say_what_arrived() {

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::config::Config;
+use crate::drivers::Context;
 use crate::engine::messages::Outcome;
-use crate::engine::{self, Command, EngineOptions, Event};
+use crate::engine::{self, EngineOptions, EngineRequest, Event};
 use crate::kind::TargetKind;
 use crate::sanitize;
-use crate::vendor::Context;
 
 /// The `--json` line for one result: `{"target","kind","ok","elapsed_ms","output"|"error"}`.
 pub fn result_json(target: &str, kind: TargetKind, elapsed_ms: u64, outcome: &Outcome) -> Value {
@@ -126,13 +126,13 @@ pub async fn run(
         concurrency: req.concurrency,
         read_only: req.read_only,
         only: Some(only),
-        // Found before targets were selected (`vendor::msp::expand`).
+        // Found before targets were selected (`drivers::msp::expand`).
         discover_tenants: false,
         ..EngineOptions::default()
     };
     let mut engine = engine::start(config, ctx, opts);
     let _guard = engine::guard::install(&engine);
-    let _ = engine.commands.send(Command::Run {
+    let _ = engine.commands.send(EngineRequest::Run {
         id: 1,
         targets: req.targets,
         line: req.line,
@@ -153,7 +153,7 @@ pub async fn run(
             {
                 broken = Some(e);
                 end.get_or_insert(RunEnd::Interrupted);
-                let _ = engine.commands.send(Command::Shutdown);
+                let _ = engine.commands.send(EngineRequest::Shutdown);
             }
         };
     }
@@ -164,7 +164,7 @@ pub async fn run(
             ev = engine.events.recv() => ev,
             _ = &mut stop, if end.is_none() => {
                 end = Some(RunEnd::Interrupted);
-                let _ = engine.commands.send(Command::Shutdown);
+                let _ = engine.commands.send(EngineRequest::Shutdown);
                 continue;
             }
         };
@@ -178,7 +178,7 @@ pub async fn run(
             }
             Event::RunRejected { error, .. } => {
                 end = Some(RunEnd::Rejected(error));
-                let _ = engine.commands.send(Command::Shutdown);
+                let _ = engine.commands.send(EngineRequest::Shutdown);
             }
             Event::Result {
                 target,
@@ -203,7 +203,7 @@ pub async fn run(
                 } else {
                     RunEnd::AllOk
                 });
-                let _ = engine.commands.send(Command::Shutdown);
+                let _ = engine.commands.send(EngineRequest::Shutdown);
             }
             Event::ShutdownComplete { failed, .. } => {
                 for (name, why) in failed {
@@ -240,7 +240,7 @@ pub async fn watch(
             ev = engine.events.recv() => ev,
             _ = &mut stop, if !stopping => {
                 stopping = true;
-                let _ = engine.commands.send(Command::Shutdown);
+                let _ = engine.commands.send(EngineRequest::Shutdown);
                 continue;
             }
         };
@@ -254,7 +254,7 @@ pub async fn watch(
         };
         if written.and_then(|_| out.flush()).is_err() && !stopping {
             stopping = true;
-            let _ = engine.commands.send(Command::Shutdown);
+            let _ = engine.commands.send(EngineRequest::Shutdown);
         }
         if last {
             break;
