@@ -479,3 +479,27 @@ async fn msp_tenants_become_accounts_with_their_own_tokens_and_budgets() {
     assert!(tenants.iter().all(|t| t.arrivals().len() >= 2));
     assert!(msp_calls >= 1);
 }
+
+#[tokio::test]
+async fn a_sign_in_the_gateway_refuses_waits_before_the_next() {
+    let tl = start(only("central")).await;
+    let sim = sim(&tl);
+    let mut c = without_tokens(&tl);
+    c.customer_id = "not-this-customer".into();
+    let mut s = Session::for_central(&c, &tl.ctx).expect("session");
+    let e = s
+        .execute(&cmd("GET /central/v2/sites"))
+        .await
+        .expect_err("wrong customer_id");
+    assert!(e.to_string().contains("customer_id"), "{e}");
+    let e = s
+        .execute(&cmd("GET /central/v2/sites"))
+        .await
+        .expect_err("held back");
+    assert!(e.to_string().contains("next sign-in attempt in"), "{e}");
+    assert_eq!(
+        sim.login_attempts(),
+        1,
+        "the second call did not log in again"
+    );
+}

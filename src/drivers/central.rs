@@ -460,10 +460,18 @@ impl Central {
             return Err(VendorError::Auth(why));
         }
         let r = self.sign_in_now().await;
+        // Only the account's own mistakes (a refused customer_id, client or code) wait before
+        // the next try; a gateway that is down, slow or busy is the polling backoff's business,
+        // and a login that never arrived cannot lock anyone out.
         match &r {
             Ok(()) => central_signin::signed_in(&key, true, ""),
             Err(VendorError::Auth(why)) => central_signin::signed_in(&key, false, why),
-            Err(e) => central_signin::signed_in(&key, false, &e.to_string()),
+            Err(e @ VendorError::Http { status, .. })
+                if (400..500).contains(status) && *status != 429 =>
+            {
+                central_signin::signed_in(&key, false, &e.to_string());
+            }
+            Err(_) => {}
         }
         r
     }
