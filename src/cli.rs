@@ -288,7 +288,7 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
             // must not stop a JSON pager.
             let cfg_path = cli.config.clone().unwrap_or_else(|| paths.config_file());
             let cfg = Config::load(&cfg_path).ok();
-            crate::app::launch::explore(file, paths, cfg.as_ref())
+            crate::tui::launch::explore(file, paths, cfg.as_ref())
                 .await
                 .map_err(|e| Failure(1, e))?;
             Ok(0)
@@ -296,7 +296,7 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
         None => {
             let cfg = load_config(cli.config.as_ref(), &paths)?;
             let ro = cli.read_only || cfg.settings.read_only;
-            crate::app::launch::dashboard(Arc::new(cfg), paths, ro)
+            crate::tui::launch::dashboard(Arc::new(cfg), paths, ro)
                 .await
                 .map_err(|e| Failure(1, e))?;
             Ok(0)
@@ -495,7 +495,7 @@ async fn demo_lab() -> Result<DemoLab, Failure> {
 /// The lab in-process and the dashboard on it; files under a temporary directory.
 async fn demo_dashboard(read_only: bool) -> Result<u8, Failure> {
     let DemoLab { lab, tmp, cfg, .. } = demo_lab().await?;
-    let r = crate::app::launch::dashboard(Arc::new(cfg), Paths::under(tmp.path()), read_only).await;
+    let r = crate::tui::launch::dashboard(Arc::new(cfg), Paths::under(tmp.path()), read_only).await;
     let open = lab.open_sessions();
     drop(tmp);
     r.map_err(|e| Failure(1, e))?;

@@ -21,6 +21,7 @@ pub mod redact;
 pub mod sanitize;
 pub mod signals;
 pub mod target;
+pub mod tui;
 pub mod ui;
 
 /// Install the process-wide rustls crypto provider (ring). Both the HTTP client and the lab

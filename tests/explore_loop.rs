@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
-use netdash::app::event_loop::{JqRuns, LoopContext, run, start_filter};
 use netdash::app::keymap::KeyMap;
 use netdash::app::state::{App, Pane};
 use netdash::app::update::{Msg, update};
 use netdash::explore::doc::Doc;
+use netdash::tui::event_loop::{JqRuns, LoopContext, run, start_filter};
 use netdash::ui::theme::{Styles, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -214,7 +214,7 @@ proptest! {
                 let _ = t.reveal(bytes.len() / 2);
             }
         }
-        let _ = netdash::app::launch::document(bytes.clone());
+        let _ = netdash::tui::launch::document(bytes.clone());
         let _ = netdash::explore::filter::json_depth(&bytes);
     }
 

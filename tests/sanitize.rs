@@ -139,7 +139,11 @@ password = "x"
 #[test]
 fn dashboard_draws_no_control_characters() {
     let cfg = Config::parse(CONFIG, std::path::Path::new("t.toml")).expect("config");
-    let mut app = App::new(netdash::app::launch::rows_from_config(&cfg), false, vec![]);
+    let mut app = App::new(
+        netdash::app::state::DeviceRow::from_config(&cfg),
+        false,
+        vec![],
+    );
     let keys = KeyMap::default();
     let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
     for m in [

@@ -290,7 +290,11 @@ verify_tls = false
 #[test]
 fn verify_tls_false_is_marked_in_the_devices_and_sessions_panes() {
     let cfg = Config::parse(PANES, Path::new("t.toml")).expect("config");
-    let mut app = App::new(netdash::app::launch::rows_from_config(&cfg), true, vec![]);
+    let mut app = App::new(
+        netdash::app::state::DeviceRow::from_config(&cfg),
+        true,
+        vec![],
+    );
     let keys = KeyMap::default();
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
     update(&mut app, &keys, Msg::Tick(now));

@@ -86,7 +86,11 @@ fn view(
 
 fn app() -> App {
     let cfg = Config::parse(CONFIG, std::path::Path::new("t.toml")).expect("config");
-    let mut app = App::new(netdash::app::launch::rows_from_config(&cfg), true, vec![]);
+    let mut app = App::new(
+        netdash::app::state::DeviceRow::from_config(&cfg),
+        true,
+        vec![],
+    );
     let keys = KeyMap::default();
     let mut feed = |m: Msg| {
         update(&mut app, &keys, m);

@@ -1,5 +1,6 @@
-//! The dashboard application: plain-data state, a reducer, a keymap, and the loop that
-//! connects them to the engine and the terminal.
+//! The dashboard application as plain data: state, a pure reducer and a keymap. It draws
+//! nothing and owns no terminal: `crate::tui` runs the loop that feeds it keys and engine
+//! events and draws it with `crate::ui`.
 //!
 //! `update.rs` routes keys, mouse, `:` commands, engine events and requests between panes;
 //! each pane's behaviour is in its own module (`devices`, `sessions`, `console`,
@@ -10,15 +11,12 @@ pub mod central;
 pub mod console;
 pub mod cursor;
 pub mod devices;
-pub mod event_loop;
 pub mod explorer;
 pub mod input;
 pub mod keymap;
-pub mod launch;
 pub mod mode;
 pub mod msg;
 pub mod newest;
 pub mod sessions;
 pub mod state;
-pub mod terminal;
 pub mod update;

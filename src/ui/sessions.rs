@@ -239,8 +239,11 @@ mod tests {
             std::path::Path::new("t.toml"),
         )
         .expect("config");
-        let mut app =
-            crate::app::state::App::new(crate::app::launch::rows_from_config(&cfg), true, vec![]);
+        let mut app = crate::app::state::App::new(
+            crate::app::state::DeviceRow::from_config(&cfg),
+            true,
+            vec![],
+        );
         let keys = KeyMap::default();
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
         update(&mut app, &keys, Msg::Tick(t0));

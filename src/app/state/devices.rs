@@ -30,6 +30,29 @@ pub struct DeviceRow {
 }
 
 impl DeviceRow {
+    /// One row per configured device and Central account, in the file's order.
+    pub fn from_config(cfg: &crate::config::Config) -> Vec<DeviceRow> {
+        cfg.devices()
+            .map(|d| {
+                DeviceRow::new(
+                    &d.name,
+                    d.kind.into(),
+                    d.host.clone(),
+                    &d.tags,
+                    d.verify_tls,
+                )
+            })
+            .chain(cfg.centrals().map(|c| {
+                let host = c
+                    .gateway()
+                    .unwrap_or_default()
+                    .trim_start_matches("https://")
+                    .to_string();
+                DeviceRow::new(&c.name, TargetKind::Central, host, &c.tags, c.verify_tls)
+            }))
+            .collect()
+    }
+
     /// A row not yet heard from.
     pub fn new(name: &str, kind: TargetKind, host: String, tags: &[String], verify: bool) -> Self {
         DeviceRow {

@@ -8,40 +8,15 @@ use crossterm::event::EventStream;
 use tokio::sync::mpsc;
 
 use super::event_loop::{LoopContext, run};
-use super::keymap::KeyMap;
-use super::state::{App, DeviceRow, Pane};
-use super::update::Msg;
+use crate::app::keymap::KeyMap;
+use crate::app::state::{App, DeviceRow, Pane};
+use crate::app::update::Msg;
 use crate::config::Config;
 use crate::drivers::Context;
 use crate::engine::{self, EngineOptions};
 use crate::explore::doc::Doc;
-use crate::kind::TargetKind;
 use crate::paths::Paths;
 use crate::ui::theme::{Styles, Theme};
-
-/// One row per configured device and Central account.
-pub fn rows_from_config(cfg: &Config) -> Vec<DeviceRow> {
-    let row = DeviceRow::new;
-    cfg.devices()
-        .map(|d| {
-            row(
-                &d.name,
-                d.kind.into(),
-                d.host.clone(),
-                &d.tags,
-                d.verify_tls,
-            )
-        })
-        .chain(cfg.centrals().map(|c| {
-            let host = c
-                .gateway()
-                .unwrap_or_default()
-                .trim_start_matches("https://")
-                .to_string();
-            row(&c.name, TargetKind::Central, host, &c.tags, c.verify_tls)
-        }))
-        .collect()
-}
 
 fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
@@ -66,7 +41,7 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
                 .collect()
         })
         .unwrap_or_default();
-    let rows = rows_from_config(&cfg);
+    let rows = DeviceRow::from_config(&cfg);
     // The screen is the dashboard's, so the warning goes to the log; the panes mark the rows.
     let _ = crate::drivers::tls::warn_unverified(&cfg.unverified());
     let ctx = Context::for_settings(paths.clone(), &cfg.settings);
@@ -181,7 +156,7 @@ pub async fn explore(
                 let _ = vtx.send(Msg::Status(e));
             }
         });
-    super::update::update(
+    crate::app::update::update(
         &mut app,
         &keys,
         Msg::Loaded {

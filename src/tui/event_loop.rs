@@ -14,10 +14,10 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
-use super::keymap::KeyMap;
-use super::newest::Newest;
-use super::state::App;
-use super::update::{Effect, Msg, refresh_views, update};
+use crate::app::keymap::KeyMap;
+use crate::app::newest::Newest;
+use crate::app::state::App;
+use crate::app::update::{Effect, Msg, refresh_views, update};
 use crate::engine::{EngineHandle, EngineRequest};
 use crate::ui::theme::{Styles, Theme};
 
