@@ -4,7 +4,7 @@
 use super::keymap::Action;
 use super::msg::{Effect, Out};
 use super::state::{ApFilter, CentralAccount, CentralState};
-use crate::engine::EngineRequest;
+use crate::engine::messages::EngineRequest;
 use crate::engine::messages::{AccessPoint, AccountInfo, Event};
 
 /// The account named `name`, listed (at the end) if it was not yet.

@@ -13,7 +13,7 @@ use super::state::{
     ConsoleState, DeviceRow, OUTPUTS_KEPT, Pane, ResultEntry, TRANSCRIPT_LIMIT, Transcript,
 };
 use crate::command::Command;
-use crate::engine::EngineRequest;
+use crate::engine::messages::EngineRequest;
 use crate::engine::messages::{Event, Outcome, RunId};
 
 const HISTORY_LIMIT: usize = 1000;

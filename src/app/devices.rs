@@ -9,7 +9,7 @@ use super::input::edit_text;
 use super::keymap::Action;
 use super::msg::{Out, Request};
 use super::state::{DeviceRow, DevicesState, LATENCY_SAMPLES, SortBy, name_order};
-use crate::engine::SessionState;
+use crate::engine::messages::SessionState;
 use crate::engine::messages::{AccessPoint, AccountInfo, Event, Site};
 use crate::kind::TargetKind;
 

@@ -9,7 +9,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 
 use super::state::Pane;
-use crate::engine::EngineRequest;
+use crate::engine::messages::EngineRequest;
 use crate::engine::messages::{Event, RunId};
 use crate::explore::doc::Doc;
 use crate::explore::job::{Done, Work};

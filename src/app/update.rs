@@ -15,7 +15,7 @@ use super::mode::Mode;
 use super::msg::{Out, Request};
 use super::state::*;
 use super::{central, console, devices, explorer, sessions};
-use crate::engine::EngineRequest;
+use crate::engine::messages::EngineRequest;
 use crate::engine::messages::Event;
 
 pub use super::msg::{Effect, ExploreJob, Msg};

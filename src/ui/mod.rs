@@ -27,7 +27,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Tabs};
 
 use crate::app::keymap::{ACTIONS, KeyMap};
 use crate::app::state::{App, Pane};
-use crate::engine::SessionState;
+use crate::engine::messages::SessionState;
 use theme::Styles;
 
 /// Where each pane was drawn (for mouse clicks).

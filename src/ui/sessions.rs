@@ -20,7 +20,7 @@ use ratatui::widgets::Paragraph;
 use super::theme::Styles;
 use super::{age, block, countdown};
 use crate::app::state::App;
-use crate::engine::SessionState;
+use crate::engine::messages::SessionState;
 use crate::kind::TargetKind;
 
 /// A text gauge `███░░░` of `width` cells for `frac` in 0..=1.
