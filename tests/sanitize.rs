@@ -1,17 +1,11 @@
 //! Terminal escape injection: what `run` and `watch` print never holds a character a
 //! terminal acts on (C0 but newline and tab, DEL, C1, ESC), and the dashboard draws none.
 
-use std::time::{Duration, SystemTime};
-
-use netdash::app::keymap::KeyMap;
-use netdash::app::state::App;
-use netdash::app::update::{Msg, refresh_views, update};
-use netdash::config::Config;
+use netdash::app::update::Msg;
 use netdash::engine::messages::{DeviceFacts, Event, Outcome};
 use netdash::kind::TargetKind;
 use netdash::sanitize::is_unsafe;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use netdash::tui::testing::Dashboard;
 use serde_json::json;
 
 /// An ASA banner as tried in the issue: clipboard write, screen wipe, retitle, C1 CSI.
@@ -138,16 +132,8 @@ password = "x"
 /// text full of escapes reaches no cell.
 #[test]
 fn dashboard_draws_no_control_characters() {
-    let cfg = Config::parse(CONFIG, std::path::Path::new("t.toml")).expect("config");
-    let mut app = App::new(
-        netdash::app::state::DeviceRow::from_config(&cfg),
-        false,
-        vec![],
-    );
-    let keys = KeyMap::default();
-    let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+    let mut d = Dashboard::from_config(CONFIG, false).expect("config");
     for m in [
-        Msg::Tick(t0),
         Msg::Engine(Event::Polled {
             target: "edge-asa-01".into(),
             latency_ms: 3,
@@ -170,19 +156,11 @@ fn dashboard_draws_no_control_characters() {
             error: EVIL.into(),
         }),
     ] {
-        update(&mut app, &keys, m);
+        d.send(m);
     }
-    refresh_views(&mut app);
-    let styles =
-        netdash::ui::theme::Styles::new(&netdash::ui::theme::Theme::builtin_default(), false);
     for pane in netdash::app::state::Pane::ALL {
-        app.focus = pane;
-        let mut t = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
-        t.draw(|f| {
-            netdash::ui::render(f, &app, &styles, &keys);
-        })
-        .expect("draw");
-        for cell in t.backend().buffer().content() {
+        d.app.focus = pane;
+        for cell in d.draw_buffer(160, 48).content() {
             assert_safe(cell.symbol());
         }
     }

@@ -7,17 +7,13 @@ mod common;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use netdash::app::keymap::KeyMap;
-use netdash::app::state::{App, Pane};
-use netdash::app::update::{Msg, refresh_views, update};
+use netdash::app::state::Pane;
 use netdash::config::Config;
 use netdash::engine::messages::{Event, SessionState, SessionView};
 use netdash::kind::{AuthScheme, TargetKind};
-use netdash::ui::theme::{Styles, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use netdash::tui::testing::Dashboard;
 use serde_json::Value;
 
 struct Out {
@@ -289,48 +285,37 @@ verify_tls = false
 
 #[test]
 fn verify_tls_false_is_marked_in_the_devices_and_sessions_panes() {
-    let cfg = Config::parse(PANES, Path::new("t.toml")).expect("config");
-    let mut app = App::new(
-        netdash::app::state::DeviceRow::from_config(&cfg),
-        true,
-        vec![],
-    );
-    let keys = KeyMap::default();
-    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
-    update(&mut app, &keys, Msg::Tick(now));
+    let mut d = Dashboard::from_config(PANES, true).expect("config");
+    d.no_color = true;
+    let now = netdash::tui::testing::t0();
     for target in ["sw-checked", "sw-open-in-building-7-floor-3-rack-12"] {
-        update(
-            &mut app,
-            &keys,
-            Msg::Engine(Event::Session {
-                target: target.into(),
-                kind: TargetKind::Aoscx,
-                state: SessionState::Connected,
-                session: SessionView {
-                    auth: AuthScheme::CookieCsrf,
-                    held: 1,
-                    per_user_limit: Some(6),
-                    per_device_limit: None,
-                    since: Some(now),
-                    idle_deadline: None,
-                    hard_deadline: None,
-                    expires_at: None,
-                    relogins: 0,
-                    scope: None,
-                },
-            }),
-        );
+        d.event(Event::Session {
+            target: target.into(),
+            kind: TargetKind::Aoscx,
+            state: SessionState::Connected,
+            session: SessionView {
+                auth: AuthScheme::CookieCsrf,
+                held: 1,
+                per_user_limit: Some(6),
+                per_device_limit: None,
+                since: Some(now),
+                idle_deadline: None,
+                hard_deadline: None,
+                expires_at: None,
+                relogins: 0,
+                scope: None,
+            },
+        });
     }
-    refresh_views(&mut app);
     // Narrow: one pane at a time, so each is drawn focused on its own.
     for pane in [Pane::Devices, Pane::Sessions] {
-        app.focus = pane;
-        let screen = draw(&app, 80, 24);
+        d.app.focus = pane;
+        let screen = d.draw(80, 24);
         assert_marks(&pane_lines(&screen, pane, None), &screen);
     }
     // Wide: Devices and Sessions side by side; each judged on its own side of the border.
-    app.focus = Pane::Devices;
-    let screen = draw(&app, 160, 48);
+    d.app.focus = Pane::Devices;
+    let screen = d.draw(160, 48);
     let split = screen
         .lines()
         .find_map(|l| {
@@ -343,16 +328,6 @@ fn verify_tls_false_is_marked_in_the_devices_and_sessions_panes() {
     for pane in [Pane::Devices, Pane::Sessions] {
         assert_marks(&pane_lines(&screen, pane, Some(split)), &screen);
     }
-}
-
-fn draw(app: &netdash::app::state::App, w: u16, h: u16) -> String {
-    let styles = Styles::new(&Theme::builtin_default(), true);
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| {
-        netdash::ui::render(f, app, &styles, &KeyMap::default());
-    })
-    .expect("draw");
-    t.backend().to_string()
 }
 
 /// The screen's lines, cut to one pane's columns when two sit side by side.

@@ -1,20 +1,16 @@
 //! Every pane at 80x24 and 160x48, drawn with ratatui's TestBackend from engine events
 //! (no network). Time is fixed, so countdowns and the clock are stable.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use netdash::app::keymap::KeyMap;
-use netdash::app::state::{App, Pane};
-use netdash::app::update::{Msg, refresh_views, update};
-use netdash::config::Config;
+use crossterm::event::KeyCode;
+use netdash::app::state::Pane;
+use netdash::app::update::Msg;
 use netdash::engine::messages::{
     AccessPoint, Budget, DeviceFacts, Event, Outcome, SessionState, SessionView, Site,
 };
 use netdash::kind::{AuthScheme, TargetKind};
-use netdash::ui::theme::{Styles, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use netdash::tui::testing::{Dashboard, t0};
 use serde_json::json;
 
 const CONFIG: &str = r#"
@@ -59,10 +55,6 @@ access_token = "a"
 refresh_token = "r"
 "#;
 
-fn t0() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000)
-}
-
 fn view(
     auth: AuthScheme,
     held: u32,
@@ -84,18 +76,13 @@ fn view(
     }
 }
 
-fn app() -> App {
-    let cfg = Config::parse(CONFIG, std::path::Path::new("t.toml")).expect("config");
-    let mut app = App::new(
-        netdash::app::state::DeviceRow::from_config(&cfg),
-        true,
-        vec![],
-    );
-    let keys = KeyMap::default();
+/// The dashboard every snapshot starts from: sessions, polls, an alarm, a Central account and
+/// a console run with two results, all from engine events.
+fn dash() -> Dashboard {
+    let mut d = Dashboard::from_config(CONFIG, true).expect("config");
     let mut feed = |m: Msg| {
-        update(&mut app, &keys, m);
+        d.send(m);
     };
-    feed(Msg::Tick(t0()));
     let session = |target: &str, kind: TargetKind, state: SessionState, v: SessionView| {
         Msg::Engine(Event::Session {
             target: target.into(),
@@ -212,7 +199,8 @@ fn app() -> App {
         at: t0() - Duration::from_secs(14),
     }));
     // A console run with two results.
-    app.console
+    d.app
+        .console
         .transcript
         .push_back(netdash::app::state::Transcript {
             id: 1,
@@ -224,21 +212,13 @@ fn app() -> App {
             results: vec![],
             note: None,
         });
-    let keys = KeyMap::default();
-    update(
-        &mut app,
-        &keys,
-        Msg::Engine(Event::RunStarted {
-            id: 1,
-            line: "show version".into(),
-            total: 2,
-            skipped: vec![],
-        }),
-    );
-    update(
-        &mut app,
-        &keys,
-        Msg::Engine(Event::Result {
+    d.event(Event::RunStarted {
+        id: 1,
+        line: "show version".into(),
+        total: 2,
+        skipped: vec![],
+    });
+    d.event(Event::Result {
             id: 1,
             target: "spine-eos-01".into(),
             kind: TargetKind::Eos,
@@ -249,84 +229,56 @@ fn app() -> App {
                 notes: vec![],
                 text: false,
             },
-        }),
-    );
-    update(&mut app, &keys, Msg::Engine(Event::Result {
+        });
+    d.event(Event::Result {
         id: 1,
         target: "mc-01".into(),
         kind: TargetKind::Arubaos,
         elapsed_ms: 3001,
         outcome: Outcome::Err { ok: false, error: "no answer from 10.0.0.4:4343 within 3 s; the device is slow or unreachable, retry later".into() },
-    }));
-    update(
-        &mut app,
-        &keys,
-        Msg::Engine(Event::Progress {
-            id: 1,
-            done: 2,
-            failed: 1,
-            total: 2,
-        }),
-    );
-    app.status = None;
-    app
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    refresh_views(app);
-    let styles = Styles::new(&Theme::builtin_default(), false);
-    let keys = KeyMap::default();
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| {
-        netdash::ui::render(f, app, &styles, &keys);
-    })
-    .expect("draw");
-    t.backend().to_string()
-}
-
-fn key(app: &mut App, c: KeyCode) {
-    update(
-        app,
-        &KeyMap::default(),
-        Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)),
-    );
+    });
+    d.event(Event::Progress {
+        id: 1,
+        done: 2,
+        failed: 1,
+        total: 2,
+    });
+    d.app.status = None;
+    d
 }
 
 #[test]
 fn every_pane_at_both_sizes() {
     for (w, h) in [(80u16, 24u16), (160, 48)] {
         for pane in Pane::ALL {
-            let mut a = app();
-            a.focus = pane;
-            insta::assert_snapshot!(
-                format!("{:?}_{w}x{h}", pane).to_lowercase(),
-                draw(&mut a, w, h)
-            );
+            let mut a = dash();
+            a.app.focus = pane;
+            insta::assert_snapshot!(format!("{:?}_{w}x{h}", pane).to_lowercase(), a.draw(w, h));
         }
     }
 }
 
 #[test]
 fn explorer_expands_and_shows_the_path() {
-    let mut a = app();
-    a.focus = Pane::Explorer;
+    let mut a = dash();
+    a.app.focus = Pane::Explorer;
     for _ in 0..3 {
-        key(&mut a, KeyCode::Char('j'));
+        a.press(KeyCode::Char('j'));
     }
-    key(&mut a, KeyCode::Enter); // expand vlans
-    key(&mut a, KeyCode::Char('j'));
-    key(&mut a, KeyCode::Enter); // expand "3"
-    let screen = draw(&mut a, 80, 24);
+    a.press(KeyCode::Enter); // expand vlans
+    a.press(KeyCode::Char('j'));
+    a.press(KeyCode::Enter); // expand "3"
+    let screen = a.draw(80, 24);
     assert!(screen.contains(".vlans.\"3\""), "{screen}");
     insta::assert_snapshot!("explorer_expanded_80x24", screen);
 }
 
 #[test]
 fn help_overlay_lists_the_pane_keys() {
-    let mut a = app();
-    a.focus = Pane::Explorer;
-    key(&mut a, KeyCode::Char('?'));
-    let screen = draw(&mut a, 80, 24);
+    let mut a = dash();
+    a.app.focus = Pane::Explorer;
+    a.press(KeyCode::Char('?'));
+    let screen = a.draw(80, 24);
     assert!(
         screen.contains("jq filter") && screen.contains("expand all"),
         "{screen}"
@@ -336,19 +288,54 @@ fn help_overlay_lists_the_pane_keys() {
 
 #[test]
 fn states_are_words_not_only_colours() {
-    let mut a = app();
-    let screen = draw(&mut a, 160, 48);
+    let mut a = dash();
+    let screen = a.draw(160, 48);
     assert!(
         screen.contains(" up ") && screen.contains("down"),
         "{screen}"
     );
-    let mut a = app();
-    a.focus = Pane::Sessions;
-    let screen = draw(&mut a, 160, 48);
+    let mut a = dash();
+    a.app.focus = Pane::Sessions;
+    let screen = a.draw(160, 48);
     assert!(
         screen.contains("1/6") && screen.contains("idle  4:10"),
         "{screen}"
     );
     assert!(screen.contains("4300/5000 used, 700 left"), "{screen}");
     assert!(screen.contains("stateless"), "{screen}");
+}
+
+#[test]
+fn msp_tenants_are_drawn_under_their_msp() {
+    let mut a = dash();
+    a.event(Event::AccountsAdded {
+        parent: "acme-central".into(),
+        accounts: ["Tenant-01", "Tenant-02"]
+            .iter()
+            .map(|t| netdash::engine::messages::AccountInfo {
+                name: format!("acme-central/{t}"),
+                host: "apigw-prod2.central.arubanetworks.com".into(),
+                tags: vec![],
+                verify_tls: true,
+            })
+            .collect(),
+    });
+    let screen = a.draw(160, 48);
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not drawn:\n{screen}"))
+    };
+    // Devices, sorted by name: the tenants right under the MSP's row.
+    let msp = at("  acme-central      central");
+    assert_eq!(at("└ Tenant-01"), msp + 1, "{screen}");
+    assert_eq!(at("└ Tenant-02"), msp + 2, "{screen}");
+    assert!(
+        a.app
+            .status
+            .as_deref()
+            .is_some_and(|s| s.contains("2 tenant accounts added"))
+    );
 }

@@ -6,3 +6,6 @@
 pub mod event_loop;
 pub mod launch;
 pub mod terminal;
+
+#[doc(hidden)]
+pub mod testing;

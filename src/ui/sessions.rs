@@ -226,47 +226,35 @@ mod tests {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
-    use crate::app::keymap::KeyMap;
-    use crate::app::update::{Msg, update};
-    use crate::config::Config;
     use crate::engine::messages::{Budget, Event};
+    use crate::tui::testing::{Dashboard, t0};
     use crate::ui::theme::{Styles, Theme};
 
     /// The Central rows of the pane for a budget with this token expiry.
     fn central_rows(token_expires_at: Option<SystemTime>) -> String {
-        let cfg = Config::parse(
+        let mut d = Dashboard::from_config(
             "[[central]]\nname = \"acme\"\nregion = \"US-2\"\nclient_id = \"i\"\nclient_secret = \"s\"\ncustomer_id = \"c\"\nrefresh_token = \"r\"\n",
-            std::path::Path::new("t.toml"),
+            true,
         )
         .expect("config");
-        let mut app = crate::app::state::App::new(
-            crate::app::state::DeviceRow::from_config(&cfg),
-            true,
-            vec![],
-        );
-        let keys = KeyMap::default();
-        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
-        update(&mut app, &keys, Msg::Tick(t0));
-        update(
-            &mut app,
-            &keys,
-            Msg::Engine(Event::Budget {
-                account: "acme".into(),
-                budget: Budget {
-                    per_second_limit: 7,
-                    used_this_second: 0,
-                    background_waiting: 0,
-                    limit_day: None,
-                    remaining_day: None,
-                    throttled: 0,
-                    token_expires_at: token_expires_at.map(|_| t0 + Duration::from_secs(3600)),
-                    last_refresh: None,
-                },
-            }),
-        );
+        let t0 = t0();
+        d.event(Event::Budget {
+            account: "acme".into(),
+            budget: Budget {
+                per_second_limit: 7,
+                used_this_second: 0,
+                background_waiting: 0,
+                limit_day: None,
+                remaining_day: None,
+                throttled: 0,
+                token_expires_at: token_expires_at.map(|_| t0 + Duration::from_secs(3600)),
+                last_refresh: None,
+            },
+        });
+        let app = &d.app;
         let styles = Styles::new(&Theme::builtin_default(), true);
         let mut t = Terminal::new(TestBackend::new(100, 8)).expect("terminal");
-        t.draw(|f| super::render(f, f.area(), &app, &styles, false))
+        t.draw(|f| super::render(f, f.area(), app, &styles, false))
             .expect("draw");
         let buf = t.backend().buffer();
         (0..buf.area.height)

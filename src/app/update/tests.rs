@@ -3,8 +3,8 @@ use std::collections::VecDeque;
 use super::*;
 use crate::app::console::split_targets;
 use crate::app::explorer::INLINE_WORK_LIMIT;
-use crate::engine::messages::SessionState;
 use crate::engine::messages::AccountInfo;
+use crate::engine::messages::SessionState;
 use crate::explore::doc::Doc;
 use crate::explore::tree::{Control, Tree};
 
