@@ -165,7 +165,13 @@ pub fn account_stem(name: &str, client_id: &str) -> String {
 }
 
 /// Held while refreshing; the lock is released when dropped (the file closes).
-pub struct Lock(#[allow(dead_code)] File);
+pub struct Lock(
+    #[expect(
+        dead_code,
+        reason = "never read: holding the file is what holds the lock"
+    )]
+    File,
+);
 
 impl TokenStore {
     pub fn for_account(dir: &Path, name: &str, client_id: &str) -> TokenStore {
