@@ -103,7 +103,7 @@ fn main() {
     let bytes = document();
     println!(
         "document: {:.1} MB, {APS} AP objects",
-        bytes.len() as f64 / 1048576.0
+        bytes.len() as f64 / 1_048_576.0
     );
     let mut app = App::new(Vec::new(), true, Vec::new());
     app.solo = Some(Pane::Explorer);
@@ -127,7 +127,7 @@ fn main() {
     });
     timed("open (index the top level) + first frame", || open(&mut b));
     timed("search to the last match (collapsed) + frame", || {
-        b.keys(&format!("/{needle}\n"))
+        b.keys(&format!("/{needle}\n"));
     });
     println!("  at {}", cursor_path(&b));
     timed("G (collapsed tree) + frame", || b.keys("G"));
@@ -143,7 +143,7 @@ fn main() {
     });
     println!("  at {}", cursor_path(&b));
     timed("one more frame (expanded tree, cursor at end)", || {
-        b.step(Msg::Tick(std::time::SystemTime::now()))
+        b.step(Msg::Tick(std::time::SystemTime::now()));
     });
     timed("collapse all + frame", || b.keys("c"));
     println!("  {} rows", b.rows());

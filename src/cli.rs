@@ -348,7 +348,7 @@ async fn run_cmd(
             crate::target::Target::Device(d) => !d.verify_tls,
             crate::target::Target::Central(c) => !c.verify_tls,
         })
-        .map(|t| t.name())
+        .map(crate::target::Target::name)
         .collect();
     if let Some(line) = crate::drivers::tls::warn_unverified(&unverified) {
         complain!("{line}");
@@ -402,17 +402,16 @@ async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
             args.msp_tenants
         );
     }
-    match &args.write_config {
-        Some(p) => {
-            lab.write_config(p)
-                .map_err(|e| Failure(1, format!("cannot write {}: {e}", p.display())))?;
-            say!("config written to {} (CA beside it as ca.pem)", p.display());
-            say!(
-                "try: netdash --config {} run @all -- show version",
-                p.display()
-            );
-        }
-        None => say!("(pass --write-config PATH for a ready config)"),
+    if let Some(p) = &args.write_config {
+        lab.write_config(p)
+            .map_err(|e| Failure(1, format!("cannot write {}: {e}", p.display())))?;
+        say!("config written to {} (CA beside it as ca.pem)", p.display());
+        say!(
+            "try: netdash --config {} run @all -- show version",
+            p.display()
+        );
+    } else {
+        say!("(pass --write-config PATH for a ready config)");
     }
     // Held until the lab stops: dropping a JoinHandle would not stop the cycle, aborting does.
     let cycle = match &args.faults {
@@ -547,7 +546,7 @@ async fn demo_tour() -> Result<u8, Failure> {
     }
     say!("sessions still open at the lab: {}", lab.open_sessions());
     drop(tmp);
-    Ok(if all_ok { 0 } else { 1 })
+    Ok(u8::from(!all_ok))
 }
 
 #[cfg(test)]

@@ -5,11 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// `HH:MM:SS` (UTC) of `t`; a time before 1970 reads as midnight.
 pub fn hms(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-        % 86_400;
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) % 86_400;
     format!(
         "{:02}:{:02}:{:02}",
         secs / 3600,

@@ -46,7 +46,7 @@ impl Method {
 pub enum ParseError {
     #[error("empty command: type a CLI line (show version) or GET /path")]
     Empty,
-    /// `reason` is serde_json's message, kept as text so parse results compare in tests.
+    /// `reason` is `serde_json`'s message, kept as text so parse results compare in tests.
     #[error("the body after {} {path} is not valid JSON: {reason}", .method.as_str())]
     BodyNotJson {
         method: Method,

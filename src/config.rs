@@ -182,8 +182,8 @@ fn yes() -> bool {
 }
 
 /// What `Debug` shows in place of a secret that is set.
-fn hidden(v: &Option<String>) -> Option<&'static str> {
-    v.as_ref().map(|_| "<redacted>")
+fn hidden(v: Option<&String>) -> Option<&'static str> {
+    v.map(|_| "<redacted>")
 }
 
 impl std::fmt::Debug for DeviceConfig {
@@ -193,10 +193,10 @@ impl std::fmt::Debug for DeviceConfig {
             .field("kind", &self.kind)
             .field("host", &self.host)
             .field("username", &self.username)
-            .field("password", &hidden(&self.password))
+            .field("password", &hidden(self.password.as_ref()))
             .field("password_env", &self.password_env)
             // The command itself is not secret, but it may carry one (`echo hunter2`).
-            .field("password_cmd", &hidden(&self.password_cmd))
+            .field("password_cmd", &hidden(self.password_cmd.as_ref()))
             .field("verify_tls", &self.verify_tls)
             .field("ca_cert", &self.ca_cert)
             .field("tags", &self.tags)
@@ -216,15 +216,15 @@ impl std::fmt::Debug for CentralConfig {
             .field("base_url", &self.base_url)
             .field("region", &self.region)
             .field("client_id", &self.client_id)
-            .field("client_secret", &hidden(&self.client_secret))
+            .field("client_secret", &hidden(self.client_secret.as_ref()))
             .field("client_secret_env", &self.client_secret_env)
             .field("customer_id", &self.customer_id)
-            .field("access_token", &hidden(&self.access_token))
-            .field("refresh_token", &hidden(&self.refresh_token))
+            .field("access_token", &hidden(self.access_token.as_ref()))
+            .field("refresh_token", &hidden(self.refresh_token.as_ref()))
             .field("username", &self.username)
-            .field("password", &hidden(&self.password))
+            .field("password", &hidden(self.password.as_ref()))
             .field("password_env", &self.password_env)
-            .field("password_cmd", &hidden(&self.password_cmd))
+            .field("password_cmd", &hidden(self.password_cmd.as_ref()))
             .field("msp", &self.msp)
             .field("tenants", &self.tenants)
             .field("msp_parent", &self.msp_parent)
@@ -436,6 +436,7 @@ pub trait PasswordCmd: Clone {
     fn target_name(&self) -> &str;
     fn password_source(&self) -> PasswordSource<'_>;
     /// A copy with `password` set from the command's answer and the command gone.
+    #[must_use]
     fn with_password(&self, password: String) -> Self;
 }
 
@@ -547,8 +548,8 @@ pub fn split_host_port(s: &str, default_port: u16) -> Result<(String, u16), Stri
     if s.is_empty() {
         return Err(bad("empty"));
     }
+    // No colon: a bare host; two or more: an IPv6 address without brackets, so no port.
     match s.matches(':').count() {
-        0 => Ok((s.to_string(), default_port)),
         1 => {
             let (h, p) = s.split_once(':').ok_or_else(|| bad("bad port"))?;
             Ok((
@@ -666,8 +667,9 @@ impl Config {
                 }
             }
             match (d.kind, d.api_version.as_deref()) {
-                (_, None) | (DeviceKind::Aoscx, Some(_)) => {}
-                (DeviceKind::Eos, Some("1" | "latest")) => {}
+                (_, None)
+                | (DeviceKind::Aoscx, Some(_))
+                | (DeviceKind::Eos, Some("1" | "latest")) => {}
                 (DeviceKind::Eos, Some(v)) => {
                     return Err(invalid(format!(
                         "line {at}: device {}: api_version = {v:?}: eAPI takes \"1\" or \"latest\"",
@@ -789,7 +791,7 @@ impl Config {
 
     /// All devices, without their spans.
     pub fn devices(&self) -> impl Iterator<Item = &DeviceConfig> {
-        self.devices.iter().map(|d| d.get_ref())
+        self.devices.iter().map(toml::Spanned::get_ref)
     }
 
     /// Names of the devices and Central accounts with `verify_tls = false`.
@@ -809,7 +811,7 @@ impl Config {
     pub fn centrals(&self) -> impl Iterator<Item = &CentralConfig> {
         self.central
             .iter()
-            .map(|c| c.get_ref())
+            .map(toml::Spanned::get_ref)
             .chain(self.tenants.iter())
     }
 }

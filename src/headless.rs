@@ -82,7 +82,7 @@ pub fn write_readable(
         }
         Outcome::Err { error, .. } => {
             let e = format!("error: {target}: {error}");
-            writeln!(out, "{}", sanitize::one_line(&e))?
+            writeln!(out, "{}", sanitize::one_line(&e))?;
         }
     }
     Ok(())
@@ -162,7 +162,7 @@ pub async fn run(
     loop {
         let ev = tokio::select! {
             ev = engine.events.recv() => ev,
-            _ = &mut stop, if end.is_none() => {
+            () = &mut stop, if end.is_none() => {
                 end = Some(RunEnd::Interrupted);
                 let _ = engine.commands.send(EngineRequest::Shutdown);
                 continue;
@@ -194,7 +194,7 @@ pub async fn run(
                     } else {
                         write_readable(out, &target, kind, elapsed_ms, &outcome, many)?;
                     }
-                    out.flush()?
+                    out.flush()?;
                 });
             }
             Event::Progress { done, total, .. } if done == total && end.is_none() => {
@@ -238,7 +238,7 @@ pub async fn watch(
     loop {
         let ev = tokio::select! {
             ev = engine.events.recv() => ev,
-            _ = &mut stop, if !stopping => {
+            () = &mut stop, if !stopping => {
                 stopping = true;
                 let _ = engine.commands.send(EngineRequest::Shutdown);
                 continue;
@@ -252,7 +252,7 @@ pub async fn watch(
         } else {
             writeln!(out, "{}", human(&ev))
         };
-        if written.and_then(|_| out.flush()).is_err() && !stopping {
+        if written.and_then(|()| out.flush()).is_err() && !stopping {
             stopping = true;
             let _ = engine.commands.send(EngineRequest::Shutdown);
         }

@@ -69,7 +69,7 @@ pub fn init(paths: &Paths) {
         .recursive(true)
         .mode(0o700)
         .create(&paths.state_dir)
-        .and_then(|_| RotatingFile::open(paths.log_file(), LOG_LIMIT));
+        .and_then(|()| RotatingFile::open(paths.log_file(), LOG_LIMIT));
     let Ok(file) = file else { return };
     let filter = EnvFilter::try_from_env("NETDASH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()

@@ -110,30 +110,27 @@ pub fn select<'a>(
             (true, p)
         } else if let Some(bad) = spec.strip_prefix('@') {
             return Err(SelectError::UnknownSelector(bad.to_string()));
+        } else if let Some(t) = all.iter().find(|t| t.name() == spec) {
+            (false, vec![*t])
         } else {
-            match all.iter().find(|t| t.name() == spec) {
-                Some(t) => (false, vec![*t]),
-                None => {
-                    let names: Vec<&str> = all.iter().map(|t| t.name()).collect();
-                    let near = names
-                        .iter()
-                        .filter(|n| n.contains(spec.as_str()) || spec.contains(**n))
-                        .take(3)
-                        .map(|n| n.to_string())
-                        .collect::<Vec<_>>();
-                    return Err(if near.is_empty() {
-                        SelectError::UnknownTarget {
-                            spec: spec.clone(),
-                            configured: names.len(),
-                        }
-                    } else {
-                        SelectError::NearMiss {
-                            spec: spec.clone(),
-                            near,
-                        }
-                    });
+            let names: Vec<&str> = all.iter().map(Target::name).collect();
+            let near = names
+                .iter()
+                .filter(|n| n.contains(spec.as_str()) || spec.contains(**n))
+                .take(3)
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>();
+            return Err(if near.is_empty() {
+                SelectError::UnknownTarget {
+                    spec: spec.clone(),
+                    configured: names.len(),
                 }
-            }
+            } else {
+                SelectError::NearMiss {
+                    spec: spec.clone(),
+                    near,
+                }
+            });
         };
         for t in picked {
             if !seen.insert(t.name()) {

@@ -32,12 +32,12 @@ struct Device {
     /// Holds the config and the files netdash writes until the test ends.
     _dir: tempfile::TempDir,
     config: std::path::PathBuf,
-    _task: tokio::task::JoinHandle<()>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Device {
     fn drop(&mut self) {
-        self._task.abort();
+        self.task.abort();
     }
 }
 
@@ -123,7 +123,7 @@ async fn start(settings: &str, h2: bool) -> Device {
         counts,
         _dir: dir,
         config,
-        _task: task,
+        task,
     }
 }
 

@@ -44,12 +44,11 @@ fn write_config(tl: &common::TestLab, password: Option<&str>) -> PathBuf {
         if line.starts_with("access_token") || line.starts_with("refresh_token") {
             continue;
         }
-        match (password, line.starts_with("password =")) {
-            (Some(p), true) => out.push_str(&format!("password = \"{p}\"\n")),
-            _ => {
-                out.push_str(line);
-                out.push('\n');
-            }
+        if let (Some(p), true) = (password, line.starts_with("password =")) {
+            out.push_str(&format!("password = \"{p}\"\n"));
+        } else {
+            out.push_str(line);
+            out.push('\n');
         }
     }
     let dir = tempfile::tempdir().expect("dir").keep();

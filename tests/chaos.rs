@@ -222,7 +222,7 @@ const ORPHAN_DEADLINE: Duration = Duration::from_secs(120);
 /// What `netdash watch --json` said, as the test needs it.
 #[derive(Default)]
 struct Watched {
-    /// Target → its latest session state word ("connected", "backing_off", ...).
+    /// Target → its latest session state word (`connected`, `backing_off`, ...).
     state: std::collections::HashMap<String, String>,
     /// Target → successful polls (device polls and complete Central polls).
     polls: std::collections::HashMap<String, usize>,
@@ -378,16 +378,16 @@ async fn a_minute_of_chaos_leaves_no_panic_no_session_and_no_secret() {
         .collect();
     let mut applied = HashSet::new();
     let started = tokio::time::Instant::now();
-    let mut step = 0;
+    let mut round = 0;
     // At least CHAOS, and until every fault has had its turn somewhere.
     while started.elapsed() < CHAOS || applied.len() < Fault::ALL.len() {
         for (i, (name, kind)) in cycled.iter().enumerate() {
             // Offsets 5 apart spread the faults so that a minute visits every one.
-            let f = cycle_fault(kind, i * 5, step);
+            let f = cycle_fault(kind, i * 5, round);
             applied.extend(f);
             tl.lab.set_fault(name, f);
         }
-        step += 1;
+        round += 1;
         tokio::time::sleep(STEP).await;
         assert!(
             started.elapsed() < CHAOS * 3,
@@ -403,7 +403,7 @@ async fn a_minute_of_chaos_leaves_no_panic_no_session_and_no_secret() {
     let polls_at_clear = watched.lock().expect("lock").polls.clone();
     println!(
         "{} steps of faults over {:?}",
-        step,
+        round,
         cleared.duration_since(started)
     );
 

@@ -21,8 +21,7 @@ impl Tmux {
         let ok = Command::new("tmux")
             .arg("-V")
             .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
+            .is_ok_and(|o| o.status.success());
         assert!(
             ok,
             "tmux is required for this test (.ci/run installs it: apt-get install tmux)"

@@ -260,9 +260,9 @@ async fn flood(e: &mut engine::EngineHandle, target: &str, n: u64) -> (usize, us
         match tokio::time::timeout(Duration::from_secs(90), e.events.recv()).await {
             Ok(Some(Event::Result { outcome, .. })) => {
                 if outcome.is_ok() {
-                    ok += 1
+                    ok += 1;
                 } else {
-                    failed += 1
+                    failed += 1;
                 }
             }
             Ok(Some(_)) => {}

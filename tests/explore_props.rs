@@ -1,6 +1,6 @@
 //! Property tests of `netdash explore`'s lazy document and tree: no input makes them
 //! panic, and every tree operation leaves exactly the rows a naive recursive walk of the
-//! same document (parsed by serde_json) shows for the same open containers.
+//! same document (parsed by `serde_json`) shows for the same open containers.
 //!
 //! 256 cases per property by default; longer: `PROPTEST_CASES=20000 cargo test --release
 //! --test explore_props`.

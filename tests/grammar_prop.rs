@@ -227,7 +227,7 @@ proptest! {
         let Ok(cmd) = Command::parse(&line) else { return Ok(()) };
         if let Ok(sel) = netdash::target::select(&cfg, &specs, &cmd) {
             prop_assert!(!sel.targets.is_empty());
-            let mut names: Vec<&str> = sel.targets.iter().map(|t| t.name()).collect();
+            let mut names: Vec<&str> = sel.targets.iter().map(netdash::target::Target::name).collect();
             for n in &names {
                 prop_assert!(["spine-01", "fw-01", "acme"].contains(n));
             }

@@ -49,7 +49,9 @@ async fn ctrl_c_ends_run_while_password_cmd_hangs_and_kills_it() {
         assert!(Instant::now() < deadline, "password_cmd never started");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let pid = nix::unistd::Pid::from_raw(child.id().expect("pid") as i32);
+    let pid = nix::unistd::Pid::from_raw(
+        i32::try_from(child.id().expect("pid")).expect("pid fits an i32"),
+    );
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT");
     // Generous: this is "it ends at all", not a measure of speed.
     let out = tokio::time::timeout(Duration::from_secs(15), child.wait_with_output())
@@ -290,9 +292,10 @@ async fn pair_still_unsaved_at_shutdown_is_reported_once() {
     assert!(run_one(&mut e, 2, name, &mut alarms).await);
     let _ = e.commands.send(EngineRequest::Shutdown);
     let failed = loop {
-        match e.events.recv().await.expect("a shutdown report") {
-            Event::ShutdownComplete { failed, .. } => break failed,
-            _ => continue,
+        if let Event::ShutdownComplete { failed, .. } =
+            e.events.recv().await.expect("a shutdown report")
+        {
+            break failed;
         }
     };
     // `run` prints each of these on stderr: once per account, not once per session.

@@ -28,6 +28,7 @@ impl ListCursor {
     }
 
     /// The cursor on a list of `len` rows (a list that shrank leaves it on the last).
+    #[must_use]
     pub fn clamped(self, len: usize) -> ListCursor {
         ListCursor {
             selected: self.selected.min(len.saturating_sub(1)),
@@ -38,8 +39,11 @@ impl ListCursor {
     /// Move by `delta` rows (a page is a bigger delta) within `len` rows, then scroll
     /// the cursor into a view of `height` rows.
     pub fn move_by(&mut self, delta: isize, len: usize, height: usize) {
-        let v = self.selected as isize + delta;
-        self.selected = v.clamp(0, len.saturating_sub(1) as isize) as usize;
+        // Saturating at 0, then capped at the last row: the same clamp, without casts.
+        self.selected = self
+            .selected
+            .saturating_add_signed(delta)
+            .min(len.saturating_sub(1));
         self.offset = self.top(height);
     }
 

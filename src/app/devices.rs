@@ -138,7 +138,7 @@ pub fn visible_devices(d: &DevicesState) -> Vec<usize> {
         SortBy::Kind => idx.sort_by_key(|&i| d.rows[i].kind.as_str()),
         SortBy::State => idx.sort_by_key(|&i| rank(&d.rows[i].state)),
         SortBy::Latency => {
-            idx.sort_by_key(|&i| std::cmp::Reverse(d.rows[i].latency.back().copied().unwrap_or(0)))
+            idx.sort_by_key(|&i| std::cmp::Reverse(d.rows[i].latency.back().copied().unwrap_or(0)));
         }
     }
     idx

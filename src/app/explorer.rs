@@ -103,21 +103,18 @@ pub fn open_result(e: &mut ExplorerState, r: &ResultEntry) -> Out {
     };
     e.title = format!("{} ({} ms)", r.target, r.elapsed_ms);
     e.jq_error = None;
-    match (r.text, out) {
-        (true, serde_json::Value::String(s)) => {
-            show(
-                e,
-                ExplorerBody::Text(s.lines().map(str::to_string).collect()),
-            );
-            e.source = Some(Arc::from(s.as_bytes()));
-        }
-        _ => {
-            let doc = Doc::from_value(out);
-            e.source = Some(doc.shared_bytes());
-            match Tree::new(doc) {
-                Ok(t) => show(e, ExplorerBody::Tree(Box::new(t))),
-                Err(err) => return Out::status(err.to_string()),
-            }
+    if let (true, serde_json::Value::String(s)) = (r.text, out) {
+        show(
+            e,
+            ExplorerBody::Text(s.lines().map(str::to_string).collect()),
+        );
+        e.source = Some(Arc::from(s.as_bytes()));
+    } else {
+        let doc = Doc::from_value(out);
+        e.source = Some(doc.shared_bytes());
+        match Tree::new(doc) {
+            Ok(t) => show(e, ExplorerBody::Tree(Box::new(t))),
+            Err(err) => return Out::status(err.to_string()),
         }
     }
     Out::default()
@@ -138,7 +135,7 @@ pub fn move_by(e: &mut ExplorerState, delta: isize, height: usize) {
     if e.raw {
         // Raw text scrolls by lines, with no cursor: the top line moves.
         let last_top = e.raw_lines.saturating_sub(height.max(1));
-        e.raw_top = (e.raw_top as isize + delta).clamp(0, last_top as isize) as usize;
+        e.raw_top = e.raw_top.saturating_add_signed(delta).min(last_top);
     } else {
         let n = len(e);
         e.cursor.move_by(delta, n, height);

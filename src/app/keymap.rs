@@ -292,7 +292,10 @@ impl KeyMap {
         for (action, name, defaults, _) in ACTIONS {
             let list: Vec<String> = match overrides.get(*name) {
                 Some(v) => v.clone(),
-                None => defaults.iter().map(|s| s.to_string()).collect(),
+                None => defaults
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect(),
             };
             let parsed = list
                 .iter()

@@ -133,6 +133,7 @@ impl Out {
     }
 
     /// Append another answer (effects, then requests, keep their order).
+    #[must_use]
     pub fn and(mut self, other: Out) -> Self {
         self.effects.extend(other.effects);
         self.requests.extend(other.requests);

@@ -13,6 +13,10 @@ use ratatui::layout::Rect;
 use super::keymap::{Action, KeyMap};
 use super::mode::Mode;
 use super::msg::{Out, Request};
+#[allow(
+    clippy::wildcard_imports,
+    reason = "the reducer tests (update/tests.rs) reach every state type through this glob"
+)]
 use super::state::*;
 use super::{central, console, devices, explorer, sessions};
 use crate::engine::messages::EngineRequest;
@@ -330,7 +334,7 @@ fn normal_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Out {
         Action::NextPane => app.focus = Pane::ALL[(app.focus.index() + 1) % 5],
         Action::PrevPane => app.focus = Pane::ALL[(app.focus.index() + 4) % 5],
         Action::Pane1 | Action::Pane2 | Action::Pane3 | Action::Pane4 | Action::Pane5 => {
-            focus_pane(app, action)
+            focus_pane(app, action);
         }
         Action::Up => move_cursor(app, -1),
         Action::Down => move_cursor(app, 1),

@@ -49,7 +49,7 @@ pub(crate) fn map_cli(line: &str) -> Result<(&'static str, String), VendorError>
         ["show", "version"] => {
             "/system?attributes=hostname,platform_name,software_version,software_info,boot_time,mgmt_intf_status"
         }
-        ["show", "vlan"] | ["show", "vlans"] => "/system/vlans?depth=2",
+        ["show", "vlan" | "vlans"] => "/system/vlans?depth=2",
         ["show", "interface" | "interfaces", "brief"] => {
             "/system/interfaces?depth=2&attributes=name,admin_state,link_state,description,link_speed,vlan_mode"
         }
@@ -117,8 +117,12 @@ impl AosCx {
 
     fn secrets(&self) -> Vec<&str> {
         let mut v = vec![self.password.expose_secret()];
-        v.extend(self.cookie.as_ref().map(|c| c.expose_secret()));
-        v.extend(self.csrf.as_ref().map(|c| c.expose_secret()));
+        v.extend(
+            self.cookie
+                .as_ref()
+                .map(secrecy::ExposeSecret::expose_secret),
+        );
+        v.extend(self.csrf.as_ref().map(secrecy::ExposeSecret::expose_secret));
         v
     }
 
@@ -139,7 +143,7 @@ fn message_of(reply: &http::Reply, secrets: &[&str]) -> String {
 /// Entry points for the property tests (`tests/parsers_prop.rs`). Not an API.
 #[doc(hidden)]
 pub mod testing {
-    use super::*;
+    use super::{VendorError, http};
 
     pub fn message_of(reply: &http::Reply, secrets: &[&str]) -> String {
         super::message_of(reply, secrets)

@@ -105,8 +105,8 @@ impl ArubaOs {
     /// Device text with our secrets masked, for error messages.
     fn scrub(&self, text: &str) -> String {
         let mut secrets = vec![self.password.expose_secret()];
-        secrets.extend(self.uid.iter().map(|s| s.expose_secret()));
-        secrets.extend(self.csrf.iter().map(|s| s.expose_secret()));
+        secrets.extend(self.uid.iter().map(secrecy::ExposeSecret::expose_secret));
+        secrets.extend(self.csrf.iter().map(secrecy::ExposeSecret::expose_secret));
         crate::redact::text(text, &secrets)
     }
 
@@ -187,7 +187,7 @@ impl ArubaOs {
             // (write_memory takes `{}`).
             let b = body
                 .cloned()
-                .unwrap_or_else(|| Value::Object(Default::default()));
+                .unwrap_or_else(|| Value::Object(serde_json::Map::default()));
             rb = rb.json(&b);
         }
         let what_for = format!("{} {}", method.as_str(), crate::redact::url(&path));
@@ -466,7 +466,7 @@ fn error_line(reply: &Reply) -> String {
 /// Entry points for the property tests (`tests/parsers_prop.rs`). Not an API.
 #[doc(hidden)]
 pub mod testing {
-    use super::*;
+    use super::{Reply, Value, VendorError};
 
     pub fn global_result(v: &Value) -> Option<(String, String)> {
         super::global_result(v)
@@ -486,11 +486,11 @@ pub mod testing {
     }
 
     pub fn strip_credentials(v: &mut Value) {
-        super::strip_credentials(v)
+        super::strip_credentials(v);
     }
 
     pub fn scrub_value(v: &mut Value, secret: &str) {
-        super::scrub_value(v, secret)
+        super::scrub_value(v, secret);
     }
 
     pub fn v1_path(path: &str) -> String {

@@ -466,7 +466,7 @@ fn messages_line(reply: &Reply) -> String {
 /// Entry points for the property tests (`tests/parsers_prop.rs`). Not an API.
 #[doc(hidden)]
 pub mod testing {
-    use super::*;
+    use super::{Reply, messages_line};
 
     /// The one line an ASA error reply becomes.
     pub fn error_line(reply: &Reply) -> String {

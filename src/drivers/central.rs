@@ -138,7 +138,7 @@ fn token_pair(v: &Value, now: u64) -> Result<TokenPair, VendorError> {
 /// whatever a gateway could send. Not an API.
 #[doc(hidden)]
 pub mod testing {
-    use super::*;
+    use super::{RateFacts, Reply, Value, VendorError};
 
     pub fn rate_seen(r: &Reply) -> RateFacts {
         super::rate_seen(r)
@@ -301,17 +301,15 @@ impl Central {
                     (key, value),
                 ]);
             let send = http::send(rb, &self.peer, self.timeout);
-            let reply = match &limiter {
-                Some(l) => l.token_call(send).await?,
-                None => {
-                    if let Some(t) = self.last_token_call {
-                        tokio::time::sleep(Duration::from_secs(1).saturating_sub(t.elapsed()))
-                            .await;
-                    }
-                    let r = send.await;
-                    self.last_token_call = Some(Instant::now());
-                    r?
+            let reply = if let Some(l) = &limiter {
+                l.token_call(send).await?
+            } else {
+                if let Some(t) = self.last_token_call {
+                    tokio::time::sleep(Duration::from_secs(1).saturating_sub(t.elapsed())).await;
                 }
+                let r = send.await;
+                self.last_token_call = Some(Instant::now());
+                r?
             };
             if reply.status.as_u16() == 429 {
                 let wait = header_u64(&reply, "retry-after").unwrap_or(1).clamp(1, 60);
@@ -537,7 +535,11 @@ impl Driver for Central {
             self.store.retry_unsaved();
         }
         // Renew ahead of expiry rather than waiting for a 401.
-        if self.token.as_ref().is_none_or(|t| t.due()) {
+        if self
+            .token
+            .as_ref()
+            .is_none_or(super::token_store::TokenPair::due)
+        {
             self.refresh().await?;
         }
         let mut throttled = 0;

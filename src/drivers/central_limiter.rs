@@ -255,9 +255,9 @@ impl Window {
                 return;
             };
             tokio::select! {
-                _ = sleep_until(wake) => {}
+                () = sleep_until(wake) => {}
                 d = self.done.recv() => if let Some(d) = d { self.mark(d) },
-                _ = state.changed.notified() => {}
+                () = state.changed.notified() => {}
             }
         }
     }
@@ -281,14 +281,17 @@ async fn grant_loop(
         // Console first; otherwise whichever arrives.
         let waiter = match console.try_recv() {
             Ok(w) => w,
-            Err(_) => match background.try_recv() {
-                Ok(w) => w,
-                Err(_) => tokio::select! {
-                    biased;
-                    w = console.recv() => match w { Some(w) => w, None => return },
-                    w = background.recv() => match w { Some(w) => w, None => return },
-                },
-            },
+            Err(_) => {
+                if let Ok(w) = background.try_recv() {
+                    w
+                } else {
+                    tokio::select! {
+                        biased;
+                        w = console.recv() => match w { Some(w) => w, None => return },
+                        w = background.recv() => match w { Some(w) => w, None => return },
+                    }
+                }
+            }
         };
         // A 429 or a lower limit may have come in while we waited for a caller.
         w.ready(&state).await;

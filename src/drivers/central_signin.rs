@@ -76,7 +76,7 @@ static USER_LOCKS: Mutex<Option<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>> = Mu
 /// The next moment a step 1-3 call may leave, per gateway.
 static PACER: Mutex<Option<HashMap<String, Instant>>> = Mutex::new(None);
 /// Accounts whose last sign-in failed for another reason than the password (a wrong
-/// customer_id, a gateway error): failures so far, when to try again, and why.
+/// `customer_id`, a gateway error): failures so far, when to try again, and why.
 static FAILED: Mutex<Option<HashMap<String, Failed>>> = Mutex::new(None);
 
 /// Failures in a row, the next moment a sign-in may start, and why the last one failed.
@@ -84,7 +84,7 @@ type Failed = (u32, Instant, String);
 
 /// Why account `key` may not sign in yet, if its last sign-ins failed: one attempt per
 /// failure, then waits of 1, 2, 4 ... minutes (at most an hour), so a wall screen with a
-/// wrong customer_id does not log in every poll for weeks.
+/// wrong `customer_id` does not log in every poll for weeks.
 pub fn held_back(key: &str) -> Option<String> {
     with(&FAILED, |m| {
         let (_, at, why) = m.get(key)?;

@@ -190,8 +190,7 @@ fn map_error(err: &Value, cmds: &[String]) -> VendorError {
     let failed_at = data.map(|d| d.len().saturating_sub(2));
     let cmd = failed_at
         .and_then(|i| cmds.get(i))
-        .map(String::as_str)
-        .unwrap_or("");
+        .map_or("", String::as_str);
     let errors: Vec<String> = data
         .and_then(|d| d.last())
         .and_then(|e| e.get("errors"))

@@ -311,8 +311,7 @@ pub fn parse_json(body: &[u8], what: &str) -> Result<Value, VendorError> {
     let trimmed = body
         .iter()
         .position(|b| !b.is_ascii_whitespace())
-        .map(|i| &body[i..])
-        .unwrap_or(&[]);
+        .map_or(&[][..], |i| &body[i..]);
     if trimmed.is_empty() {
         return Err(VendorError::BadResponse(format!(
             "{what} sent an empty body where JSON was expected"

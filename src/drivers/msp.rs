@@ -110,7 +110,7 @@ fn tenant_label(name: &str, customer_id: &str) -> String {
     }
 }
 
-/// Every tenant the MSP's client lists: (customer_id, customer_name).
+/// Every tenant the MSP's client lists: (`customer_id`, `customer_name`).
 async fn list(msp: &mut Central) -> Result<Vec<(String, String)>, VendorError> {
     let mut out = Vec::new();
     let mut offset = 0;

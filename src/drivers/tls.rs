@@ -130,8 +130,7 @@ pub struct Untrusted {
 impl Untrusted {
     fn of(cert: &CertificateDer<'_>) -> Self {
         let issuer = x509_parser::parse_x509_certificate(cert.as_ref())
-            .map(|(_, c)| c.issuer().to_string())
-            .unwrap_or_else(|_| "unreadable".into());
+            .map_or_else(|_| "unreadable".into(), |(_, c)| c.issuer().to_string());
         Untrusted {
             issuer,
             sha256: fingerprint(cert.as_ref()),

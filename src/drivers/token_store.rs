@@ -66,8 +66,7 @@ impl std::fmt::Debug for TokenPair {
 pub fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// The longest token lifetime believed: a year. Real gateways give two hours; a bigger
@@ -141,10 +140,10 @@ pub struct TokenStore {
 
 /// FNV-1a: a stable short name for a client id (not a secret, but not worth spelling out).
 fn short_hash(s: &str) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in s.bytes() {
         h ^= u64::from(b);
-        h = h.wrapping_mul(0x100000001b3);
+        h = h.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{:08x}", h as u32)
 }
@@ -165,7 +164,13 @@ pub fn account_stem(name: &str, client_id: &str) -> String {
 }
 
 /// Held while refreshing; the lock is released when dropped (the file closes).
-pub struct Lock(#[allow(dead_code)] File);
+pub struct Lock(
+    #[expect(
+        dead_code,
+        reason = "never read: holding the file is what holds the lock"
+    )]
+    File,
+);
 
 impl TokenStore {
     pub fn for_account(dir: &Path, name: &str, client_id: &str) -> TokenStore {

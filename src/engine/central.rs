@@ -159,7 +159,9 @@ async fn budget(name: &str, s: &Session, limiter: &Limiter, events: &mpsc::Sende
 /// Raise (once per account) or clear the alarm for a rotated token pair that could not be
 /// saved: it lives only in memory, and the old refresh token is already dead.
 async fn unsaved_alarm(name: &str, s: &Session, raised: &AtomicBool, events: &mpsc::Sender<Event>) {
-    let why = s.central().and_then(|c| c.unsaved_pair());
+    let why = s
+        .central()
+        .and_then(crate::drivers::central::Central::unsaved_pair);
     let was = raised.swap(why.is_some(), Ordering::SeqCst);
     let (message, up) = match (why, was) {
         (Some(why), false) => (
@@ -313,8 +315,8 @@ async fn poller(
         };
         let wake = renew.map_or(next, |r| r.min(next));
         tokio::select! {
-            _ = tokio::time::sleep_until(wake.into()) => {}
-            _ = poke.notified() => {}
+            () = tokio::time::sleep_until(wake.into()) => {}
+            () = poke.notified() => {}
         }
         if renew.is_some_and(|r| r <= Instant::now()) && Instant::now() < next {
             let mut s = session.lock().await;
@@ -325,8 +327,8 @@ async fn poller(
             drop(s);
             // Back to sleep until the poll is due.
             tokio::select! {
-                _ = tokio::time::sleep_until(next.into()) => {}
-                _ = poke.notified() => {}
+                () = tokio::time::sleep_until(next.into()) => {}
+                () = poke.notified() => {}
             }
         }
     }

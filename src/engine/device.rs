@@ -79,7 +79,7 @@ pub struct DeviceActor {
     retry_at: Option<Instant>,
     next_poll: Option<Instant>,
     last_view: Option<SessionView>,
-    /// A "down" alarm is raised and not yet cleared (recovery passes through LoggingIn,
+    /// A "down" alarm is raised and not yet cleared (recovery passes through `LoggingIn`,
     /// so the previous state alone cannot tell).
     down_alarm: bool,
 }
@@ -123,7 +123,7 @@ impl DeviceActor {
                     Some(j) => j,
                     None => return,
                 },
-                _ = sleep_until(wake) => Job::Poll,
+                () = sleep_until(wake) => Job::Poll,
             };
             match job {
                 Job::Run { cmd, reply } => {

@@ -27,8 +27,7 @@ impl Finished {
         let (m, c) = &*self.0;
         let Ok(done) = m.lock() else { return false };
         c.wait_timeout_while(done, timeout, |d| !*d)
-            .map(|(d, _)| *d)
-            .unwrap_or(false)
+            .is_ok_and(|(d, _)| *d)
     }
 }
 

@@ -363,6 +363,10 @@ fn epoch<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> 
     s.serialize_f64((secs(t) * 1000.0).round() / 1000.0)
 }
 
+#[expect(
+    clippy::ref_option,
+    reason = "serde's serialize_with hands the field by reference"
+)]
 fn epoch_opt<S: serde::Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => epoch(t, s),

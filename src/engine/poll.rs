@@ -33,6 +33,10 @@ fn s(v: &Value, k: &str) -> Option<String> {
 }
 
 /// Facts from the health command's answer; anything missing stays None.
+#[expect(
+    clippy::cast_sign_loss,
+    reason = "float-to-int `as` saturates: a negative or NaN uptime reads 0, and the boot-time ones are max(0.0)'d"
+)]
 pub fn facts(kind: TargetKind, out: &Value) -> DeviceFacts {
     match kind {
         TargetKind::Eos => {
@@ -103,8 +107,7 @@ pub fn facts(kind: TargetKind, out: &Value) -> DeviceFacts {
 fn now_secs() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 #[cfg(test)]

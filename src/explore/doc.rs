@@ -343,7 +343,7 @@ impl Doc {
             return n as usize;
         }
         let mut n = 0;
-        self.each_child(e, |_| n += 1).map_or(0, |_| n)
+        self.each_child(e, |_| n += 1).map_or(0, |()| n)
     }
 
     /// Call `f` with each direct child of a container, in order.

@@ -195,7 +195,7 @@ pub fn apply(code: &str, input: &[u8]) -> Result<Vec<u8>, String> {
         _ => format!(
             "[{}]",
             outs.iter()
-                .map(|v| v.to_string())
+                .map(std::string::ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(",")
         ),

@@ -221,13 +221,13 @@ pub fn find_text(
     forward: bool,
     ctl: &Control,
 ) -> Result<Option<usize>, Cancelled> {
+    const CHUNK: usize = 1 << 20;
     let n = needle.to_ascii_lowercase().into_bytes();
     if n.is_empty() || n.len() > hay.len() {
         return Ok(None);
     }
     let from = from.min(hay.len());
     let finder = memchr::memmem::Finder::new(&n);
-    const CHUNK: usize = 1 << 20;
     let total = hay.len();
     let mut scanned = 0usize;
     let mut buf = Vec::with_capacity(CHUNK + n.len());
@@ -361,7 +361,7 @@ impl Tree {
     }
 
     /// Index just past row `i`'s visible subtree: the first row after it whose parent
-    /// comes before it (by links, not depth: depth saturates at u16::MAX).
+    /// comes before it (by links, not depth: depth saturates at `u16::MAX`).
     fn subtree_end(&self, i: usize) -> usize {
         let mut j = i + 1;
         while j < self.rows.len() && self.rows[j].parent as usize >= i {
@@ -399,8 +399,9 @@ impl Tree {
         self.rows[i].expanded = true;
         // One splice, then one pass to move the parent links that pointed past it.
         let mut counts = counts.into_iter();
+        let first_kid = i + 1;
         self.rows.splice(
-            i + 1..i + 1,
+            first_kid..first_kid,
             kids.into_iter().map(|e| {
                 let r = Row::new(depth, e, i as u32);
                 r.count.set(counts.next().flatten());
@@ -573,8 +574,7 @@ impl Tree {
     pub fn value_text(&self, i: usize) -> &str {
         self.rows
             .get(i)
-            .map(|r| self.doc.text(r.entry.value))
-            .unwrap_or("")
+            .map_or("", |r| self.doc.text(r.entry.value))
     }
 
     pub fn kind(&self, i: usize) -> Option<Kind> {

@@ -60,8 +60,7 @@ impl AosCxSim {
         }
         let boot_time = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
+            .map_or(0, |d| d.as_secs())
             .saturating_sub(86_400 * 12);
         Arc::new(AosCxSim {
             name: name.to_string(),
@@ -105,8 +104,7 @@ impl AosCxSim {
         let now = Instant::now();
         self.sessions
             .lock()
-            .map(|s| s.values().filter(|x| self.live(x, now)).count())
-            .unwrap_or(0)
+            .map_or(0, |s| s.values().filter(|x| self.live(x, now)).count())
     }
 
     pub fn expire_sessions(&self) {
@@ -277,6 +275,10 @@ impl AosCxSim {
         })
     }
 
+    #[expect(
+        clippy::unused_self,
+        reason = "a method like the other resources, though today's interfaces are fixed"
+    )]
     fn interfaces(&self) -> BTreeMap<String, Value> {
         (1..=8)
             .map(|i| {
@@ -319,7 +321,7 @@ async fn resource(
     let depth: u32 = q
         .get("depth")
         .and_then(|d| d.parse().ok())
-        .unwrap_or(if ver == "v1" { 0 } else { 1 });
+        .unwrap_or(u32::from(ver != "v1"));
     let attrs = q.get("attributes");
     let prefix = format!("/rest/{ver}");
     let not_found = || {
@@ -417,7 +419,7 @@ async fn resource(
         }))
         .into_response(),
         (Method::GET, ["fullconfigs", "running-config"]) => axum::Json(json!({
-            "System": {"hostname": sim.name, "vlans": sim.vlans.lock().map(|v| v.keys().map(|k| k.to_string()).collect::<Vec<_>>()).unwrap_or_default()},
+            "System": {"hostname": sim.name, "vlans": sim.vlans.lock().map(|v| v.keys().map(std::string::ToString::to_string).collect::<Vec<_>>()).unwrap_or_default()},
         }))
         .into_response(),
         (Method::GET, _) => not_found(),

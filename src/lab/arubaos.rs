@@ -43,7 +43,7 @@ const AUTH_FAILED: &str = "Unauthorized request, authentication failed";
 struct Inner {
     /// UIDARUBA → last use.
     sessions: HashMap<String, Instant>,
-    /// Configuration objects by name (one tree for every config_path: enough for a lab).
+    /// Configuration objects by name (one tree for every `config_path`: enough for a lab).
     objects: HashMap<String, Vec<Value>>,
 }
 
@@ -118,7 +118,9 @@ impl ArubaOsSim {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic elsewhere must not wedge the lab.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn prune(&self, s: &mut Inner) {
@@ -179,6 +181,10 @@ impl ArubaOsSim {
     }
 
     /// `show ap active`, derived from the AP database: the APs that are up.
+    #[expect(
+        clippy::unused_self,
+        reason = "a method like the other show commands, though it reads only the fixture"
+    )]
     fn ap_active(&self) -> Value {
         let db = util::fixture(SHOW_AP_DATABASE);
         let rows: Vec<Value> = db

@@ -112,7 +112,9 @@ impl AsaSim {
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Instant>> {
         // A panic elsewhere must not wedge the lab: the map stays usable.
-        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+        self.tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn prune(&self, t: &mut HashMap<String, Instant>) {
@@ -201,7 +203,7 @@ impl AsaSim {
             ["show", "interface", "ip", "brief"] => self.show_ip_brief(),
             ["show", "clock"] => format!("{}\n", asa_clock(SystemTime::now())),
             ["show", "running-config"] => self.show_running(),
-            ["write", "memory"] | ["write", "mem"] | ["wr", "mem"] | ["write"] | ["wr"] => {
+            ["write", "memory" | "mem"] | ["wr", "mem"] | ["write" | "wr"] => {
                 WRITE_MEMORY.to_string()
             }
             _ => return INVALID_INPUT.to_string(),
@@ -217,7 +219,7 @@ impl AsaSim {
                 }
                 out.lines()
                     .filter(|l| l.contains(pat))
-                    .map(|l| format!("{l}\n"))
+                    .flat_map(|l| [l, "\n"])
                     .collect()
             }
         }
@@ -460,8 +462,7 @@ async fn version(State(sim): State<Arc<AsaSim>>) -> Response {
     v["upTimeinSeconds"] = json!(sim.uptime_secs());
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .map_or(0, |d| d.as_secs());
     v["currentTimeinSeconds"] = json!(now);
     axum::Json(v).into_response()
 }
@@ -560,6 +561,11 @@ pub(crate) struct Civil {
 }
 
 impl From<SystemTime> for Civil {
+    #[expect(
+        clippy::cast_possible_wrap,
+        clippy::cast_sign_loss,
+        reason = "days since 1970 fit an i64, and the algorithm keeps day in 1..=31 and month in 1..=12"
+    )]
     fn from(t: SystemTime) -> Civil {
         const MONTHS: [&str; 12] = [
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",

@@ -79,14 +79,11 @@ impl EosSim {
 
     pub fn open_sessions(&self) -> usize {
         let now = Instant::now();
-        self.sessions
-            .lock()
-            .map(|s| {
-                s.values()
-                    .filter(|(_, t)| now.duration_since(*t) < self.session_life)
-                    .count()
-            })
-            .unwrap_or(0)
+        self.sessions.lock().map_or(0, |s| {
+            s.values()
+                .filter(|(_, t)| now.duration_since(*t) < self.session_life)
+                .count()
+        })
     }
 
     pub fn expire_sessions(&self) {
@@ -121,8 +118,7 @@ impl EosSim {
     fn hostname(&self) -> String {
         self.hostname
             .lock()
-            .map(|h| h.clone())
-            .unwrap_or_else(|_| self.name.clone())
+            .map_or_else(|_| self.name.clone(), |h| h.clone())
     }
 }
 

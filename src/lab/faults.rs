@@ -376,6 +376,7 @@ async fn reset_mid_body(resp: Response) -> Response {
 
 /// A 200 JSON answer that never ends.
 fn endless() -> Response {
+    use futures::StreamExt as _;
     let head = futures::stream::once(async {
         Ok::<_, std::io::Error>(Bytes::from_static(b"{\"result\": ["))
     });
@@ -384,7 +385,6 @@ fn endless() -> Response {
         tokio::time::sleep(ENDLESS_PAUSE).await;
         Some((Ok::<_, std::io::Error>(item.clone()), item))
     });
-    use futures::StreamExt as _;
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],

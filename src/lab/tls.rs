@@ -1,5 +1,5 @@
 //! The lab's PKI and HTTPS serving: a fresh CA per lab, one leaf certificate for
-//! localhost/127.0.0.1/::1, optional client certificates (eAPI certificate login), and an
+//! `localhost/127.0.0.1/::1`, optional client certificates (eAPI certificate login), and an
 //! accept loop that hands each request the client certificate's common name.
 
 use std::future::Future;
@@ -151,7 +151,7 @@ pub async fn serve(listener: TcpListener, acceptor: TlsAcceptor, app: Router) {
         good: acceptor.clone(),
         wrong_ca: acceptor,
     };
-    serve_with_faults(listener, acceptors, app, Faults::default()).await
+    serve_with_faults(listener, acceptors, app, Faults::default()).await;
 }
 
 /// Serve `app` over TLS on `listener`, misbehaving as `faults` says, until aborted.
@@ -216,8 +216,8 @@ pub async fn serve_with_faults(
                 }
             };
             tokio::select! {
-                _ = connection(tcp, fault, acceptor, app) => {}
-                _ = ends => {}
+                () = connection(tcp, fault, acceptor, app) => {}
+                () = ends => {}
             }
         });
     }

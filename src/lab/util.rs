@@ -76,6 +76,10 @@ pub fn ident(n: usize) -> String {
 }
 
 /// A random UUID-shaped token (ArubaOS UIDARUBA).
+#[expect(
+    clippy::format_collect,
+    reason = "16 bytes once per lab session: plain beats the saved allocations"
+)]
 pub fn uuid() -> String {
     let b: [u8; 16] = rand::rng().random();
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();

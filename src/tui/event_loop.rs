@@ -67,13 +67,15 @@ where
             refresh_views(&mut app);
             let mut r = Vec::new();
             // A vanished terminal (SIGHUP) must not stop the logout that follows.
-            match terminal.draw(|f| r = crate::ui::render(f, &app, &cx.styles, &cx.keys)) {
-                Ok(_) => failed_draws = 0,
-                Err(_) => {
-                    failed_draws += 1;
-                    if failed_draws >= 3 {
-                        app.quit = true;
-                    }
+            if terminal
+                .draw(|f| r = crate::ui::render(f, &app, &cx.styles, &cx.keys))
+                .is_ok()
+            {
+                failed_draws = 0;
+            } else {
+                failed_draws += 1;
+                if failed_draws >= 3 {
+                    app.quit = true;
                 }
             }
             app.viewports = crate::ui::viewports(&app, &r);
@@ -136,12 +138,12 @@ where
                 }
                 msgs.push(Msg::Tick(SystemTime::now()));
             }
-            _ = &mut stop => app.quit = true,
+            () = &mut stop => app.quit = true,
             // Explorer work runs off this thread: redraw its progress meanwhile.
-            _ = tokio::time::sleep(Duration::from_millis(100)), if app.explorer.job.is_some() => {
+            () = tokio::time::sleep(Duration::from_millis(100)), if app.explorer.job.is_some() => {
                 dirty = true;
             }
-            _ = async {
+            () = async {
                 match quit_deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
                     None => std::future::pending().await,
@@ -364,8 +366,8 @@ mod tests {
         std::fs::write(&target, "keep").expect("write");
         let link = dir.path().join("result.json");
         std::os::unix::fs::symlink(&target, &link).expect("symlink");
-        let line = super::save(link.to_str().expect("utf-8"), b"{}");
-        assert!(line.starts_with("saved 2 bytes"), "{line}");
+        let said = super::save(link.to_str().expect("utf-8"), b"{}");
+        assert!(said.starts_with("saved 2 bytes"), "{said}");
         assert_eq!(std::fs::read(&target).expect("read"), b"keep");
         let meta = std::fs::symlink_metadata(&link).expect("meta");
         assert!(meta.file_type().is_file(), "the link was replaced");

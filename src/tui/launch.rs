@@ -131,8 +131,7 @@ pub async fn explore(
     let theme = cfg.map_or("default", |c| c.settings.theme.as_str());
     let title = path
         .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "stdin".into());
+        .map_or_else(|| "stdin".into(), |p| p.display().to_string());
     let p = path.clone();
     let doc = tokio::task::spawn_blocking(move || load(p.as_deref()))
         .await

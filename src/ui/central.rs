@@ -30,7 +30,7 @@ pub fn table_rows(r: Rect, app: &App) -> usize {
         .saturating_sub(1) as usize
 }
 
-pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
+pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) {
     let c = &app.central;
     let refreshed = c
         .order
@@ -39,8 +39,10 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         .max()
         // A poll that landed after the clock's last tick is "0s ago", not "never".
         .map(|t| app.now.duration_since(t).unwrap_or_default())
-        .map(|d| format!("{} ago", age(d)))
-        .unwrap_or_else(|| "waiting for the first poll".into());
+        .map_or_else(
+            || "waiting for the first poll".into(),
+            |d| format!("{} ago", age(d)),
+        );
     let filter = match (c.status, &c.site) {
         (ApFilter::All, None) => String::new(),
         (st, site) => format!(
@@ -66,7 +68,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     let [top, bottom] =
         Layout::vertical([Constraint::Length(site_rows), Constraint::Min(1)]).areas(inner);
     let bar_w = (top.width as usize).saturating_sub(31).clamp(6, 30);
-    let site_lines: Vec<Line> = sites
+    let site_lines: Vec<Line<'_>> = sites
         .iter()
         .take(site_rows as usize)
         .map(|site| {

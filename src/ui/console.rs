@@ -16,7 +16,7 @@ use super::theme::Styles;
 use super::{block, one_line};
 use crate::app::state::App;
 
-pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
+pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) {
     let c = &app.console;
     let outer = block("3 Console", s, focused);
     let inner = outer.inner(r);
@@ -27,11 +27,11 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     // older result, go back until it is in view (the transcript is bounded).
     let h = log.height as usize;
     let cursor = (focused && !c.editing).then_some(c.cursor.selected);
-    let mut lines: Vec<Line> = Vec::new();
+    let mut lines: Vec<Line<'_>> = Vec::new();
     let mut cursor_at: Option<usize> = None;
     let mut result_index = 0usize;
     'outer: for t in c.transcript.iter().rev() {
-        let mut block_lines: Vec<Line> = Vec::new();
+        let mut block_lines: Vec<Line<'_>> = Vec::new();
         let progress = if t.total == 0 {
             "…".to_string()
         } else if t.done < t.total {
@@ -56,7 +56,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
                 s.warn,
             )));
         }
-        let mut rs: Vec<(Line, bool)> = Vec::new();
+        let mut rs: Vec<(Line<'_>, bool)> = Vec::new();
         for res in t.results.iter().rev() {
             let selected = cursor == Some(result_index);
             result_index += 1;
@@ -92,7 +92,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     }
     // Drop the newest lines that would push the cursor off the top.
     let skip = cursor_at.map_or(0, |p| (p + 1).saturating_sub(h));
-    let mut lines: Vec<Line> = lines.into_iter().skip(skip).take(h).collect();
+    let mut lines: Vec<Line<'_>> = lines.into_iter().skip(skip).take(h).collect();
     lines.reverse();
     if lines.is_empty() {
         lines.push(Line::from(Span::styled(

@@ -73,7 +73,7 @@ pub fn body_rows(r: Rect) -> usize {
     r.height.saturating_sub(3) as usize
 }
 
-pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
+pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) {
     let d = &app.devices;
     let title = if d.filtering || !d.filter.is_empty() {
         format!(
@@ -108,14 +108,12 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
             let lat = row
                 .latency
                 .back()
-                .map(|l| format!("{l:>4} ms"))
-                .unwrap_or_else(|| "   - ms".into());
+                .map_or_else(|| "   - ms".into(), |l| format!("{l:>4} ms"));
             let spark = sparkline(row.latency.iter().copied(), 8);
             let poll = row
                 .last_poll
                 .and_then(|t| app.now.duration_since(t).ok())
-                .map(age)
-                .unwrap_or_else(|| "-".into());
+                .map_or_else(|| "-".into(), age);
             let mv = match (&row.facts.model, &row.facts.version) {
                 (Some(m), Some(v)) => format!("{m} {v}"),
                 (Some(m), None) => m.clone(),
@@ -220,11 +218,6 @@ mod tests {
     fn sparkline_scales() {
         assert_eq!(super::sparkline([1, 2, 4, 8].into_iter(), 8), "▁▂▄█");
         assert_eq!(super::sparkline([0, 0].into_iter(), 8), "▁▁");
-        assert_eq!(
-            super::sparkline((1..=20).map(|x| x as u64), 3)
-                .chars()
-                .count(),
-            3
-        );
+        assert_eq!(super::sparkline(1..=20_u64, 3).chars().count(), 3);
     }
 }

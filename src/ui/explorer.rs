@@ -51,7 +51,7 @@ fn row_line<'a>(t: &'a Tree, i: usize, width: usize, s: &Styles, selected: bool)
     } else if i > 0 {
         spans.push(Span::styled(format!("[{}] ", r.entry.index), pick(s.dim)));
     }
-    let used: usize = spans.iter().map(|x| x.width()).sum();
+    let used: usize = spans.iter().map(ratatui::prelude::Span::width).sum();
     let room = width.saturating_sub(used);
     match r.entry.kind {
         Kind::Object | Kind::Array => {
@@ -80,7 +80,7 @@ fn row_line<'a>(t: &'a Tree, i: usize, width: usize, s: &Styles, selected: bool)
     line
 }
 
-pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
+pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) {
     let e = &app.explorer;
     let title = if e.title.is_empty() {
         "4 Explorer".to_string()
@@ -93,7 +93,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
     let [body, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     let h = body.height as usize;
     let w = body.width as usize;
-    let lines: Vec<Line> = match &e.body {
+    let lines: Vec<Line<'_>> = match &e.body {
         ExplorerBody::Empty => vec![Line::from(Span::styled(
             "run a command in the console; its result opens here",
             s.dim,

@@ -39,7 +39,7 @@ pub fn is_narrow(area: Rect) -> bool {
 }
 
 /// Draw everything; returns the pane rectangles.
-pub fn render(f: &mut Frame, app: &App, s: &Styles, keys: &KeyMap) -> PaneRects {
+pub fn render(f: &mut Frame<'_>, app: &App, s: &Styles, keys: &KeyMap) -> PaneRects {
     let area = f.area();
     let [title, body, status] = Layout::vertical([
         Constraint::Length(1),
@@ -54,7 +54,7 @@ pub fn render(f: &mut Frame, app: &App, s: &Styles, keys: &KeyMap) -> PaneRects 
     } else if is_narrow(area) {
         let [tabs, pane] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
-        let titles: Vec<Line> = Pane::ALL.iter().map(|p| Line::from(p.title())).collect();
+        let titles: Vec<Line<'_>> = Pane::ALL.iter().map(|p| Line::from(p.title())).collect();
         f.render_widget(
             Tabs::new(titles)
                 .select(app.focus.index())
@@ -95,7 +95,7 @@ pub fn render(f: &mut Frame, app: &App, s: &Styles, keys: &KeyMap) -> PaneRects 
     rects
 }
 
-fn draw_pane(f: &mut Frame, p: Pane, r: Rect, app: &App, s: &Styles, focused: bool) {
+fn draw_pane(f: &mut Frame<'_>, p: Pane, r: Rect, app: &App, s: &Styles, focused: bool) {
     match p {
         Pane::Devices => devices::render(f, r, app, s, focused),
         Pane::Sessions => sessions::render(f, r, app, s, focused),
@@ -154,7 +154,7 @@ fn device_counts(
     v
 }
 
-fn title_bar(f: &mut Frame, r: Rect, app: &App, s: &Styles) {
+fn title_bar(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles) {
     let up = app
         .devices
         .rows
@@ -176,14 +176,14 @@ fn title_bar(f: &mut Frame, r: Rect, app: &App, s: &Styles) {
     }
 
     let clock = clock(app.now);
-    let used: usize = spans.iter().map(|x| x.width()).sum();
+    let used: usize = spans.iter().map(ratatui::prelude::Span::width).sum();
     let pad = (r.width as usize).saturating_sub(used + clock.len() + 1);
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(Span::styled(clock, s.text));
     f.render_widget(Paragraph::new(Line::from(spans)), r);
 }
 
-fn status_line(f: &mut Frame, r: Rect, app: &App, s: &Styles, keys: &KeyMap) {
+fn status_line(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, keys: &KeyMap) {
     use crate::app::keymap::Action;
     let line = if let Some(cl) = &app.command_line {
         Line::from(vec![
@@ -208,7 +208,7 @@ fn status_line(f: &mut Frame, r: Rect, app: &App, s: &Styles, keys: &KeyMap) {
     f.render_widget(Paragraph::new(line), r);
 }
 
-fn help(f: &mut Frame, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
+fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
     use crate::app::keymap::Action as A;
     let pane_actions: &[A] = match app.focus {
         Pane::Devices => &[
@@ -275,8 +275,7 @@ fn help(f: &mut Frame, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
             _ => ACTIONS
                 .iter()
                 .find(|(x, ..)| x == a)
-                .map(|(_, _, _, t)| *t)
-                .unwrap_or(""),
+                .map_or("", |(_, _, _, t)| *t),
         };
         entry(keys.label(*a), text)
     };
@@ -303,12 +302,12 @@ fn help(f: &mut Frame, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
         s.dim,
     )));
     let (h, w) = if one_col {
-        (left.len() + right.len() + 3, 64)
+        (left.len() + right.len() + 3, 64_u16)
     } else {
         (left.len().max(right.len()) + 2, 120)
     };
     let h = (h as u16).min(area.height);
-    let w = (w as u16).min(area.width);
+    let w = w.min(area.width);
     let r = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
@@ -379,11 +378,11 @@ pub fn viewports(app: &App, rects: &[(Pane, Rect)]) -> crate::app::state::Viewpo
 /// An MSP tenant's name (`MSP/tenant`, Central accounts only) as `└ tenant` where rows are
 /// listed under their MSP: the MSP's row above says whose it is, and narrow name columns
 /// keep the part that tells tenants apart.
-pub fn account_label<'a>(
-    name: &'a str,
+pub fn account_label(
+    name: &str,
     kind: crate::kind::TargetKind,
     grouped: bool,
-) -> std::borrow::Cow<'a, str> {
+) -> std::borrow::Cow<'_, str> {
     match name.split_once('/') {
         Some((_, tenant)) if grouped && kind == crate::kind::TargetKind::Central => {
             format!("└ {tenant}").into()

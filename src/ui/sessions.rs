@@ -24,6 +24,10 @@ use crate::engine::messages::SessionState;
 use crate::kind::TargetKind;
 
 /// A text gauge `███░░░` of `width` cells for `frac` in 0..=1.
+#[expect(
+    clippy::cast_sign_loss,
+    reason = "clamped to 0..=width before the cast"
+)]
 pub fn bar(frac: f64, width: usize) -> String {
     let full = (frac.clamp(0.0, 1.0) * width as f64).round() as usize;
     "█".repeat(full) + &"░".repeat(width.saturating_sub(full))
@@ -43,8 +47,7 @@ fn level(used_frac: f64, s: &Styles) -> Style {
 fn remaining_frac(now: SystemTime, deadline: SystemTime, total_secs: u64) -> f64 {
     let left = deadline
         .duration_since(now)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
+        .map_or(0.0, |d| d.as_secs_f64());
     if total_secs == 0 {
         0.0
     } else {
@@ -52,9 +55,9 @@ fn remaining_frac(now: SystemTime, deadline: SystemTime, total_secs: u64) -> f64
     }
 }
 
-pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
+pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) {
     let now = app.now;
-    let mut lines: Vec<Line> = Vec::new();
+    let mut lines: Vec<Line<'_>> = Vec::new();
     let h = r.height.saturating_sub(2) as usize;
     for (k, row) in app.devices.rows.iter().enumerate() {
         if lines.len() >= h {
@@ -90,8 +93,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         if let Some(idle) = v.idle_deadline {
             let total = idle
                 .duration_since(v.since.unwrap_or(now))
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
+                .map_or(0, |d| d.as_secs())
                 .max(1);
             let frac = remaining_frac(now, idle, total);
             spans.push(Span::styled(
@@ -104,8 +106,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         if let Some(hard) = v.hard_deadline.or(v.expires_at) {
             let total = hard
                 .duration_since(v.since.unwrap_or(now))
-                .map(|d| d.as_secs())
-                .unwrap_or(1)
+                .map_or(1, |d| d.as_secs())
                 .max(1);
             let frac = remaining_frac(now, hard, total);
             spans.push(Span::styled(
@@ -122,7 +123,7 @@ pub fn render(f: &mut Frame, r: Rect, app: &App, s: &Styles, focused: bool) {
         // A device that is down says when it is tried again and why, in full room
         // (the Devices pane only has a cell for it).
         if let SessionState::BackingOff { reason, retry_at } = &row.state {
-            let used: usize = spans.iter().map(|x| x.width()).sum();
+            let used: usize = spans.iter().map(ratatui::prelude::Span::width).sum();
             let head = format!("down, retry in {}: ", countdown(now, *retry_at));
             let room = (r.width as usize).saturating_sub(2 + used + head.chars().count());
             spans.push(Span::styled(head, s.error));

@@ -91,16 +91,15 @@ impl Theme {
                 source: Box::new(e),
             });
         }
-        BUILTIN
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| Theme::parse(t))
-            .unwrap_or_else(|| {
+        BUILTIN.iter().find(|(n, _)| *n == name).map_or_else(
+            || {
                 Err(ThemeError::NotFound {
                     name: name.to_string(),
                     user,
                 })
-            })
+            },
+            |(_, t)| Theme::parse(t),
+        )
     }
 
     pub fn builtin_default() -> Theme {
@@ -145,7 +144,7 @@ pub struct Styles {
 }
 
 impl Styles {
-    /// Styles from a theme; `no_color` (the NO_COLOR convention) drops every colour.
+    /// Styles from a theme; `no_color` (the `NO_COLOR` convention) drops every colour.
     pub fn new(t: &Theme, no_color: bool) -> Styles {
         let c = |s: &str| {
             if no_color {

@@ -1,6 +1,9 @@
 //! Shared by the integration tests: a lab started in-process, its config parsed, and a
 //! session context whose files live in a temporary directory.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of these helpers; `expect` would fail in the ones that use them all"
+)]
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -82,6 +82,7 @@ pub enum SortBy {
 }
 
 impl SortBy {
+    #[must_use]
     pub fn next(self) -> SortBy {
         match self {
             SortBy::Name => SortBy::Kind,

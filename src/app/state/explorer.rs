@@ -74,7 +74,7 @@ impl ExplorerState {
             search: String::new(),
             jq: String::new(),
             jq_error: None,
-            jq_runs: Default::default(),
+            jq_runs: crate::app::newest::Newest::default(),
             job: None,
             job_seq: 0,
         }

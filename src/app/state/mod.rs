@@ -59,6 +59,10 @@ pub struct Viewports {
 }
 
 /// The whole dashboard.
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent switches (read-only, quit, dirty...), not states of one mode: Mode holds those"
+)]
 pub struct App {
     pub focus: Pane,
     /// Show only this pane (`netdash explore`).
@@ -103,7 +107,7 @@ impl App {
             now: SystemTime::now(),
             quit: false,
             alarms: 0,
-            active_alarms: Default::default(),
+            active_alarms: std::collections::BTreeMap::default(),
             solo: None,
             viewports: Viewports::default(),
         }
