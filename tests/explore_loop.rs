@@ -76,8 +76,7 @@ fn run_loop(app: App, input: Vec<TermEvent>) -> std_mpsc::Receiver<bool> {
                 futures::stream::iter(input.into_iter().map(Ok)).chain(futures::stream::pending());
             run(&mut term, app, None, input, cx, rx, tx)
                 .await
-                .map(|a| a.quit)
-                .unwrap_or(false)
+                .is_ok_and(|a| a.quit)
         });
         drop(rt);
         let _ = done.send(quit);

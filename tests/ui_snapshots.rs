@@ -1,4 +1,4 @@
-//! Every pane at 80x24 and 160x48, drawn with ratatui's TestBackend from engine events
+//! Every pane at 80x24 and 160x48, drawn with ratatui's `TestBackend` from engine events
 //! (no network). Time is fixed, so countdowns and the clock are stable.
 
 use std::time::Duration;
@@ -180,7 +180,7 @@ fn dash() -> Dashboard {
                 aps_down: 0,
             },
         ],
-        aps: (0..8)
+        aps: (0..8u32)
             .map(|i| AccessPoint {
                 name: format!("ap-{i:02}"),
                 serial: format!("CN{i:06}"),
@@ -192,7 +192,7 @@ fn dash() -> Dashboard {
                 model: "AP-535".into(),
                 ip: format!("10.1.0.{}", 10 + i),
                 up: i % 4 != 1,
-                clients: 3 * i as u64,
+                clients: 3 * u64::from(i),
                 firmware: "10.4.1.0".into(),
             })
             .collect(),
@@ -253,7 +253,7 @@ fn every_pane_at_both_sizes() {
         for pane in Pane::ALL {
             let mut a = dash();
             a.app.focus = pane;
-            insta::assert_snapshot!(format!("{:?}_{w}x{h}", pane).to_lowercase(), a.draw(w, h));
+            insta::assert_snapshot!(format!("{pane:?}_{w}x{h}").to_lowercase(), a.draw(w, h));
         }
     }
 }

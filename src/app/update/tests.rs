@@ -46,7 +46,7 @@ fn app_with(names: &[&str], read_only: bool) -> App {
             session: None,
             latency: VecDeque::new(),
             last_poll: None,
-            facts: Default::default(),
+            facts: crate::engine::messages::DeviceFacts::default(),
             last_error: None,
             marked: false,
             tls_unverified: false,
