@@ -98,7 +98,7 @@ enum Grant<'a> {
 }
 
 /// One line from an error body (`error_description`, `message`, ...), secrets masked.
-fn message_of(reply: &Reply, secrets: &[&str]) -> String {
+pub(super) fn message_of(reply: &Reply, secrets: &[&str]) -> String {
     let m = serde_json::from_slice::<Value>(&reply.body)
         .ok()
         .and_then(|v| {

@@ -19,6 +19,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use super::VendorError;
+use super::central::message_of;
 use super::http::{self, Reply};
 use super::token_store::Scope;
 
@@ -134,17 +135,14 @@ async fn pace(base: &str) {
     tokio::time::sleep_until(at.into()).await;
 }
 
-/// The `message` of a gateway error body, else a snippet; secrets masked.
-fn message(reply: &Reply, secrets: &[&str]) -> String {
-    let m = serde_json::from_slice::<Value>(&reply.body)
-        .ok()
-        .and_then(|v| {
-            ["message", "error_description", "error"]
-                .iter()
-                .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
-        })
-        .unwrap_or_else(|| reply.snippet());
-    crate::redact::text(&m, secrets)
+/// A step 2 or 3 answer that is not a success, as an error: `say` words it around the
+/// gateway's own message (the user session's cookie and CSRF token masked).
+fn step_failed(reply: &Reply, user: &UserSession, say: impl FnOnce(&str) -> String) -> VendorError {
+    let secrets = [user.csrf.expose_secret(), user.session.expose_secret()];
+    VendorError::Http {
+        status: reply.status.as_u16(),
+        message: say(&message_of(reply, &secrets)),
+    }
 }
 
 /// POST one step-1-to-3 call, paced, waiting out 429s.
@@ -229,7 +227,7 @@ pub async fn login(
         None,
     )
     .await?;
-    let msg = message(&reply, &[password]);
+    let msg = message_of(&reply, &[password]);
     match reply.status.as_u16() {
         200 => {
             let (Some(csrf), Some(session)) = (
@@ -282,15 +280,10 @@ pub async fn auth_code(
         Some(user),
     )
     .await?;
-    let secrets = [user.csrf.expose_secret(), user.session.expose_secret()];
     if !reply.status.is_success() {
-        return Err(VendorError::Http {
-            status: reply.status.as_u16(),
-            message: format!(
-                "Central would not issue an auth code ({}); check customer_id and client_id",
-                message(&reply, &secrets)
-            ),
-        });
+        return Err(step_failed(&reply, user, |m| {
+            format!("Central would not issue an auth code ({m}); check customer_id and client_id")
+        }));
     }
     let v = reply.json(gw.peer)?;
     // The guide's example spells the key with spaces (`" auth_code "`): accept both.
@@ -321,16 +314,11 @@ pub async fn client_credentials(
         Some(user),
     )
     .await?;
-    let secrets = [user.csrf.expose_secret(), user.session.expose_secret()];
     if !reply.status.is_success() {
-        return Err(VendorError::Http {
-            status: reply.status.as_u16(),
-            message: format!(
-                "Central would not make client credentials for tenant {} ({})",
-                crate::sanitize::one_line(customer_id),
-                message(&reply, &secrets)
-            ),
-        });
+        let tenant = crate::sanitize::one_line(customer_id);
+        return Err(step_failed(&reply, user, |m| {
+            format!("Central would not make client credentials for tenant {tenant} ({m})")
+        }));
     }
     let v = reply.json(gw.peer)?;
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);

@@ -134,17 +134,25 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
         }
         lines.push(Line::from(spans));
     }
+    // The accounts' rows, found in one pass (not one scan of every device per account).
+    let central_rows: std::collections::HashMap<&str, &crate::app::state::DeviceRow> = app
+        .devices
+        .rows
+        .iter()
+        .filter(|r| r.kind == TargetKind::Central)
+        .map(|r| (r.name.as_str(), r))
+        .collect();
     for name in &app.central.order {
+        // Two lines per account: stop once the pane is full.
+        if lines.len() >= h {
+            break;
+        }
         let Some(acct) = app.central.accounts.get(name) else {
             continue;
         };
         let Some(b) = &acct.budget else { continue };
         let sec_frac = b.used_this_second as f64 / b.per_second_limit.max(1) as f64;
-        let row = app
-            .devices
-            .rows
-            .iter()
-            .find(|r| r.kind == TargetKind::Central && &r.name == name);
+        let row = central_rows.get(name.as_str()).copied();
         // What the token may do: "read" (read-only mode's sign-in), "all", or "?" (pasted).
         let scope = row
             .and_then(|r| r.session.as_ref())
