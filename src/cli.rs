@@ -296,7 +296,8 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
         None => {
             let cfg = load_config(cli.config.as_ref(), &paths)?;
             let ro = cli.read_only || cfg.settings.read_only;
-            crate::tui::launch::dashboard(Arc::new(cfg), paths, ro)
+            let file = cli.config.clone().unwrap_or_else(|| paths.config_file());
+            crate::tui::launch::dashboard(Arc::new(cfg), file, paths, ro)
                 .await
                 .map_err(|e| Failure(1, e))?;
             Ok(0)
@@ -493,8 +494,15 @@ async fn demo_lab() -> Result<DemoLab, Failure> {
 
 /// The lab in-process and the dashboard on it; files under a temporary directory.
 async fn demo_dashboard(read_only: bool) -> Result<u8, Failure> {
-    let DemoLab { lab, tmp, cfg, .. } = demo_lab().await?;
-    let r = crate::tui::launch::dashboard(Arc::new(cfg), Paths::under(tmp.path()), read_only).await;
+    let DemoLab {
+        lab,
+        tmp,
+        cfg,
+        cfg_path,
+    } = demo_lab().await?;
+    let r =
+        crate::tui::launch::dashboard(Arc::new(cfg), cfg_path, Paths::under(tmp.path()), read_only)
+            .await;
     let open = lab.open_sessions();
     drop(tmp);
     r.map_err(|e| Failure(1, e))?;

@@ -150,7 +150,8 @@ pub enum AuthMode {
 }
 
 /// One `[[devices]]` entry. `Debug` is written by hand: it never shows the password.
-#[derive(Clone, Deserialize)]
+/// `PartialEq` tells `:reload` whether a device's settings changed.
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceConfig {
     pub name: String,

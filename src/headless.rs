@@ -334,6 +334,11 @@ fn human_raw(ev: &Event) -> String {
             "{now} {target:<16} alarm {}: {message}",
             if *raised { "raised" } else { "cleared" }
         ),
+        Event::DevicesChanged { added, removed } => format!(
+            "{now} devices changed: {} added or changed, {} removed or changed",
+            added.len(),
+            removed.len()
+        ),
         Event::AccountsAdded { parent, accounts } => format!(
             "{now} {parent:<16} tenants added: {}",
             accounts

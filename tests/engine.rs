@@ -545,3 +545,116 @@ async fn a_slow_request_does_not_keep_a_session_open_at_shutdown() {
         "the slow request kept the session open"
     );
 }
+
+/// Open lab sessions of `name` (0 when it has none).
+fn held(tl: &common::TestLab, name: &str) -> usize {
+    tl.lab
+        .open_sessions_by_device()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map_or(0, |(_, k)| k)
+}
+
+/// `:reload`: a removed device is logged out, a new one gets a session, a changed one
+/// starts again with one session, and shutdown still closes them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_logs_out_removed_devices_and_adds_new_ones() {
+    let tl = common::start(eos_lab(3)).await;
+    let text = with_eos_sessions(&std::fs::read_to_string(&tl.config_path).expect("config"));
+    let full = Config::parse(&text, std::path::Path::new("t.toml")).expect("config");
+    let keep = |names: &[&str]| {
+        let mut c = full.clone();
+        c.devices
+            .retain(|d| names.contains(&d.get_ref().name.as_str()));
+        c
+    };
+    let opts = EngineOptions {
+        poll_interval: Some(Duration::from_millis(300)),
+        ..EngineOptions::default()
+    };
+    let mut e = engine::start(
+        Arc::new(keep(&["lab-eos-01", "lab-eos-02"])),
+        tl.ctx.clone(),
+        opts,
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while held(&tl, "lab-eos-01") == 0 || held(&tl, "lab-eos-02") == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "no sessions");
+        let _ = tokio::time::timeout(Duration::from_millis(100), e.events.recv()).await;
+    }
+    // lab-eos-01 goes, lab-eos-03 comes, lab-eos-02 gets a new tag (a changed device).
+    let mut next = keep(&["lab-eos-02", "lab-eos-03"]);
+    for d in &mut next.devices {
+        if d.get_ref().name == "lab-eos-02" {
+            d.get_mut().tags.push("reloaded".into());
+        }
+    }
+    e.commands
+        .send(EngineRequest::Reload(Arc::new(next)))
+        .expect("engine listens");
+    let mut changed = None;
+    let mut polled_new = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while changed.is_none() || !polled_new || held(&tl, "lab-eos-01") != 0 {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        assert!(
+            !left.is_zero(),
+            "reload not applied: {changed:?} {polled_new}"
+        );
+        match tokio::time::timeout(left.min(Duration::from_millis(100)), e.events.recv()).await {
+            Ok(Some(Event::DevicesChanged { added, removed })) => {
+                let added: Vec<String> = added.into_iter().map(|a| a.name).collect();
+                changed = Some((added, removed));
+            }
+            Ok(Some(Event::Polled { target, .. })) if target == "lab-eos-03" => polled_new = true,
+            _ => {}
+        }
+    }
+    let (added, removed) = changed.expect("a DevicesChanged event");
+    assert_eq!(added, ["lab-eos-02", "lab-eos-03"]);
+    assert_eq!(removed, ["lab-eos-01", "lab-eos-02"]);
+    // The changed device holds exactly one session: the old one was logged out.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while held(&tl, "lab-eos-02") != 1 || held(&tl, "lab-eos-03") != 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            tl.lab.open_sessions_by_device()
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(100), e.events.recv()).await;
+    }
+    // The removed device can no longer be asked for.
+    e.commands
+        .send(EngineRequest::Run {
+            id: 7,
+            targets: vec!["lab-eos-01".into()],
+            line: "show version".into(),
+            interactive: true,
+        })
+        .expect("engine listens");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match tokio::time::timeout_at(deadline, e.events.recv()).await {
+            Ok(Some(Event::RunRejected { id: 7, error })) => {
+                assert!(error.contains("lab-eos-01"), "{error}");
+                break;
+            }
+            Ok(Some(_)) => {}
+            other => panic!("no rejection: {other:?}"),
+        }
+    }
+    e.commands
+        .send(EngineRequest::Shutdown)
+        .expect("engine listens");
+    while let Ok(Some(ev)) = tokio::time::timeout(Duration::from_secs(5), e.events.recv()).await {
+        if matches!(ev, Event::ShutdownComplete { .. }) {
+            break;
+        }
+    }
+    assert_eq!(
+        tl.lab.open_sessions(),
+        0,
+        "{:?}",
+        tl.lab.open_sessions_by_device()
+    );
+}

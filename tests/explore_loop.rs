@@ -71,6 +71,7 @@ fn run_loop(app: App, input: Vec<TermEvent>) -> std_mpsc::Receiver<bool> {
                 no_color: true,
                 osc52: false,
                 watch_tty: false,
+                config_file: None,
             };
             let input =
                 futures::stream::iter(input.into_iter().map(Ok)).chain(futures::stream::pending());

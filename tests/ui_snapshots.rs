@@ -312,8 +312,9 @@ fn msp_tenants_are_drawn_under_their_msp() {
         parent: "acme-central".into(),
         accounts: ["Tenant-01", "Tenant-02"]
             .iter()
-            .map(|t| netdash::engine::messages::AccountInfo {
+            .map(|t| netdash::engine::messages::TargetInfo {
                 name: format!("acme-central/{t}"),
+                kind: netdash::kind::TargetKind::Central,
                 host: "apigw-prod2.central.arubanetworks.com".into(),
                 tags: vec![],
                 verify_tls: true,
@@ -338,4 +339,41 @@ fn msp_tenants_are_drawn_under_their_msp() {
             .as_deref()
             .is_some_and(|s| s.contains("2 tenant accounts added"))
     );
+}
+
+#[test]
+fn reload_replaces_the_rows_it_names_and_their_alarms() {
+    let mut a = dash();
+    a.press(KeyCode::Char(':'));
+    for c in "reload".chars() {
+        a.press(KeyCode::Char(c));
+    }
+    let fx = a.press(KeyCode::Enter);
+    assert!(
+        fx.iter()
+            .any(|f| matches!(f, netdash::app::update::Effect::Reload)),
+        "{fx:?}"
+    );
+    assert_eq!(a.app.alarms, 1);
+    a.event(Event::DevicesChanged {
+        added: vec![netdash::engine::messages::TargetInfo {
+            name: "leaf-eos-09".into(),
+            kind: TargetKind::Eos,
+            host: "10.0.9.9".into(),
+            tags: vec!["leaf".into()],
+            verify_tls: true,
+        }],
+        removed: vec!["mc-01".into()],
+    });
+    let screen = a.draw(160, 48);
+    assert!(screen.contains("leaf-eos-09"), "{screen}");
+    // Gone from the device list (the console's past results still name it).
+    assert!(
+        !screen
+            .lines()
+            .any(|l| l.contains("mc-01") && l.contains("arubaos")),
+        "{screen}"
+    );
+    // The removed device's alarm went with it.
+    assert_eq!(a.app.alarms, 0);
 }

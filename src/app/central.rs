@@ -5,7 +5,7 @@ use super::keymap::Action;
 use super::msg::{Effect, Out};
 use super::state::{ApFilter, CentralAccount, CentralState};
 use crate::engine::messages::EngineRequest;
-use crate::engine::messages::{AccessPoint, AccountInfo, Event};
+use crate::engine::messages::{AccessPoint, Event, TargetInfo};
 
 /// The account named `name`, listed (at the end) if it was not yet.
 pub fn account<'a>(c: &'a mut CentralState, name: &str) -> &'a mut CentralAccount {
@@ -49,7 +49,7 @@ pub fn on_event(c: &mut CentralState, ev: Event) {
 
 /// Accounts found at run time (an MSP's tenants), listed after their parent and its
 /// earlier tenants.
-pub fn add_accounts(c: &mut CentralState, parent: &str, accounts: &[AccountInfo]) {
+pub fn add_accounts(c: &mut CentralState, parent: &str, accounts: &[TargetInfo]) {
     account(c, parent);
     let prefix = format!("{parent}/");
     for a in accounts {

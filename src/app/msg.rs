@@ -58,6 +58,9 @@ pub enum Effect {
     Copy(String),
     SaveHistory(Vec<String>),
     Theme(String),
+    /// Read the config file (and run its inventories) again, off the UI thread, and hand
+    /// the result to the engine.
+    Reload,
 }
 
 /// Explorer work on a big document, for a worker thread.

@@ -165,6 +165,16 @@ fn on_event(app: &mut App, ev: Event) -> Out {
                 accounts.len()
             ))
         }
+        Event::DevicesChanged { added, removed } => {
+            devices::replace_devices(&mut app.devices, &added, &removed);
+            // A device that is gone has no alarms (names have no spaces: the prefix is exact).
+            for name in &removed {
+                let prefix = format!("{name} ");
+                app.active_alarms.retain(|k, _| !k.starts_with(&prefix));
+            }
+            app.alarms = app.active_alarms.len();
+            Out::default()
+        }
         Event::Log { message } => Out::status(message),
         Event::ShutdownComplete { .. } => {
             app.quit = true;
@@ -421,13 +431,17 @@ fn command_line(app: &mut App, line: &str) -> Out {
             ));
             vec![Effect::Engine(EngineRequest::SetReadOnly(app.read_only))]
         }
+        (Some("reload"), None) => {
+            app.status = Some("reloading the config and its inventories…".into());
+            vec![Effect::Reload]
+        }
         (Some("q" | "quit"), _) => {
             app.quit = true;
             vec![Effect::Engine(EngineRequest::Shutdown)]
         }
         _ => {
             return Out::status(format!(
-                "unknown command :{line}; try :theme NAME, :reconnect NAME, :readonly"
+                "unknown command :{line}; try :theme NAME, :reconnect NAME, :readonly, :reload"
             ));
         }
     };

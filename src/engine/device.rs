@@ -119,10 +119,15 @@ impl DeviceActor {
         loop {
             let wake = self.next_wake();
             let job = tokio::select! {
-                j = self.jobs.recv() => match j {
-                    Some(j) => j,
-                    None => return,
-                },
+                j = self.jobs.recv() => {
+                    // Nobody can ask for this device any more (`:reload` removed it): its
+                    // session must not outlive it.
+                    let Some(j) = j else {
+                        self.logout().await;
+                        return;
+                    };
+                    j
+                }
                 () = sleep_until(wake) => Job::Poll,
             };
             match job {

@@ -31,6 +31,9 @@ pub enum EngineRequest {
     Close { target: String },
     /// Turn read-only mode on or off (`:readonly`).
     SetReadOnly(bool),
+    /// Use this config's devices from now on (`:reload`): new ones get sessions, gone
+    /// ones are logged out, changed ones start again.
+    Reload(std::sync::Arc<crate::config::Config>),
     /// Log every session out (bounded time), then stop.
     Shutdown,
 }
@@ -117,20 +120,23 @@ impl SessionView {
     }
 }
 
-/// What the panes show of an account the engine added at run time.
+/// What the panes show of a target the engine added at run time (an MSP's tenant, a device
+/// from a reloaded inventory): never its credentials.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AccountInfo {
+pub struct TargetInfo {
     pub name: String,
-    /// The gateway host.
+    pub kind: TargetKind,
+    /// The device's host, or the Central gateway's.
     pub host: String,
     pub tags: Vec<String>,
     pub verify_tls: bool,
 }
 
-impl AccountInfo {
-    pub fn of(c: &crate::config::CentralConfig) -> Self {
-        AccountInfo {
+impl TargetInfo {
+    pub fn of_account(c: &crate::config::CentralConfig) -> Self {
+        TargetInfo {
             name: c.name.clone(),
+            kind: TargetKind::Central,
             host: c
                 .gateway()
                 .unwrap_or_default()
@@ -138,6 +144,16 @@ impl AccountInfo {
                 .to_string(),
             tags: c.tags.clone(),
             verify_tls: c.verify_tls,
+        }
+    }
+
+    pub fn of_device(d: &crate::config::DeviceConfig) -> Self {
+        TargetInfo {
+            name: d.name.clone(),
+            kind: d.kind.into(),
+            host: d.host.clone(),
+            tags: d.tags.clone(),
+            verify_tls: d.verify_tls,
         }
     }
 }
@@ -278,7 +294,13 @@ pub enum Event {
     /// Accounts found at run time (an MSP's tenants), to be listed under `parent`.
     AccountsAdded {
         parent: String,
-        accounts: Vec<AccountInfo>,
+        accounts: Vec<TargetInfo>,
+    },
+    /// The device list changed (`:reload`): `removed` are gone (their sessions logged
+    /// out), `added` are new; a device whose settings changed is in both.
+    DevicesChanged {
+        added: Vec<TargetInfo>,
+        removed: Vec<String>,
     },
     /// A line for the status bar.
     Log { message: String },

@@ -14,6 +14,7 @@ pub mod device;
 pub mod guard;
 pub mod messages;
 pub mod poll;
+pub mod reload;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -124,7 +125,8 @@ pub fn start(config: Arc<Config>, mut ctx: Context, opts: EngineOptions) -> Engi
 }
 
 struct Registry {
-    /// (target name, session) for every session the engine holds.
+    /// (target name, session) for every session the engine holds, including those of
+    /// devices `:reload` removed until their actors have logged them out.
     sessions: Vec<(String, Arc<Mutex<Session>>)>,
     mailboxes: HashMap<String, Mailbox>,
     actors: Vec<JoinHandle<()>>,
@@ -204,41 +206,10 @@ fn spawn_actors(
         .as_ref()
         .map(|o| o.iter().map(String::as_str).collect());
     let wanted = |name: &str| only.as_ref().is_none_or(|o| o.contains(name));
-    let actor_opts = ActorOptions {
-        poll_interval: opts.poll_interval,
-        backoff_base: opts.backoff_base,
-        backoff_cap: opts.backoff_cap,
-        renew_margin: Duration::from_secs(60),
-    };
+    let actor_opts = actor_options(opts);
     for d in config.devices().filter(|d| wanted(&d.name)) {
-        let (tx, rx) = mpsc::channel(256);
-        let made = match resolved.remove(&d.name) {
-            Some(Ok(with_password)) => Session::for_device(&with_password, ctx),
-            Some(Err(e)) => Err(e),
-            None => Session::for_device(d, ctx),
-        };
-        match made {
-            Ok(s) => {
-                let s = Arc::new(Mutex::new(s));
-                reg.sessions.push((d.name.clone(), s.clone()));
-                let actor = DeviceActor::new(
-                    d.name.clone(),
-                    d.kind.into(),
-                    s,
-                    events.clone(),
-                    rx,
-                    actor_opts.clone(),
-                );
-                reg.actors.push(tokio::spawn(actor.run()));
-                reg.mailboxes.insert(d.name.clone(), Mailbox::Device(tx));
-            }
-            Err(e) => {
-                // A device whose config cannot make a session (missing password env var,
-                // unreadable CA) answers every job with that error.
-                reg.actors.push(tokio::spawn(broken_device(rx, e)));
-                reg.mailboxes.insert(d.name.clone(), Mailbox::Device(tx));
-            }
-        }
+        let resolved = resolved.remove(&d.name);
+        spawn_device(&mut reg, d, resolved, ctx, &actor_opts, events);
     }
     for c in config.centrals().filter(|c| wanted(&c.name)) {
         match resolved_central.get(&c.name) {
@@ -253,6 +224,52 @@ fn spawn_actors(
         }
     }
     reg
+}
+
+fn actor_options(opts: &EngineOptions) -> ActorOptions {
+    ActorOptions {
+        poll_interval: opts.poll_interval,
+        backoff_base: opts.backoff_base,
+        backoff_cap: opts.backoff_cap,
+        renew_margin: Duration::from_secs(60),
+    }
+}
+
+/// A device's actor and mailbox; `resolved` is its config with the `password_cmd` already
+/// run, if it has one.
+fn spawn_device(
+    reg: &mut Registry,
+    d: &crate::config::DeviceConfig,
+    resolved: Option<Result<crate::config::DeviceConfig, VendorError>>,
+    ctx: &Context,
+    actor_opts: &ActorOptions,
+    events: &mpsc::Sender<Event>,
+) {
+    let (tx, rx) = mpsc::channel(256);
+    let made = match resolved {
+        Some(Ok(with_password)) => Session::for_device(&with_password, ctx),
+        Some(Err(e)) => Err(e),
+        None => Session::for_device(d, ctx),
+    };
+    match made {
+        Ok(s) => {
+            let s = Arc::new(Mutex::new(s));
+            reg.sessions.push((d.name.clone(), s.clone()));
+            let actor = DeviceActor::new(
+                d.name.clone(),
+                d.kind.into(),
+                s,
+                events.clone(),
+                rx,
+                actor_opts.clone(),
+            );
+            reg.actors.push(tokio::spawn(actor.run()));
+        }
+        // A device whose config cannot make a session (missing password env var,
+        // unreadable CA) answers every job with that error.
+        Err(e) => reg.actors.push(tokio::spawn(broken_device(rx, e))),
+    }
+    reg.mailboxes.insert(d.name.clone(), Mailbox::Device(tx));
 }
 
 fn add_central(
@@ -400,6 +417,9 @@ async fn coordinator(
         }
     }
     drop(found_tx);
+    // `:reload`: a new config whose new devices' password_cmds are running; one at a time.
+    let (reload_tx, mut reload_rx) = mpsc::channel::<(Arc<Config>, Resolved)>(1);
+    let mut reloading = false;
     let mut runs: Vec<JoinHandle<()>> = Vec::new();
     loop {
         let cmd = if let Some(c) = early.pop_front() {
@@ -426,9 +446,19 @@ async fn coordinator(
                     let _ = events
                         .send(Event::AccountsAdded {
                             parent: msp,
-                            accounts: tenants.iter().map(messages::AccountInfo::of).collect(),
+                            accounts: tenants.iter().map(messages::TargetInfo::of_account).collect(),
                         })
                         .await;
+                    continue;
+                }
+                Some((new, secrets)) = reload_rx.recv() => {
+                    reloading = false;
+                    let new = Arc::unwrap_or_clone(new);
+                    let (new, event, summary) =
+                        reload::apply(&mut reg, &config, new, secrets, &ctx, &opts, &events);
+                    config = Arc::new(new);
+                    let _ = events.send(event).await;
+                    let _ = events.send(Event::Log { message: summary }).await;
                     continue;
                 }
             }
@@ -492,6 +522,32 @@ async fn coordinator(
                         message: format!("read-only mode {}", if on { "on" } else { "off" }),
                     })
                     .await;
+            }
+            EngineRequest::Reload(new) => {
+                if reloading {
+                    let _ = events
+                        .send(Event::Log {
+                            message: "a reload is already running; try again when it is done"
+                                .into(),
+                        })
+                        .await;
+                    continue;
+                }
+                reloading = true;
+                let (tx, timeout) = (
+                    reload_tx.clone(),
+                    Duration::from_secs(new.settings.password_cmd_timeout_secs.max(1)),
+                );
+                let wanted: Vec<crate::config::DeviceConfig> =
+                    reload::needing_passwords(&reload::diff(&config, &new))
+                        .cloned()
+                        .collect();
+                // The password_cmds run beside the coordinator: a `pass` prompt must not
+                // hold up the console, polling or shutdown.
+                runs.push(tokio::spawn(async move {
+                    let secrets = run_password_cmds(wanted.iter(), timeout).await;
+                    let _ = tx.send((new, secrets)).await;
+                }));
             }
             EngineRequest::Shutdown => break,
         }

@@ -34,6 +34,8 @@ pub struct LoopContext {
     /// it is not: a hung-up terminal does not always bring a SIGHUP (a wrapper may be the
     /// session leader), and crossterm's reader then spins on end-of-file without a word.
     pub watch_tty: bool,
+    /// The config file `:reload` reads again (none for the explorer).
+    pub config_file: Option<PathBuf>,
 }
 
 /// Run until the user quits (and the engine has logged out) or the input ends.
@@ -222,6 +224,10 @@ fn apply(
                 });
             }
         }
+        Effect::Reload => match (&cx.config_file, engine) {
+            (Some(path), Some(e)) => reload(path.clone(), e.commands.clone(), tx.clone()),
+            _ => app.status = Some("nothing to reload: this screen has no config file".into()),
+        },
         Effect::Theme(name) => match Theme::load(&name, &cx.config_dir) {
             Ok(t) => {
                 cx.styles = Styles::new(&t, cx.no_color);
@@ -229,6 +235,32 @@ fn apply(
             }
             Err(e) => app.status = Some(e.to_string()),
         },
+    }
+}
+
+/// Read the config again (running its inventories: seconds) on a thread of its own, and
+/// give the engine the result; a broken file changes nothing and says why.
+fn reload(
+    path: PathBuf,
+    engine: mpsc::UnboundedSender<crate::engine::EngineRequest>,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    let failed = tx.clone();
+    // A plain thread, not the runtime's blocking pool: quitting never waits for it.
+    let spawned = std::thread::Builder::new()
+        .name("reload".into())
+        .spawn(move || match crate::config::Config::load(&path) {
+            Ok(cfg) => {
+                let _ = engine.send(crate::engine::EngineRequest::Reload(Arc::new(cfg)));
+            }
+            Err(e) => {
+                let _ = tx.send(Msg::Status(format!("reload failed, nothing changed: {e}")));
+            }
+        });
+    if let Err(e) = spawned {
+        let _ = failed.send(Msg::Status(format!(
+            "cannot start a worker thread ({e}): close other programs and try again"
+        )));
     }
 }
 

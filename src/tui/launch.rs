@@ -23,7 +23,12 @@ fn no_color() -> bool {
 }
 
 /// The dashboard on `cfg` until the user quits; every session is logged out on the way.
-pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Result<(), String> {
+pub async fn dashboard(
+    cfg: Arc<Config>,
+    config_file: PathBuf,
+    paths: Paths,
+    read_only: bool,
+) -> Result<(), String> {
     use std::io::IsTerminal;
     // Checked before any session exists: `ssh host netdash` (no -t) has no terminal, and
     // must not open sessions it then leaves behind.
@@ -61,6 +66,7 @@ pub async fn dashboard(cfg: Arc<Config>, paths: Paths, read_only: bool) -> Resul
         no_color: no_color(),
         osc52: true,
         watch_tty: true,
+        config_file: Some(config_file),
     };
     let r = run(
         &mut terminal,
@@ -173,6 +179,7 @@ pub async fn explore(
         no_color: no_color(),
         osc52: true,
         watch_tty: true,
+        config_file: None,
     };
     let r = run(&mut terminal, app, None, EventStream::new(), cx, rx, tx).await;
     super::terminal::leave(terminal);

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::time::SystemTime;
 
 use super::ListCursor;
-use crate::engine::messages::{DeviceFacts, SessionState, SessionView};
+use crate::engine::messages::{DeviceFacts, SessionState, SessionView, TargetInfo};
 use crate::kind::TargetKind;
 
 /// Latency samples kept per device (the sparkline), bounded for weeks of running.
@@ -33,24 +33,15 @@ impl DeviceRow {
     /// One row per configured device and Central account, in the file's order.
     pub fn from_config(cfg: &crate::config::Config) -> Vec<DeviceRow> {
         cfg.devices()
-            .map(|d| {
-                DeviceRow::new(
-                    &d.name,
-                    d.kind.into(),
-                    d.host.clone(),
-                    &d.tags,
-                    d.verify_tls,
-                )
-            })
-            .chain(cfg.centrals().map(|c| {
-                let host = c
-                    .gateway()
-                    .unwrap_or_default()
-                    .trim_start_matches("https://")
-                    .to_string();
-                DeviceRow::new(&c.name, TargetKind::Central, host, &c.tags, c.verify_tls)
-            }))
+            .map(TargetInfo::of_device)
+            .chain(cfg.centrals().map(TargetInfo::of_account))
+            .map(|t| DeviceRow::from_info(&t))
             .collect()
+    }
+
+    /// A row for a target the engine reports.
+    pub fn from_info(t: &TargetInfo) -> Self {
+        DeviceRow::new(&t.name, t.kind, t.host.clone(), &t.tags, t.verify_tls)
     }
 
     /// A row not yet heard from.

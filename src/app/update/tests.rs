@@ -3,8 +3,8 @@ use std::collections::VecDeque;
 use super::*;
 use crate::app::console::split_targets;
 use crate::app::explorer::INLINE_WORK_LIMIT;
-use crate::engine::messages::AccountInfo;
 use crate::engine::messages::SessionState;
+use crate::engine::messages::TargetInfo;
 use crate::explore::doc::Doc;
 use crate::explore::tree::{Control, Tree};
 
@@ -65,8 +65,9 @@ fn msp_tenants_are_listed_under_their_msp() {
     central::account(&mut app.central, "other-central");
     central::account(&mut app.central, "msp");
     central::account(&mut app.central, "zz-central");
-    let info = |n: &str| AccountInfo {
+    let info = |n: &str| TargetInfo {
         name: n.into(),
+        kind: crate::kind::TargetKind::Central,
         host: "gw".into(),
         tags: vec!["cloud".into()],
         verify_tls: true,
