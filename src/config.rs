@@ -68,7 +68,7 @@ impl Config {
 }
 
 /// `[settings]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// Background refresh of device and Central state, seconds.
@@ -240,7 +240,7 @@ impl std::fmt::Debug for CentralConfig {
 
 /// One `[[central]]` entry. `Debug` is written by hand: it never shows the client secret or
 /// the tokens.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CentralConfig {
     pub name: String,

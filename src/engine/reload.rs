@@ -81,13 +81,18 @@ pub(super) fn apply(
         .iter()
         .filter(|a| diff.removed.contains(&a.name))
         .count();
-    let summary = format!(
+    let mut summary = format!(
         "reloaded: {} devices; {} added, {} removed, {} changed",
         new.devices().count(),
         diff.added.len() - changed,
         diff.removed.len() - changed,
         changed
     );
+    // Only devices are reloaded: accounts hold rate budgets and token pairs mid-rotation,
+    // settings shape every actor. Say so rather than ignore an edit.
+    if new.settings != old.settings || !new.central.iter().eq(old.central.iter()) {
+        summary.push_str("; [settings] and [[central]] changes apply at the next start");
+    }
     let event = Event::DevicesChanged {
         added: diff.added.iter().map(TargetInfo::of_device).collect(),
         removed: diff.removed,
