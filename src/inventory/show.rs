@@ -11,8 +11,8 @@ use crate::sanitize::one_line;
 /// Where a device's password comes from, without the password.
 fn password_source(d: &DeviceConfig) -> String {
     match (&d.password, &d.password_env, &d.password_cmd) {
-        (Some(_), _, _) => "inventory".into(),
-        (_, Some(var), _) => format!("env {var}"),
+        (Some(_), _, _) => "password".into(),
+        (_, Some(var), _) => format!("password_env {var}"),
         (_, _, Some(_)) => "password_cmd".into(),
         _ if d.client_cert.is_some() => "client certificate".into(),
         _ => "none".into(),
@@ -71,7 +71,9 @@ pub fn table(loaded: &Loaded) -> String {
         out.push('\n');
         return out;
     }
-    out.push_str(&format!("; {} hosts skipped:\n", loaded.skipped.len()));
+    let n = loaded.skipped.len();
+    let hosts = if n == 1 { "host" } else { "hosts" };
+    out.push_str(&format!("; {n} {hosts} skipped:\n"));
     for s in &loaded.skipped {
         out.push_str(&format!(
             "  {}  (inventory {}): {}\n",
