@@ -1160,6 +1160,59 @@ mod tests {
     }
 
     #[test]
+    fn example_inventory_entry_parses_uncommented() {
+        let text = include_str!("../config.example.toml");
+        let block: String = text
+            .lines()
+            .skip_while(|l| *l != "# [[inventory]]")
+            .take_while(|l| !l.is_empty())
+            .map(|l| {
+                // Settings and the table header are uncommented; prose stays a comment.
+                let bare = l.trim_start_matches('#').trim_start();
+                if bare.starts_with('[') || bare.contains('=') {
+                    format!("{bare}\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        let cfg = parse(&block).expect("the example [[inventory]] parses");
+        assert_eq!(cfg.inventory[0].get_ref().label(), "dc1");
+    }
+
+    #[test]
+    fn inventory_entries_are_strict() {
+        let cfg = parse(concat!(
+            "[[inventory]]\nname = \"dc1\"\nansible = \"inv/hosts.yml\"\n",
+            "platform_map = { arista-eos = \"eos\", aruba-cx = \"aoscx\" }\n",
+            "username = \"admin\"\npassword_cmd = \"pass show net\"\nverify_tls = false\n",
+            "tags = [\"dc1\"]\ntimeout_secs = 0\n",
+        ))
+        .expect("valid");
+        let inv = cfg.inventory[0].get_ref();
+        assert_eq!(inv.platform_map["aruba-cx"], DeviceKind::Aoscx);
+        assert_eq!(inv.timeout_secs, 1, "clamped");
+        assert!(
+            !format!("{inv:?}").contains("pass show"),
+            "Debug hides the command"
+        );
+        assert_eq!(
+            cfg.devices().count(),
+            0,
+            "nothing imported by parsing alone"
+        );
+        let err = |t: &str| parse(t).expect_err(t).to_string();
+        let e = err("[[inventory]]\nansible = \"x\"\npassword = \"p\"\n");
+        assert!(e.contains("line 3") && e.contains("password"), "{e}");
+        let e = err("[[inventory]]\nansible = \"x\"\nplatform_map = { junos = \"junos\" }\n");
+        assert!(e.contains("line 3") && e.contains("junos"), "{e}");
+        let e = err("[[inventory]]\nansible = \"x\"\npassword_env = \"A\"\npassword_cmd = \"b\"\n");
+        assert!(e.contains("line 1: inventory x: set at most one"), "{e}");
+        let e = err("[[inventory]]\nansible = \"x\"\n[[inventory]]\nansible = \"x\"\n");
+        assert!(e.contains("line 3: inventory x is listed twice"), "{e}");
+    }
+
+    #[test]
     fn debug_never_shows_secrets() {
         let cfg = parse(concat!(
             "[[devices]]\nname = \"a\"\nkind = \"asa\"\nhost = \"h\"\npassword = \"pw-hunter2\"\n",
