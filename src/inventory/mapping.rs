@@ -57,6 +57,10 @@ pub enum MapError {
     )]
     Vaulted(String),
     #[error(
+        "host {0}: its password is a Jinja template (\"{{{{ ... }}}}\") that only a playbook evaluates; set password_env or password_cmd on this [[inventory]] entry (or netdash_password_env/netdash_password_cmd on the host)"
+    )]
+    Templated(String),
+    #[error(
         "host {0}: no password; set password_env or password_cmd on this [[inventory]] entry, or ansible_password (or netdash_password_env/netdash_password_cmd) on the host"
     )]
     NoPassword(String),
@@ -259,6 +263,10 @@ fn password(host: &Host, entry: &InventoryConfig) -> Result<Sources, Refusal> {
         Some(p) if vars::is_vaulted(p) => {
             default.ok_or_else(|| Refusal::Fail(MapError::Vaulted(host.name.clone())))
         }
+        // `ansible_password: "{{ vault_pw }}"`: `--list` prints the template, not its value.
+        Some(p) if vars::is_template(p) => {
+            default.ok_or_else(|| Refusal::Fail(MapError::Templated(host.name.clone())))
+        }
         // Kept exactly as written: spaces at either end may be part of a password.
         Some(p) => match p
             .as_str()
@@ -455,6 +463,16 @@ mod tests {
         );
         let msg = MapError::Vaulted("b".into()).to_string();
         assert!(msg.contains("host b") && msg.contains("password_env") && !msg.contains('\n'));
+        let t = host(
+            "t",
+            json!({"ansible_network_os": "eos", "ansible_password": "{{ vault_pw }}"}),
+            &[],
+        );
+        let m = map(&t, &e).expect_err("templated").to_string();
+        assert!(
+            m.contains("host t: its password is a Jinja template (\"{{ ... }}\")"),
+            "{m}"
+        );
         let none = host("c", json!({"ansible_network_os": "eos"}), &[]);
         assert_eq!(
             map(&none, &e).expect_err("none"),

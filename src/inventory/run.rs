@@ -42,6 +42,16 @@ pub enum RunError {
 /// The child stays in netdash's process group, so Ctrl-C at the terminal stops both at once
 /// (as in a shell pipeline); a timeout or an oversized answer kills it.
 pub fn list(cmd: &Path, source: &Path, timeout: Duration) -> Result<Vec<u8>, RunError> {
+    list_capped(cmd, source, timeout, MAX_OUTPUT)
+}
+
+/// [`list`] with `cap` bytes of output at most.
+fn list_capped(
+    cmd: &Path,
+    source: &Path,
+    timeout: Duration,
+    cap: u64,
+) -> Result<Vec<u8>, RunError> {
     let shown = cmd.display().to_string();
     let mut child = Command::new(cmd)
         .arg("-i")
@@ -78,7 +88,7 @@ pub fn list(cmd: &Path, source: &Path, timeout: Duration) -> Result<Vec<u8>, Run
     let (out_tx, out_rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut buf = Vec::new();
-        let r = stdout.take(MAX_OUTPUT + 1).read_to_end(&mut buf);
+        let r = stdout.take(cap.saturating_add(1)).read_to_end(&mut buf);
         let _ = out_tx.send(r.map(|_| buf));
     });
     let (err_tx, err_rx) = mpsc::channel();
@@ -106,7 +116,7 @@ pub fn list(cmd: &Path, source: &Path, timeout: Duration) -> Result<Vec<u8>, Run
     };
     // Stdout first: it ends at the child's exit, or early when the cap is reached.
     let out = match out_rx.recv_timeout(left()) {
-        Ok(Ok(buf)) if buf.len() as u64 > MAX_OUTPUT => {
+        Ok(Ok(buf)) if buf.len() as u64 > cap => {
             kill();
             let _ = wait_rx.recv();
             return Err(RunError::TooBig);
@@ -247,26 +257,51 @@ mod tests {
     #[test]
     fn a_program_that_hangs_is_stopped() {
         let dir = tempfile::tempdir().expect("dir");
-        let script = dir.path().join("slow");
-        std::fs::write(&script, "#!/bin/sh\nexec sleep 30\n").expect("script");
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .expect("chmod");
-        let e = list(&script, Path::new("x"), Duration::from_millis(300)).expect_err("slow");
+        let cmd = script(dir.path(), "exec sleep 30");
+        let e = list(&cmd, Path::new("x"), Duration::from_millis(300)).expect_err("slow");
         assert_eq!(e, RunError::Timeout(0));
+    }
+
+    /// An executable shell script `body` in `dir`.
+    fn script(dir: &Path, body: &str) -> std::path::PathBuf {
+        let path = dir.join("ansible-inventory");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("script");
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        path
+    }
+
+    #[test]
+    fn endless_output_is_cut_off_at_the_cap() {
+        let dir = tempfile::tempdir().expect("dir");
+        let cmd = script(dir.path(), "exec yes '{\"_meta\": {}}'");
+        let e = list_capped(&cmd, Path::new("x"), Duration::from_secs(20), 1 << 20)
+            .expect_err("too big");
+        assert_eq!(e, RunError::TooBig);
+        assert!(e.to_string().contains("more than 128 MiB"), "{e}");
+    }
+
+    #[test]
+    fn the_failure_settings_reach_the_program() {
+        let dir = tempfile::tempdir().expect("dir");
+        let cmd = script(
+            dir.path(),
+            "printf '{\"args\": \"%s\", \"a\": \"%s\", \"b\": \"%s\"}' \"$*\" \"$ANSIBLE_INVENTORY_UNPARSED_FAILED\" \"$ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED\"",
+        );
+        let out = list(&cmd, Path::new("inv dir"), Duration::from_secs(20)).expect("runs");
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        assert_eq!(v["args"], "-i inv dir --list");
+        assert_eq!((&v["a"], &v["b"]), (&"True".into(), &"True".into()));
     }
 
     #[test]
     fn a_failing_program_gives_its_error_line() {
         let dir = tempfile::tempdir().expect("dir");
-        let script = dir.path().join("fail");
-        std::fs::write(
-            &script,
-            "#!/bin/sh\necho '[ERROR]: Completely failed to parse inventory source x' >&2\nexit 1\n",
-        )
-        .expect("script");
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .expect("chmod");
-        let e = list(&script, Path::new("x"), Duration::from_secs(5)).expect_err("fails");
+        let cmd = script(
+            dir.path(),
+            "echo '[ERROR]: Completely failed to parse inventory source x' >&2\nexit 1",
+        );
+        let e = list(&cmd, Path::new("x"), Duration::from_secs(5)).expect_err("fails");
         let m = e.to_string();
         assert!(
             m.contains("Completely failed to parse inventory source x"),

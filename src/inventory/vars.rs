@@ -74,6 +74,13 @@ pub fn is_vaulted(v: &Value) -> bool {
         .is_some_and(|o| o.contains_key("__ansible_vault"))
 }
 
+/// True for a string holding a Jinja expression (`"{{ vault_pw }}"`): `--list` prints
+/// templates as written; only a playbook run evaluates them.
+pub fn is_template(v: &Value) -> bool {
+    v.as_str()
+        .is_some_and(|s| s.contains("{{") || s.contains("{%"))
+}
+
 /// A short description of a value for messages: strings and numbers as written (they are
 /// never secrets here), anything else by its type.
 fn shown(v: &Value) -> String {
