@@ -123,7 +123,7 @@ struct Setup {
 ///
 /// `ini/`: `fabric` = `spine` + `leaf` (nested), `spine-01` with a clear password from
 /// `group_vars`, `leaf-01` with a vaulted one from `host_vars`; `fw-01` (ASA whose
-/// `ansible_port` is SSH); `old-junos` (not an API netdash speaks).
+/// `ansible_port` is SSH, certificates not checked); `old-junos` (not an API netdash speaks).
 ///
 /// `yaml/`: `campus` = `access` + `wireless`, `cx-01` (AOS-CX), `mc-01` (ArubaOS 8, port as
 /// a string); `nb-eos-03`, a NetBox-style host with `platforms`, `tags` and `sites`; `web-01`
@@ -181,7 +181,7 @@ async fn setup() -> Setup {
     std::fs::write(
         ini.join("group_vars/fw.yml"),
         format!(
-            "ansible_network_os: cisco.asa.asa\nansible_user: {}\nansible_password: {}\n",
+            "ansible_network_os: cisco.asa.asa\nansible_user: {}\nansible_password: {}\nansible_httpapi_validate_certs: false\n",
             asa.username,
             password(asa)
         ),
@@ -363,6 +363,7 @@ async fn inventory_lists_devices_with_groups_and_skipped_hosts_with_reasons() {
     );
     assert_eq!(devices["spine-01"]["password_from"], "password");
     assert_eq!(devices["spine-01"]["verify_tls"], true);
+    assert_eq!(devices["fw-01"]["verify_tls"], false);
     assert_eq!(
         devices["leaf-01"]["from"],
         "inventory dc-ini (ini/hosts.ini)"
@@ -447,6 +448,13 @@ async fn run_reaches_the_lab_through_inventory_groups() {
         .await;
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
     assert_eq!(o.stdout.lines().count(), 6, "{}", o.stdout);
+    // ansible_httpapi_validate_certs: false is verify_tls = false, with the usual warning.
+    assert!(
+        o.stderr
+            .contains("warning: verify_tls = false for fw-01: their certificates are not checked"),
+        "{}",
+        o.stderr
+    );
     let o = s
         .netdash(
             "both.toml",
