@@ -541,7 +541,7 @@ async fn config_mistakes_are_one_clear_line() {
     let e = one_line(&s.netdash("twice.toml", &text, &["inventory"]).await);
     assert!(
         e.contains(
-            "inventory dc-ini: fw-01 is defined twice: by config line 1 and by this inventory"
+            "inventory dc-ini: fw-01 is defined twice: by config line 1 and by inventory dc-ini (ini/hosts.ini)"
         ),
         "{e}"
     );

@@ -117,7 +117,7 @@ pub fn load_text(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
                     };
                     if let Some(first) = sources.get(&d.name) {
                         return Err(fail(format!(
-                            "{} is defined twice: by {first} and by this inventory; rename one or leave the host out",
+                            "{} is defined twice: by {first} and by {here}; rename one or leave the host out",
                             d.name
                         )));
                     }
