@@ -1,4 +1,4 @@
-//! The command line: `run`, `lab`, `demo`, `config path`.
+//! The command line: `run`, `watch`, `lab`, `demo`, `explore`, `inventory`, `config path`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::drivers::Context;
 use crate::engine::EngineOptions;
 use crate::headless::RunEnd;
+use crate::inventory::Loaded;
 use crate::lab::faults::FaultPlan;
 use crate::lab::{Lab, LabOptions};
 use crate::paths::Paths;
@@ -61,6 +62,13 @@ pub enum Cmd {
     Explore {
         /// The file; `-` or nothing reads stdin.
         file: Option<PathBuf>,
+    },
+    /// Import the config's Ansible inventories and print the resolved devices and the
+    /// skipped hosts with the reason.
+    Inventory {
+        /// One JSON document: {"devices": [...], "skipped": [...]}.
+        #[arg(long)]
+        json: bool,
     },
     /// Show where netdash keeps its files.
     Config {
@@ -233,7 +241,18 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn load_config(cli_path: Option<&PathBuf>, paths: &Paths) -> Result<Config, Failure> {
+/// The config with its `[[inventory]]` entries imported. Running `ansible-inventory`
+/// blocks, so it runs on a blocking thread before any engine or screen starts.
+async fn load_config(cli_path: Option<&PathBuf>, paths: &Paths) -> Result<Loaded, Failure> {
+    let path = config_path(cli_path, paths)?;
+    tokio::task::spawn_blocking(move || crate::inventory::load(&path))
+        .await
+        .map_err(|e| Failure(1, format!("loading the config stopped: {e}")))?
+        .map_err(|e| Failure(2, e.to_string()))
+}
+
+/// `--config`, or the default path if a file is there.
+fn config_path(cli_path: Option<&PathBuf>, paths: &Paths) -> Result<PathBuf, Failure> {
     let path = cli_path.cloned().unwrap_or_else(|| paths.config_file());
     if cli_path.is_none() && !path.exists() {
         return Err(Failure(
@@ -244,7 +263,14 @@ fn load_config(cli_path: Option<&PathBuf>, paths: &Paths) -> Result<Config, Fail
             ),
         ));
     }
-    Config::load(&path).map_err(|e| Failure(2, e.to_string()))
+    Ok(path)
+}
+
+/// One line per inventory that skipped hosts, on stderr: they are not silently dropped.
+fn say_skipped(loaded: &Loaded) {
+    for line in loaded.skipped_summary() {
+        complain!("netdash: {}", crate::sanitize::one_line(&line));
+    }
 }
 
 async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure> {
@@ -256,12 +282,18 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
     };
     match cli.command {
         Some(Cmd::Run(args)) => {
-            let cfg = load_config(cli.config.as_ref(), &paths)?;
-            run_cmd(cfg, &paths, &args, cli.read_only).await
+            let loaded = load_config(cli.config.as_ref(), &paths).await?;
+            say_skipped(&loaded);
+            run_cmd(loaded.config, &paths, &args, cli.read_only).await
         }
         Some(Cmd::Watch { json }) => {
-            let cfg = load_config(cli.config.as_ref(), &paths)?;
-            watch_cmd(cfg, &paths, json, cli.read_only).await
+            let loaded = load_config(cli.config.as_ref(), &paths).await?;
+            say_skipped(&loaded);
+            watch_cmd(loaded.config, &paths, json, cli.read_only).await
+        }
+        Some(Cmd::Inventory { json }) => {
+            let loaded = load_config(cli.config.as_ref(), &paths).await?;
+            inventory_cmd(&loaded, json)
         }
         // Handled above.
         Some(Cmd::Lab(_) | Cmd::Demo) => Ok(0),
@@ -294,7 +326,8 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
             Ok(0)
         }
         None => {
-            let cfg = load_config(cli.config.as_ref(), &paths)?;
+            // Skipped hosts go to the log only: the screen is the dashboard's.
+            let cfg = load_config(cli.config.as_ref(), &paths).await?.config;
             let ro = cli.read_only || cfg.settings.read_only;
             let file = cli.config.clone().unwrap_or_else(|| paths.config_file());
             crate::tui::launch::dashboard(Arc::new(cfg), file, paths, ro)
@@ -375,6 +408,22 @@ async fn run_cmd(
             "interrupted; every session was logged out".into(),
         )),
     }
+}
+
+/// `netdash inventory`: the resolved devices and the skipped hosts, never a password.
+fn inventory_cmd(loaded: &Loaded, json: bool) -> Result<u8, Failure> {
+    use std::io::Write as _;
+    let text = if json {
+        crate::inventory::show::json(loaded).to_string()
+    } else {
+        if let Some(line) = crate::drivers::tls::warn_unverified(&loaded.config.unverified()) {
+            complain!("{line}");
+        }
+        crate::inventory::show::table(loaded).trim_end().to_string()
+    };
+    writeln!(std::io::stdout().lock(), "{text}")
+        .map_err(|e| Failure(1, format!("cannot write output: {e}")))?;
+    Ok(0)
 }
 
 async fn watch_cmd(cfg: Config, paths: &Paths, json: bool, read_only: bool) -> Result<u8, Failure> {

@@ -1,4 +1,4 @@
-//! The TOML configuration: settings, devices and Central accounts.
+//! The TOML configuration: settings, devices, Central accounts and Ansible inventories.
 //!
 //! Parsing is strict: unknown and missing fields are errors that name the file, the line and
 //! the field, so a typo never silently turns into a default.
@@ -41,6 +41,13 @@ pub struct Config {
     /// MSP tenants found at run time (the drivers' `msp` module), accounts like the file's.
     #[serde(skip)]
     pub tenants: Vec<CentralConfig>,
+    /// `[[inventory]]`: Ansible inventories whose hosts become devices (the `inventory`
+    /// module runs them; this module only reads the entries).
+    #[serde(default)]
+    pub inventory: Vec<Spanned<InventoryConfig>>,
+    /// Devices imported from the inventories (`inventory::load`), beside the file's.
+    #[serde(skip)]
+    pub imported: Vec<DeviceConfig>,
 }
 
 /// A key binding: one key or several.
@@ -277,6 +284,67 @@ pub struct CentralConfig {
     pub msp_parent: Option<String>,
 }
 
+/// One `[[inventory]]` entry: an Ansible inventory whose hosts become devices. The
+/// `inventory` module runs `ansible-inventory` on it; the defaults here apply to every host,
+/// and a host's `netdash_*` variables override them. `Debug` hides the `password_cmd`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryConfig {
+    /// What messages call this entry; default: the `ansible` path.
+    pub name: Option<String>,
+    /// A file or directory Ansible reads with `-i` (INI, YAML, a plugin config such as
+    /// NetBox's); a relative path starts at the config file's directory.
+    pub ansible: PathBuf,
+    /// The `ansible-inventory` program (default: found on `PATH`).
+    pub ansible_inventory_cmd: Option<PathBuf>,
+    /// NetBox platform slug (`platforms[0]`) to device kind, for hosts without
+    /// `ansible_network_os`.
+    #[serde(default)]
+    pub platform_map: std::collections::BTreeMap<String, DeviceKind>,
+    pub username: Option<String>,
+    pub password_env: Option<String>,
+    pub password_cmd: Option<String>,
+    pub ca_cert: Option<PathBuf>,
+    #[serde(default = "yes")]
+    pub verify_tls: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// How long `ansible-inventory` may run (a NetBox plugin fetching thousands of devices).
+    #[serde(default = "sixty")]
+    pub timeout_secs: u64,
+}
+
+fn sixty() -> u64 {
+    60
+}
+
+impl InventoryConfig {
+    /// The entry's name in messages.
+    pub fn label(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| self.ansible.display().to_string())
+    }
+}
+
+impl std::fmt::Debug for InventoryConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InventoryConfig")
+            .field("name", &self.name)
+            .field("ansible", &self.ansible)
+            .field("ansible_inventory_cmd", &self.ansible_inventory_cmd)
+            .field("platform_map", &self.platform_map)
+            .field("username", &self.username)
+            .field("password_env", &self.password_env)
+            .field("password_cmd", &hidden(self.password_cmd.as_ref()))
+            .field("ca_cert", &self.ca_cert)
+            .field("verify_tls", &self.verify_tls)
+            .field("tags", &self.tags)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
+}
+
 fn seven() -> usize {
     7
 }
@@ -416,6 +484,49 @@ impl DeviceConfig {
             readable(&self.name, field, path.as_deref())?;
         }
         Ok(())
+    }
+
+    /// The rules every device obeys, whether written in the file or imported from an
+    /// inventory: the host parses, one password source, and options its kind offers. The
+    /// message names neither the device nor the line: callers add them.
+    pub fn check(&self) -> Result<(), String> {
+        self.host_port()?;
+        let sources = [&self.password, &self.password_env, &self.password_cmd]
+            .iter()
+            .filter(|s| s.is_some())
+            .count();
+        if sources > 1 || (sources == 0 && self.client_cert.is_none()) {
+            return Err("set exactly one of password, password_env or password_cmd".into());
+        }
+        if self.client_cert.is_some() != self.client_key.is_some() {
+            return Err("client_cert and client_key go together".into());
+        }
+        if self.client_cert.is_some() && self.kind != DeviceKind::Eos {
+            return Err("client certificates are only supported for eos".into());
+        }
+        match (self.kind, self.auth) {
+            (_, None)
+            | (DeviceKind::Eos, Some(AuthMode::Basic | AuthMode::Session))
+            | (DeviceKind::Asa, Some(AuthMode::Basic | AuthMode::Token)) => {}
+            (kind, Some(a)) => {
+                return Err(format!(
+                    "auth = {a:?} is not available for {}",
+                    kind.as_str()
+                ));
+            }
+        }
+        match (self.kind, self.api_version.as_deref()) {
+            (_, None) | (DeviceKind::Aoscx, Some(_)) | (DeviceKind::Eos, Some("1" | "latest")) => {
+                Ok(())
+            }
+            (DeviceKind::Eos, Some(v)) => Err(format!(
+                "api_version = {v:?}: eAPI takes \"1\" or \"latest\""
+            )),
+            (kind, Some(_)) => Err(format!(
+                "api_version applies to aoscx and eos only, not {}",
+                kind.as_str()
+            )),
+        }
     }
 
     /// The password from `password` or `password_env`. A `password_cmd` is run by
@@ -630,61 +741,8 @@ impl Config {
                     d.name
                 )));
             }
-            d.host_port()
+            d.check()
                 .map_err(|e| invalid(format!("line {at}: device {}: {e}", d.name)))?;
-            let sources = [&d.password, &d.password_env, &d.password_cmd]
-                .iter()
-                .filter(|s| s.is_some())
-                .count();
-            if sources > 1 || (sources == 0 && d.client_cert.is_none()) {
-                return Err(invalid(format!(
-                    "line {at}: device {}: set exactly one of password, password_env or password_cmd",
-                    d.name
-                )));
-            }
-            if d.client_cert.is_some() != d.client_key.is_some() {
-                return Err(invalid(format!(
-                    "line {at}: device {}: client_cert and client_key go together",
-                    d.name
-                )));
-            }
-            if d.client_cert.is_some() && d.kind != DeviceKind::Eos {
-                return Err(invalid(format!(
-                    "line {at}: device {}: client certificates are only supported for eos",
-                    d.name
-                )));
-            }
-            match (d.kind, d.auth) {
-                (_, None)
-                | (DeviceKind::Eos, Some(AuthMode::Basic | AuthMode::Session))
-                | (DeviceKind::Asa, Some(AuthMode::Basic | AuthMode::Token)) => {}
-                (kind, Some(a)) => {
-                    return Err(invalid(format!(
-                        "line {at}: device {}: auth = {:?} is not available for {}",
-                        d.name,
-                        a,
-                        kind.as_str()
-                    )));
-                }
-            }
-            match (d.kind, d.api_version.as_deref()) {
-                (_, None)
-                | (DeviceKind::Aoscx, Some(_))
-                | (DeviceKind::Eos, Some("1" | "latest")) => {}
-                (DeviceKind::Eos, Some(v)) => {
-                    return Err(invalid(format!(
-                        "line {at}: device {}: api_version = {v:?}: eAPI takes \"1\" or \"latest\"",
-                        d.name
-                    )));
-                }
-                (kind, Some(_)) => {
-                    return Err(invalid(format!(
-                        "line {at}: device {}: api_version applies to aoscx and eos only, not {}",
-                        d.name,
-                        kind.as_str()
-                    )));
-                }
-            }
         }
         for c in &cfg.central {
             let at = lines.at(c.span().start);
@@ -761,6 +819,27 @@ impl Config {
                 return Err(fail("tenants applies to msp = true entries only"));
             }
         }
+        let mut labels = HashSet::new();
+        for inv in &cfg.inventory {
+            let at = lines.at(inv.span().start);
+            let inv = inv.get_ref();
+            let label = inv.label();
+            if inv.ansible.as_os_str().is_empty() {
+                return Err(invalid(format!(
+                    "line {at}: inventory: ansible path is empty"
+                )));
+            }
+            if inv.password_env.is_some() && inv.password_cmd.is_some() {
+                return Err(invalid(format!(
+                    "line {at}: inventory {label}: set at most one of password_env or password_cmd"
+                )));
+            }
+            if !labels.insert(label.clone()) {
+                return Err(invalid(format!(
+                    "line {at}: inventory {label} is listed twice; give one a different name"
+                )));
+            }
+        }
         Ok(cfg)
     }
 
@@ -788,11 +867,17 @@ impl Config {
                 clamp("idle_timeout_secs", t, DAY);
             }
         }
+        for i in &mut self.inventory {
+            clamp("timeout_secs", &mut i.get_mut().timeout_secs, 3_600);
+        }
     }
 
-    /// All devices, without their spans.
+    /// All devices, without their spans: the file's, then those imported from inventories.
     pub fn devices(&self) -> impl Iterator<Item = &DeviceConfig> {
-        self.devices.iter().map(toml::Spanned::get_ref)
+        self.devices
+            .iter()
+            .map(toml::Spanned::get_ref)
+            .chain(self.imported.iter())
     }
 
     /// Names of the devices and Central accounts with `verify_tls = false`.
@@ -833,14 +918,14 @@ fn secret_key_at(text: &str, offset: usize) -> Option<&'static str> {
 }
 
 /// 1-based line numbers of byte offsets in a text.
-struct Lines(Vec<usize>);
+pub struct Lines(Vec<usize>);
 
 impl Lines {
-    fn new(text: &str) -> Self {
+    pub fn new(text: &str) -> Self {
         Lines(memchr::memchr_iter(b'\n', text.as_bytes()).collect())
     }
 
-    fn at(&self, offset: usize) -> usize {
+    pub fn at(&self, offset: usize) -> usize {
         self.0.partition_point(|&nl| nl < offset) + 1
     }
 }
@@ -1073,6 +1158,59 @@ mod tests {
         ))
         .expect("valid");
         assert!(!format!("{cfg:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn example_inventory_entry_parses_uncommented() {
+        let text = include_str!("../config.example.toml");
+        let block: String = text
+            .lines()
+            .skip_while(|l| *l != "# [[inventory]]")
+            .take_while(|l| !l.is_empty())
+            .map(|l| {
+                // Settings and the table header are uncommented; prose stays a comment.
+                let bare = l.trim_start_matches('#').trim_start();
+                if bare.starts_with('[') || bare.contains('=') {
+                    format!("{bare}\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        let cfg = parse(&block).expect("the example [[inventory]] parses");
+        assert_eq!(cfg.inventory[0].get_ref().label(), "dc1");
+    }
+
+    #[test]
+    fn inventory_entries_are_strict() {
+        let cfg = parse(concat!(
+            "[[inventory]]\nname = \"dc1\"\nansible = \"inv/hosts.yml\"\n",
+            "platform_map = { arista-eos = \"eos\", aruba-cx = \"aoscx\" }\n",
+            "username = \"admin\"\npassword_cmd = \"pass show net\"\nverify_tls = false\n",
+            "tags = [\"dc1\"]\ntimeout_secs = 0\n",
+        ))
+        .expect("valid");
+        let inv = cfg.inventory[0].get_ref();
+        assert_eq!(inv.platform_map["aruba-cx"], DeviceKind::Aoscx);
+        assert_eq!(inv.timeout_secs, 1, "clamped");
+        assert!(
+            !format!("{inv:?}").contains("pass show"),
+            "Debug hides the command"
+        );
+        assert_eq!(
+            cfg.devices().count(),
+            0,
+            "nothing imported by parsing alone"
+        );
+        let err = |t: &str| parse(t).expect_err(t).to_string();
+        let e = err("[[inventory]]\nansible = \"x\"\npassword = \"p\"\n");
+        assert!(e.contains("line 3") && e.contains("password"), "{e}");
+        let e = err("[[inventory]]\nansible = \"x\"\nplatform_map = { junos = \"junos\" }\n");
+        assert!(e.contains("line 3") && e.contains("junos"), "{e}");
+        let e = err("[[inventory]]\nansible = \"x\"\npassword_env = \"A\"\npassword_cmd = \"b\"\n");
+        assert!(e.contains("line 1: inventory x: set at most one"), "{e}");
+        let e = err("[[inventory]]\nansible = \"x\"\n[[inventory]]\nansible = \"x\"\n");
+        assert!(e.contains("line 3: inventory x is listed twice"), "{e}");
     }
 
     #[test]

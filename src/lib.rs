@@ -12,6 +12,7 @@ pub mod engine;
 pub mod explore;
 pub mod fsutil;
 pub mod headless;
+pub mod inventory;
 pub mod kind;
 pub mod lab;
 pub mod logging;
