@@ -631,6 +631,18 @@ impl PasswordSource<'_> {
         self.cmd.is_some()
     }
 
+    /// The command that gives the password, when that is the source.
+    pub fn cmd(&self) -> Option<&str> {
+        self.cmd
+            .as_deref()
+            .filter(|_| self.password.is_none() && self.env.is_none())
+    }
+
+    /// "device NAME" or "central NAME", for errors.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
     /// From whichever source is set; a `password_cmd` runs as in
     /// [`crate::password_cmd::run`]. The secret never appears in the error.
     pub async fn resolve_async(&self, timeout: Duration) -> Result<SecretString, ConfigError> {

@@ -590,7 +590,10 @@ async fn reload_logs_out_removed_devices_and_adds_new_ones() {
         }
     }
     e.commands
-        .send(EngineRequest::Reload(Arc::new(next)))
+        .send(EngineRequest::Reload {
+            config: Arc::new(next),
+            notes: vec![],
+        })
         .expect("engine listens");
     let mut changed = None;
     let mut polled_new = false;

@@ -97,6 +97,50 @@ async fn failing_password_cmd_names_its_stderr_not_its_output() {
     assert!(!all.contains("leaked-pw"), "{all}");
 }
 
+/// Devices sharing one `password_cmd` (an inventory entry's, given to every host) run it
+/// once, not once each: a thousand `pass` prompts at once would be a storm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_password_cmd_runs_once_for_all_its_devices() {
+    let tl = common::start(netdash::lab::LabOptions {
+        eos: 3,
+        ..netdash::lab::LabOptions::none()
+    })
+    .await;
+    let counter = tl.dir.path().join("runs");
+    let text = std::fs::read_to_string(&tl.config_path).expect("config");
+    let mut replaced = String::new();
+    for line in text.lines() {
+        if let Some(pw) = line.strip_prefix("password = ") {
+            // The lab's EOS password (one for every EOS device), given by the command.
+            let cmd = format!("echo run >> {}; echo {pw}", counter.display());
+            replaced.push_str(&format!("password_cmd = {cmd:?}\n"));
+        } else {
+            replaced.push_str(line);
+            replaced.push('\n');
+        }
+    }
+    std::fs::write(&tl.config_path, replaced).expect("config written");
+    let out = common::netdash(
+        &tl.config_path,
+        &["run", "--json", "@all", "--", "show", "version"],
+    )
+    .await;
+    assert_eq!(
+        out.stdout.matches("\"ok\":true").count(),
+        3,
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let runs = std::fs::read_to_string(&counter).expect("the command ran");
+    assert_eq!(
+        runs.lines().count(),
+        1,
+        "password_cmd ran {} times",
+        runs.lines().count()
+    );
+}
+
 fn central_sim(tl: &common::TestLab) -> std::sync::Arc<netdash::lab::central::CentralSim> {
     match &tl.lab.first("central").expect("central").sim {
         netdash::lab::Sim::Central(s) => s.clone(),

@@ -33,7 +33,11 @@ pub enum EngineRequest {
     SetReadOnly(bool),
     /// Use this config's devices from now on (`:reload`): new ones get sessions, gone
     /// ones are logged out, changed ones start again.
-    Reload(std::sync::Arc<crate::config::Config>),
+    Reload {
+        config: std::sync::Arc<crate::config::Config>,
+        /// Said with the engine's summary (hosts an inventory skipped).
+        notes: Vec<String>,
+    },
     /// Log every session out (bounded time), then stop.
     Shutdown,
 }

@@ -156,23 +156,40 @@ async fn resolve_password_cmds(
 }
 
 /// Each target's `password_cmd` run, its answer filled in as the password, or why not.
+/// Each distinct command runs once: an inventory's `password_cmd` is every one of its
+/// hosts', and a thousand `pass` processes (and prompts) at once would be a storm.
 async fn run_password_cmds<'a, C: PasswordCmd + 'a>(
     targets: impl Iterator<Item = &'a C>,
     timeout: Duration,
 ) -> HashMap<String, Result<C, VendorError>> {
     use secrecy::ExposeSecret;
-    let jobs = targets
-        .filter(|t| t.password_source().has_cmd())
-        .map(|t| async move {
-            let r = t
-                .password_source()
-                .resolve_async(timeout)
-                .await
-                .map(|p| t.with_password(p.expose_secret().to_string()))
-                .map_err(|e| VendorError::Config(e.to_string()));
-            (t.target_name().to_string(), r)
-        });
-    futures::future::join_all(jobs).await.into_iter().collect()
+    let mut by_cmd: HashMap<String, Vec<&C>> = HashMap::new();
+    for t in targets {
+        if let Some(cmd) = t.password_source().cmd() {
+            by_cmd.entry(cmd.to_string()).or_default().push(t);
+        }
+    }
+    let jobs = by_cmd.into_iter().map(|(cmd, users)| async move {
+        let answer = crate::password_cmd::run(&cmd, timeout).await;
+        users
+            .into_iter()
+            .map(|t| {
+                let r = match &answer {
+                    Ok(p) => Ok(t.with_password(p.expose_secret().to_string())),
+                    Err(e) => Err(VendorError::Config(format!(
+                        "{}: {e}",
+                        t.password_source().owner()
+                    ))),
+                };
+                (t.target_name().to_string(), r)
+            })
+            .collect::<Vec<_>>()
+    });
+    futures::future::join_all(jobs)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// True if this engine serves Central account `c` (an MSP entry also when only its
@@ -418,7 +435,7 @@ async fn coordinator(
     }
     drop(found_tx);
     // `:reload`: a new config whose new devices' password_cmds are running; one at a time.
-    let (reload_tx, mut reload_rx) = mpsc::channel::<(Arc<Config>, Resolved)>(1);
+    let (reload_tx, mut reload_rx) = mpsc::channel::<(Arc<Config>, Resolved, Vec<String>)>(1);
     let mut reloading = false;
     let mut runs: Vec<JoinHandle<()>> = Vec::new();
     loop {
@@ -451,11 +468,15 @@ async fn coordinator(
                         .await;
                     continue;
                 }
-                Some((new, secrets)) = reload_rx.recv() => {
+                Some((new, secrets, notes)) = reload_rx.recv() => {
                     reloading = false;
                     let new = Arc::unwrap_or_clone(new);
-                    let (new, event, summary) =
+                    let (new, event, mut summary) =
                         reload::apply(&mut reg, &config, new, secrets, &ctx, &opts, &events);
+                    for n in notes {
+                        summary.push_str("; ");
+                        summary.push_str(&n);
+                    }
                     config = Arc::new(new);
                     let _ = events.send(event).await;
                     let _ = events.send(Event::Log { message: summary }).await;
@@ -523,7 +544,7 @@ async fn coordinator(
                     })
                     .await;
             }
-            EngineRequest::Reload(new) => {
+            EngineRequest::Reload { config: new, notes } => {
                 if reloading {
                     let _ = events
                         .send(Event::Log {
@@ -546,7 +567,7 @@ async fn coordinator(
                 // hold up the console, polling or shutdown.
                 runs.push(tokio::spawn(async move {
                     let secrets = run_password_cmds(wanted.iter(), timeout).await;
-                    let _ = tx.send((new, secrets)).await;
+                    let _ = tx.send((new, secrets, notes)).await;
                 }));
             }
             EngineRequest::Shutdown => break,

@@ -249,9 +249,13 @@ fn reload(
     // A plain thread, not the runtime's blocking pool: quitting never waits for it.
     let spawned = std::thread::Builder::new()
         .name("reload".into())
-        .spawn(move || match crate::config::Config::load(&path) {
-            Ok(cfg) => {
-                let _ = engine.send(crate::engine::EngineRequest::Reload(Arc::new(cfg)));
+        .spawn(move || match crate::inventory::load(&path) {
+            Ok(loaded) => {
+                let notes = loaded.skipped_summary();
+                let _ = engine.send(crate::engine::EngineRequest::Reload {
+                    config: Arc::new(loaded.config),
+                    notes,
+                });
             }
             Err(e) => {
                 let _ = tx.send(Msg::Status(format!("reload failed, nothing changed: {e}")));
