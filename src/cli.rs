@@ -99,8 +99,10 @@ pub struct ExporterArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9184")]
     pub listen: std::net::SocketAddr,
     /// Serve only the devices whose name hashes to K of N (FNV-1a 64 of the name, mod N).
+    // A String parsed by the command, not clap: a bad value is then one line, like every
+    // other error.
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::exporter::shard::Shard>,
+    pub shard: Option<String>,
     /// Device or Central names, @tag:NAME, or @all (default: every configured target).
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
@@ -418,11 +420,17 @@ async fn exporter_cmd(
     if let Some(line) = crate::drivers::tls::warn_unverified(&cfg.unverified()) {
         complain!("{line}");
     }
+    let shard = match &args.shard {
+        Some(s) => s
+            .parse::<crate::exporter::shard::Shard>()
+            .map_err(|e| Failure(2, e.to_string()))?,
+        None => crate::exporter::shard::Shard::ALL,
+    };
     let ctx = Context::for_settings(paths.clone(), &cfg.settings);
     let engine_opts = EngineOptions::polling(&cfg.settings, read_only);
     let opts = crate::exporter::ExporterOptions {
         listen: args.listen,
-        shard: args.shard.unwrap_or(crate::exporter::shard::Shard::ALL),
+        shard,
         targets: args.targets,
     };
     let mut stdout = std::io::stdout().lock();

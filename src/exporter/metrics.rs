@@ -411,3 +411,217 @@ impl Collector for Own {
         info.encode_info(&labels)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Format, OPENMETRICS, PROMETHEUS_TEXT, Shared, render};
+    use crate::engine::messages::{Budget, DeviceFacts, SessionView, Site};
+    use crate::engine::{Event, SessionState};
+    use crate::exporter::state::{Model, Target};
+    use crate::kind::{AuthScheme, TargetKind};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    const HOSTILE: &str = "evil\"} netdash_device_up{device=\"x\\\nfake 1";
+
+    fn t0() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+    }
+
+    fn model() -> Shared {
+        let mut m = Model::default();
+        m.targets
+            .insert("eos-1".into(), Target::new_for_tests(TargetKind::Eos));
+        m.targets
+            .insert("cx-1".into(), Target::new_for_tests(TargetKind::Aoscx));
+        m.targets
+            .insert("acme".into(), Target::new_for_tests(TargetKind::Central));
+        let evs = [
+            Event::Polled {
+                target: "eos-1".into(),
+                latency_ms: 250,
+                facts: DeviceFacts {
+                    model: Some(HOSTILE.into()),
+                    version: Some("4.30.0F".into()),
+                    serial: Some("SN1".into()),
+                    ..DeviceFacts::default()
+                },
+            },
+            Event::Session {
+                target: "cx-1".into(),
+                kind: TargetKind::Aoscx,
+                state: SessionState::Connected,
+                session: SessionView {
+                    auth: AuthScheme::CookieCsrf,
+                    held: 1,
+                    per_user_limit: Some(6),
+                    per_device_limit: Some(48),
+                    since: Some(t0()),
+                    idle_deadline: Some(t0() + Duration::from_secs(1200)),
+                    hard_deadline: None,
+                    expires_at: None,
+                    relogins: 3,
+                    scope: None,
+                },
+            },
+            Event::Budget {
+                account: "acme".into(),
+                budget: Budget {
+                    per_second_limit: 7,
+                    used_this_second: 2,
+                    background_waiting: 0,
+                    limit_day: Some(5000),
+                    remaining_day: Some(400),
+                    throttled: 4,
+                    token_refreshes: 2,
+                    token_expires_at: None,
+                    last_refresh: None,
+                },
+            },
+            Event::Central {
+                account: "acme".into(),
+                sites: vec![Site {
+                    id: "1".into(),
+                    name: "Roseville".into(),
+                    aps_up: 19,
+                    aps_down: 1,
+                }],
+                aps: vec![],
+                at: t0(),
+            },
+            Event::Alarm {
+                target: "acme".into(),
+                what: "quota",
+                message: "low".into(),
+                raised: true,
+            },
+        ];
+        for e in &evs {
+            m.fold(e, t0());
+        }
+        Arc::new(Mutex::new(m))
+    }
+
+    #[test]
+    fn accept_picks_openmetrics_only_when_offered() {
+        // What Prometheus 2.x sends.
+        let prom = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+        assert_eq!(Format::from_accept(Some(prom)), Format::OpenMetrics);
+        assert_eq!(Format::from_accept(None), Format::PrometheusText);
+        assert_eq!(Format::from_accept(Some("*/*")), Format::PrometheusText);
+        assert_eq!(
+            Format::from_accept(Some("text/plain;version=0.0.4")),
+            Format::PrometheusText
+        );
+        assert_eq!(
+            Format::from_accept(Some("application/openmetrics-text; q=0")),
+            Format::PrometheusText
+        );
+        assert_eq!(Format::OpenMetrics.content_type(), OPENMETRICS);
+        assert_eq!(
+            OPENMETRICS,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        );
+        assert_eq!(
+            Format::PrometheusText.content_type(),
+            "text/plain; version=0.0.4; charset=utf-8"
+        );
+        assert_eq!(PROMETHEUS_TEXT, "text/plain; version=0.0.4; charset=utf-8");
+    }
+
+    #[test]
+    fn openmetrics_has_units_types_and_eof() {
+        let text = render(&model(), None, Format::OpenMetrics).expect("encodes");
+        assert!(text.ends_with("# EOF\n"), "{text}");
+        assert_eq!(text.matches("# EOF").count(), 1);
+        for line in [
+            "# TYPE netdash_device_up gauge",
+            "netdash_device_up{device=\"eos-1\",vendor=\"eos\"} 1",
+            "netdash_device_up{device=\"cx-1\",vendor=\"aoscx\"} 0",
+            "netdash_device_up{device=\"acme\",vendor=\"central\"} 1",
+            "# TYPE netdash_device info",
+            "# TYPE netdash_poll_latency_seconds gauge",
+            "# UNIT netdash_poll_latency_seconds seconds",
+            "netdash_poll_latency_seconds{device=\"eos-1\",vendor=\"eos\"} 0.25",
+            "netdash_last_successful_poll_timestamp_seconds{device=\"eos-1\",vendor=\"eos\"} 1700000000.0",
+            "netdash_session_state{device=\"cx-1\",vendor=\"aoscx\",state=\"connected\"} 1",
+            "netdash_session_state{device=\"cx-1\",vendor=\"aoscx\",state=\"backing_off\"} 0",
+            "netdash_session_idle_deadline_timestamp_seconds{device=\"cx-1\",vendor=\"aoscx\"} 1700001200.0",
+            "netdash_sessions_held{device=\"cx-1\",vendor=\"aoscx\"} 1",
+            "netdash_sessions_user_limit{device=\"cx-1\",vendor=\"aoscx\"} 6",
+            "netdash_sessions_device_limit{device=\"cx-1\",vendor=\"aoscx\"} 48",
+            "# TYPE netdash_session_relogins counter",
+            "netdash_session_relogins_total{device=\"cx-1\",vendor=\"aoscx\"} 3",
+            "netdash_central_calls_per_second_limit{account=\"acme\"} 7",
+            "netdash_central_calls_per_second_remaining{account=\"acme\"} 5",
+            "netdash_central_calls_daily_limit{account=\"acme\"} 5000",
+            "netdash_central_calls_daily_remaining{account=\"acme\"} 400",
+            "netdash_central_throttled_responses_total{account=\"acme\"} 4",
+            "netdash_central_token_refreshes_total{account=\"acme\"} 2",
+            "netdash_central_aps{account=\"acme\",site=\"Roseville\",status=\"up\"} 19",
+            "netdash_central_aps{account=\"acme\",site=\"Roseville\",status=\"down\"} 1",
+            "netdash_alarm_active{device=\"acme\",vendor=\"central\",condition=\"quota\"} 1",
+            "# TYPE netdash_exporter_scrape_duration_seconds gauge",
+            "# TYPE netdash_build info",
+            "netdash_build_info{version=\"0.1.0\"} 1",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line:?} in\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_label_values_stay_inside_their_quotes() {
+        let text = render(&model(), None, Format::OpenMetrics).expect("encodes");
+        let info: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("netdash_device_info{"))
+            .collect();
+        assert_eq!(info.len(), 1, "{text}");
+        assert_eq!(
+            info[0],
+            "netdash_device_info{device=\"eos-1\",vendor=\"eos\",model=\"evil\\\"} netdash_device_up{device=\\\"x\\\\\\nfake 1\",version=\"4.30.0F\",serial=\"SN1\"} 1"
+        );
+        // The forged sample never becomes a line of its own.
+        assert!(!text.lines().any(|l| l.starts_with("fake")));
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.starts_with("netdash_device_up{"))
+                .count(),
+            3
+        );
+    }
+
+    #[test]
+    fn prometheus_text_is_a_faithful_conversion() {
+        let text = render(&model(), None, Format::PrometheusText).expect("encodes");
+        assert!(!text.contains("# EOF"), "{text}");
+        assert!(!text.contains("# UNIT"), "{text}");
+        for line in [
+            "# TYPE netdash_session_relogins_total counter",
+            "netdash_session_relogins_total{device=\"cx-1\",vendor=\"aoscx\"} 3",
+            "# TYPE netdash_device_info gauge",
+            "# TYPE netdash_build_info gauge",
+            "# TYPE netdash_poll_latency_seconds gauge",
+            "netdash_poll_latency_seconds{device=\"eos-1\",vendor=\"eos\"} 0.25",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line:?} in\n{text}"
+            );
+        }
+        assert!(!text.contains(" info\n"));
+    }
+
+    #[test]
+    fn one_target_gets_only_its_series() {
+        let text = render(&model(), Some("acme"), Format::OpenMetrics).expect("encodes");
+        assert!(text.contains("netdash_device_up{device=\"acme\",vendor=\"central\"} 1"));
+        assert!(text.contains("netdash_central_calls_daily_remaining{account=\"acme\"} 400"));
+        assert!(!text.contains("eos-1"), "{text}");
+        assert!(!text.contains("cx-1"), "{text}");
+        assert!(text.ends_with("# EOF\n"));
+    }
+}

@@ -58,6 +58,12 @@ pub struct SiteCount {
 }
 
 impl Target {
+    /// A target known from the config, not yet polled.
+    #[cfg(test)]
+    pub fn new_for_tests(kind: TargetKind) -> Self {
+        Target::new(kind)
+    }
+
     fn new(kind: TargetKind) -> Self {
         Target {
             kind,
