@@ -426,3 +426,59 @@ async fn bad_shard_and_taken_port_are_one_line_each() {
     // Nothing was logged in to for an exporter that could not start.
     assert_eq!(t.lab.open_sessions(), 0);
 }
+
+/// `netdash_central_token_refreshes_total` counts what the gateway counts: with 8-second
+/// tokens the exporter renews every few seconds, and its figure catches up with the lab's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_refreshes_match_the_gateways_count() {
+    use netdash::lab::Sim;
+    let mut opts = common::only("central");
+    opts.lifetimes.central_access = Duration::from_secs(8);
+    // Room enough that polling is never stretched to spare the quota.
+    opts.limits.central_daily = 10_000_000;
+    let t = common::start(opts).await;
+    let Sim::Central(sim) = &t.lab.first("central").expect("central").sim else {
+        panic!("not central");
+    };
+    let cfg = std::fs::read_to_string(&t.config_path).expect("config");
+    std::fs::write(
+        &t.config_path,
+        cfg.replace("poll_interval_secs = 10", "poll_interval_secs = 1"),
+    )
+    .expect("config written");
+    let (mut ex, addr) = exporter(t.dir.path(), &t.config_path, &[]).await;
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let body = http
+            .get(format!("http://{addr}/metrics"))
+            .query(&[("target", "lab-central-01")])
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("body");
+        let ours: Option<u64> = body
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("netdash_central_token_refreshes_total{account=\"lab-central-01\"} ")
+            })
+            .and_then(|v| v.parse().ok());
+        let theirs = sim.refreshes();
+        if ours == Some(theirs) && theirs >= 3 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never matched: ours {ours:?}, the gateway's {theirs}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    common::signal(&ex, "-TERM");
+    let st = tokio::time::timeout(Duration::from_secs(15), ex.wait())
+        .await
+        .expect("exporter stops")
+        .expect("status");
+    assert!(st.success(), "{st}");
+}
