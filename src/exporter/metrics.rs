@@ -15,6 +15,7 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::{Registry, Unit};
 
 use super::state::{Model, SESSION_STATES, Target};
+use crate::engine::messages::SessionView;
 
 /// The model as the server and the event loop share it: one writer (the loop), scrapes read.
 pub type Shared = Arc<Mutex<Model>>;
@@ -112,7 +113,6 @@ fn family<'a>(
 }
 
 fn sample(m: &mut MetricEncoder<'_>, labels: &[(&str, &str)], v: V) -> fmt::Result {
-    let labels: &[(&str, &str)] = labels;
     let e = m.encode_family(&labels)?;
     match v {
         V::Int(i) => ConstGauge::new(i).encode(e),
@@ -248,7 +248,7 @@ fn encode_sessions(enc: &mut DescriptorEncoder<'_>, ts: &[(&str, &Target)]) -> f
         (
             "session_idle_deadline_timestamp",
             "When the device ends the session if it stays unused (unix time).",
-            (|v| v.idle_deadline) as fn(&crate::engine::messages::SessionView) -> _,
+            (|v| v.idle_deadline) as fn(&SessionView) -> _,
         ),
         (
             "session_hard_deadline_timestamp",
