@@ -269,13 +269,27 @@ async fn prometheus_scrapes_two_shards_that_cover_the_lab_once() {
     // A real Prometheus: shard 0 as one static target, shard 1 one target per device.
     let work = tempfile::tempdir().expect("tempdir");
     std::fs::write(work.path().join("rules.yml"), RULES).expect("rules");
-    let prom_cfg = format!(
-        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-         rule_files: [rules.yml]\n\
-         scrape_configs:\n\
-         \x20 - job_name: netdash\n    static_configs:\n      - targets: ['{addr0}']\n\
-         \x20 - job_name: netdash-devices\n    honor_labels: true\n    http_sd_configs:\n      - url: 'http://{addr1}/sd'\n        refresh_interval: 1s\n"
-    );
+    // README's "NOC" scrape configs: shard 0 static, shard 1 from its /sd.
+    let prom_cfg = r"global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files: [rules.yml]
+scrape_configs:
+  - job_name: netdash
+    static_configs:
+      - targets: ['ADDR0']
+  - job_name: netdash-devices
+    honor_labels: true
+    http_sd_configs:
+      - url: 'http://ADDR1/sd'
+        refresh_interval: 1s
+    relabel_configs:
+      - source_labels: [__param_target]
+        target_label: instance
+"
+    .replace("ADDR0", &addr0)
+    .replace("ADDR1", &addr1);
     std::fs::write(work.path().join("prometheus.yml"), &prom_cfg).expect("prometheus.yml");
     let port = free_port();
     let prom = format!("127.0.0.1:{port}");
@@ -343,6 +357,10 @@ async fn prometheus_scrapes_two_shards_that_cover_the_lab_once() {
             "netdash-devices"
         };
         assert_eq!(jobs, &vec![want], "{device} scraped as {jobs:?}");
+    }
+    // Per-device targets are named after their device.
+    for (l, _) in up.iter().filter(|(l, _)| l["job"] == "netdash-devices") {
+        assert_eq!(l["instance"], l["device"], "{l:?}");
     }
     let (labels, ratio) = &budget[0];
     assert_eq!(
