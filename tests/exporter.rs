@@ -202,6 +202,38 @@ async fn sd_names(http: &reqwest::Client, addr: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every secret the lab config holds, and every token pair the exporters stored.
+fn secrets(config: &str, data: &Path) -> Vec<String> {
+    let mut out: Vec<String> = config
+        .lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(" = ")?;
+            ["password", "client_secret", "access_token", "refresh_token"]
+                .contains(&k)
+                .then(|| v.trim_matches('"').to_string())
+        })
+        .collect();
+    let mut dirs = vec![data.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if let Ok(v) =
+                serde_json::from_slice::<Value>(&std::fs::read(&p).unwrap_or_default())
+            {
+                for k in ["access_token", "refresh_token"] {
+                    if let Some(t) = v[k].as_str() {
+                        out.push(t.to_string());
+                    }
+                }
+            }
+        }
+    }
+    out.retain(|s| s.len() >= 6);
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_scrapes_two_shards_that_cover_the_lab_once() {
     let bin = tokio::task::spawn_blocking(prometheus_dir)
@@ -216,8 +248,8 @@ async fn prometheus_scrapes_two_shards_that_cover_the_lab_once() {
     let all: BTreeSet<String> = t.lab.devices.iter().map(|d| d.name.clone()).collect();
     assert!(all.len() >= 6, "{all:?}");
 
-    let (mut ex0, addr0) = exporter(t.dir.path(), &t.config_path, &["--shard", "0/2"]).await;
-    let (mut ex1, addr1) = exporter(t.dir.path(), &t.config_path, &["--shard", "1/2"]).await;
+    let (ex0, addr0) = exporter(t.dir.path(), &t.config_path, &["--shard", "0/2"]).await;
+    let (ex1, addr1) = exporter(t.dir.path(), &t.config_path, &["--shard", "1/2"]).await;
     let http = reqwest::Client::new();
 
     // The shards' /sd lists split the lab: together every device, none twice.
@@ -390,16 +422,39 @@ scrape_configs:
     assert_eq!(names, ["NetdashDeviceDown", "NetdashCentralDailyBudgetLow"]);
     drop(reaper);
 
+    // No password, client secret or token in anything the exporters serve or print.
+    let mut seen = String::new();
+    for addr in [&addr0, &addr1] {
+        seen += &sd_names(&http, addr).await.join(" ");
+        for accept in ["application/openmetrics-text", "text/plain"] {
+            let r = http
+                .get(format!("http://{addr}/metrics"))
+                .header("accept", accept)
+                .send()
+                .await
+                .expect("metrics");
+            seen += &r.text().await.expect("body");
+        }
+    }
     // Shutdown logs every session out, as `watch` does.
-    for ex in [&mut ex0, &mut ex1] {
-        common::signal(ex, "-TERM");
-        let st = tokio::time::timeout(Duration::from_secs(15), ex.wait())
+    for ex in [ex0, ex1] {
+        common::signal(&ex, "-TERM");
+        let out = tokio::time::timeout(Duration::from_secs(15), ex.wait_with_output())
             .await
             .expect("exporter stops")
-            .expect("status");
-        assert!(st.success(), "{st}");
+            .expect("output");
+        assert!(out.status.success(), "{}", out.status);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("sessions logged out, 0 failed"), "{err}");
+        seen += &err;
     }
     assert_eq!(t.lab.open_sessions(), 0, "sessions left open");
+    let config = std::fs::read_to_string(&t.config_path).expect("config");
+    let secrets = secrets(&config, &t.dir.path().join("data"));
+    assert!(secrets.len() >= 8, "{secrets:?}");
+    for secret in &secrets {
+        assert!(!seen.contains(secret.as_str()), "a secret leaked");
+    }
 }
 
 #[test]
