@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use crate::config::Config;
-use crate::engine::messages::{Budget, DeviceFacts, SessionView, Site};
+use crate::engine::messages::{Budget, DeviceFacts, SessionView, Site, TargetInfo};
 use crate::engine::{Event, SessionState};
 use crate::kind::TargetKind;
 
@@ -170,8 +170,23 @@ impl Model {
                     for a in accounts {
                         self.targets
                             .entry(a.name.clone())
-                            .or_insert_with(|| Target::new(TargetKind::Central));
+                            .or_insert_with(|| Target::new(a.kind));
                     }
+                }
+            }
+            Event::DevicesChanged { added, removed } => {
+                // Only `:reload` sends this, and the exporter's targets are fixed at start:
+                // a removed device leaves, a changed one (in both lists) starts over, and
+                // a new one is not this exporter's.
+                let changed: Vec<&TargetInfo> = added
+                    .iter()
+                    .filter(|a| removed.contains(&a.name) && self.targets.contains_key(&a.name))
+                    .collect();
+                for name in removed {
+                    self.targets.remove(name);
+                }
+                for a in changed {
+                    self.targets.insert(a.name.clone(), Target::new(a.kind));
                 }
             }
             Event::RunStarted { .. }
@@ -203,7 +218,7 @@ fn site_counts(sites: &[Site]) -> Vec<SiteCount> {
 mod tests {
     use super::{Model, Target};
     use crate::engine::Event;
-    use crate::engine::messages::{AccountInfo, DeviceFacts};
+    use crate::engine::messages::{DeviceFacts, TargetInfo};
     use crate::kind::TargetKind;
     use std::time::{Duration, SystemTime};
 
@@ -258,8 +273,9 @@ mod tests {
     #[test]
     fn tenants_follow_their_msp() {
         let mut m = model();
-        let info = |n: &str| AccountInfo {
+        let info = |n: &str| TargetInfo {
             name: n.into(),
+            kind: TargetKind::Central,
             host: "h".into(),
             tags: vec![],
             verify_tls: true,
@@ -280,5 +296,43 @@ mod tests {
         );
         assert!(m.targets.contains_key("msp/t1"));
         assert!(!m.targets.contains_key("other-msp/t1"));
+    }
+
+    #[test]
+    fn a_reload_drops_removed_devices_and_restarts_changed_ones() {
+        let mut m = model();
+        m.fold(
+            &Event::Polled {
+                target: "eos-1".into(),
+                latency_ms: 1,
+                facts: DeviceFacts::default(),
+            },
+            SystemTime::now(),
+        );
+        let eos = |n: &str| TargetInfo {
+            name: n.into(),
+            kind: TargetKind::Eos,
+            host: "h".into(),
+            tags: vec![],
+            verify_tls: true,
+        };
+        // Changed: starts over, down until polled again.
+        m.fold(
+            &Event::DevicesChanged {
+                added: vec![eos("eos-1"), eos("new-1")],
+                removed: vec!["eos-1".into()],
+            },
+            SystemTime::now(),
+        );
+        assert!(!m.targets["eos-1"].up);
+        assert!(!m.targets.contains_key("new-1"));
+        m.fold(
+            &Event::DevicesChanged {
+                added: vec![],
+                removed: vec!["eos-1".into()],
+            },
+            SystemTime::now(),
+        );
+        assert!(!m.targets.contains_key("eos-1"));
     }
 }
