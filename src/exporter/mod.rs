@@ -135,22 +135,69 @@ pub async fn run(
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .fold(&ev, SystemTime::now());
-        match &ev {
-            Event::Alarm { .. } | Event::Log { .. } => {
-                let _ = writeln!(err, "{}", crate::headless::human(&ev));
+        if let Some(line) = log_line(&ev) {
+            let _ = writeln!(err, "{line}");
+        }
+        if let Event::ShutdownComplete { failed, .. } = &ev {
+            for (name, why) in failed {
+                let l = format!("netdash: {name}: logout failed: {why}");
+                let _ = writeln!(err, "{}", sanitize::one_line(&l));
             }
-            Event::ShutdownComplete { failed, .. } => {
-                let _ = writeln!(err, "{}", crate::headless::human(&ev));
-                for (name, why) in failed {
-                    let l = format!("netdash: {name}: logout failed: {why}");
-                    let _ = writeln!(err, "{}", sanitize::one_line(&l));
-                }
-                break;
-            }
-            _ => {}
+            break;
         }
     }
     let _ = stop_http.send(());
     let _ = http.await;
     Ok(())
+}
+
+/// The events worth a line in the exporter's log (alarms, engine notes, shutdown), escaped
+/// and on one line: device text cannot forge a line.
+fn log_line(ev: &Event) -> Option<String> {
+    let now = crate::clock::hms(SystemTime::now());
+    let l = match ev {
+        Event::Alarm {
+            target,
+            message,
+            raised,
+            ..
+        } => {
+            let what = if *raised { "raised" } else { "cleared" };
+            format!("{now} {target} alarm {what}: {message}")
+        }
+        Event::Log { message } => format!("{now} {message}"),
+        Event::ShutdownComplete { logged_out, failed } => format!(
+            "{now} shut down: {logged_out} sessions logged out, {} failed",
+            failed.len()
+        ),
+        _ => return None,
+    };
+    Some(sanitize::one_line(&l).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_line;
+    use crate::engine::Event;
+
+    #[test]
+    fn device_text_in_the_log_stays_on_one_escaped_line() {
+        let l = log_line(&Event::Alarm {
+            target: "eos-1".into(),
+            what: "down",
+            message: "refused\n12:00:00 eos-2 alarm cleared: \x1b[2Jok".into(),
+            raised: true,
+        })
+        .expect("a line");
+        assert_eq!(l.lines().count(), 1, "{l}");
+        assert!(!l.contains('\x1b'), "{l}");
+        assert!(l.contains("eos-1 alarm raised: refused"), "{l}");
+        assert!(
+            log_line(&Event::PollFailed {
+                target: "x".into(),
+                error: "e".into()
+            })
+            .is_none()
+        );
+    }
 }
