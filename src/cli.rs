@@ -1,4 +1,5 @@
-//! The command line: `run`, `watch`, `lab`, `demo`, `explore`, `inventory`, `config path`.
+//! The command line: `run`, `watch`, `exporter`, `lab`, `demo`, `explore`, `inventory`,
+//! `config path`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,8 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Serve metrics to Prometheus (`/metrics`, `/sd`) while polling, until Ctrl-C.
+    Exporter(ExporterArgs),
     /// Start the simulated lab on 127.0.0.1 and serve until Ctrl-C.
     Lab(LabArgs),
     /// Start the lab in-process and open the dashboard on it.
@@ -97,6 +100,21 @@ pub struct RunArgs {
     /// The command, after `--`: a CLI line or `GET /path`, `POST /path {json}`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExporterArgs {
+    /// Address to serve /metrics and /sd on (port 0 picks a free one and prints it).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9184")]
+    pub listen: std::net::SocketAddr,
+    /// Serve only the devices whose name hashes to K of N (FNV-1a 64 of the name, mod N).
+    // A String parsed by the command, not clap: a bad value is then one line, like every
+    // other error.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Device or Central names, @tag:NAME, or @all (default: every configured target).
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -295,6 +313,11 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
             let loaded = load_config(cli.config.as_ref(), &paths).await?;
             inventory_cmd(&loaded, json)
         }
+        Some(Cmd::Exporter(args)) => {
+            let loaded = load_config(cli.config.as_ref(), &paths).await?;
+            say_skipped(&loaded);
+            exporter_cmd(loaded.config, &paths, args, cli.read_only).await
+        }
         // Handled above.
         Some(Cmd::Lab(_) | Cmd::Demo) => Ok(0),
         Some(Cmd::Config {
@@ -436,6 +459,49 @@ async fn watch_cmd(cfg: Config, paths: &Paths, json: bool, read_only: bool) -> R
     crate::headless::watch(Arc::new(cfg), ctx, opts, json, &mut stdout)
         .await
         .map_err(|e| Failure(1, e.to_string()))?;
+    Ok(0)
+}
+
+async fn exporter_cmd(
+    cfg: Config,
+    paths: &Paths,
+    args: ExporterArgs,
+    read_only: bool,
+) -> Result<u8, Failure> {
+    if let Some(line) = crate::drivers::tls::warn_unverified(&cfg.unverified()) {
+        complain!("{line}");
+    }
+    let shard = match &args.shard {
+        Some(s) => s
+            .parse::<crate::exporter::shard::Shard>()
+            .map_err(|e| Failure(2, e.to_string()))?,
+        None => crate::exporter::shard::Shard::ALL,
+    };
+    let ctx = Context::for_settings(paths.clone(), &cfg.settings);
+    let engine_opts = EngineOptions::polling(&cfg.settings, read_only);
+    let opts = crate::exporter::ExporterOptions {
+        listen: args.listen,
+        shard,
+        targets: args.targets,
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    crate::exporter::run(
+        Arc::new(cfg),
+        ctx,
+        engine_opts,
+        opts,
+        &mut stdout,
+        &mut stderr,
+    )
+    .await
+    .map_err(|e| {
+        let code = match e {
+            crate::exporter::ExporterError::Targets(_) => 2,
+            crate::exporter::ExporterError::Listen { .. } => 1,
+        };
+        Failure(code, e.to_string())
+    })?;
     Ok(0)
 }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod drivers;
 pub mod engine;
 pub mod explore;
+pub mod exporter;
 pub mod fsutil;
 pub mod headless;
 pub mod inventory;

@@ -160,6 +160,7 @@ fn dash() -> Dashboard {
             limit_day: Some(5000),
             remaining_day: Some(700),
             throttled: 1,
+            token_refreshes: 0,
             token_expires_at: Some(t0() + Duration::from_secs(5400)),
             last_refresh: Some(t0() - Duration::from_secs(1800)),
         },

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
@@ -32,6 +32,26 @@ pub enum CentralJob {
 }
 
 type Sessions = Vec<Arc<Mutex<Session>>>;
+
+/// Token refreshes per session of one account (each session counts its own), so the
+/// account's total can be reported without locking the other sessions.
+#[derive(Clone)]
+struct Refreshes {
+    seen: Arc<[AtomicU32]>,
+    slot: usize,
+}
+
+impl Refreshes {
+    fn note(&self, s: &Session) -> u64 {
+        if let Some(c) = self.seen.get(self.slot) {
+            c.store(s.facts().relogins, Ordering::Relaxed);
+        }
+        self.seen
+            .iter()
+            .map(|c| u64::from(c.load(Ordering::Relaxed)))
+            .sum()
+    }
+}
 
 /// A driver instance wired to the account's limiter.
 fn session(
@@ -88,10 +108,12 @@ fn start_pool(
     let (work_tx, work_rx) =
         mpsc::channel::<(Command, oneshot::Sender<Result<CommandOutput, VendorError>>)>(1024);
     let work_rx = Arc::new(Mutex::new(work_rx));
+    let seen: Arc<[AtomicU32]> = made.iter().map(|_| AtomicU32::new(0)).collect();
     let poller_session = opts.poll_interval.and_then(|_| made.pop());
     // One "pair only in memory" alarm for the account, whichever session sees it first.
     let unsaved = Arc::new(AtomicBool::new(false));
-    for s in made {
+    let workers = made.len();
+    for (slot, s) in made.into_iter().enumerate() {
         tasks.push(tokio::spawn(worker(
             name.clone(),
             s,
@@ -99,6 +121,10 @@ fn start_pool(
             limiter.clone(),
             events.clone(),
             unsaved.clone(),
+            Refreshes {
+                seen: seen.clone(),
+                slot,
+            },
         )));
     }
     let poke = Arc::new(Notify::new());
@@ -111,6 +137,10 @@ fn start_pool(
             poke.clone(),
             events.clone(),
             unsaved.clone(),
+            Refreshes {
+                seen,
+                slot: workers,
+            },
         )));
     }
     tasks.push(tokio::spawn(async move {
@@ -137,7 +167,13 @@ pub async fn broken(mut rx: mpsc::Receiver<CentralJob>, e: VendorError) {
     }
 }
 
-async fn budget(name: &str, s: &Session, limiter: &Limiter, events: &mpsc::Sender<Event>) {
+async fn budget(
+    name: &str,
+    s: &Session,
+    limiter: &Limiter,
+    refreshes: &Refreshes,
+    events: &mpsc::Sender<Event>,
+) {
     let f = s.facts();
     // The account's figures (any of its sessions may have seen the latest headers).
     let mut b = Budget::from_rate(
@@ -148,6 +184,7 @@ async fn budget(name: &str, s: &Session, limiter: &Limiter, events: &mpsc::Sende
     );
     b.token_expires_at = f.expires_at;
     b.last_refresh = f.since;
+    b.token_refreshes = refreshes.note(s);
     let _ = events
         .send(Event::Budget {
             account: name.to_string(),
@@ -193,6 +230,7 @@ async fn worker(
     limiter: Limiter,
     events: mpsc::Sender<Event>,
     unsaved: Arc<AtomicBool>,
+    refreshes: Refreshes,
 ) {
     loop {
         let Some((cmd, reply)) = queue.lock().await.recv().await else {
@@ -201,12 +239,16 @@ async fn worker(
         let mut s = session.lock().await;
         let r = s.execute(&cmd).await;
         unsaved_alarm(&name, &s, &unsaved, &events).await;
-        budget(&name, &s, &limiter, &events).await;
+        budget(&name, &s, &limiter, &refreshes, &events).await;
         drop(s);
         let _ = reply.send(r);
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the poller task owns its account's handles, each moved in once at spawn"
+)]
 async fn poller(
     name: String,
     session: Arc<Mutex<Session>>,
@@ -215,6 +257,7 @@ async fn poller(
     poke: Arc<Notify>,
     events: mpsc::Sender<Event>,
     unsaved: Arc<AtomicBool>,
+    refreshes: Refreshes,
 ) {
     let mut last_view: Option<(SessionState, SessionView)> = None;
     let mut stretched_to: Option<Duration> = None;
@@ -263,7 +306,7 @@ async fn poller(
         {
             let s = session.lock().await;
             unsaved_alarm(&name, &s, &unsaved, &events).await;
-            budget(&name, &s, &limiter, &events).await;
+            budget(&name, &s, &limiter, &refreshes, &events).await;
             let view = SessionView::from_facts(&s.facts());
             if last_view.as_ref() != Some(&(state.clone(), view.clone())) {
                 last_view = Some((state.clone(), view.clone()));

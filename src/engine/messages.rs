@@ -205,6 +205,9 @@ pub struct Budget {
     pub remaining_day: Option<u64>,
     /// 429 answers seen so far.
     pub throttled: u64,
+    /// New token pairs the account's sessions obtained (refreshes and sign-ins after the
+    /// first pair), so far.
+    pub token_refreshes: u64,
     #[serde(serialize_with = "epoch_opt")]
     pub token_expires_at: Option<SystemTime>,
     #[serde(serialize_with = "epoch_opt")]
@@ -226,6 +229,7 @@ impl Budget {
             limit_day: r.limit_day,
             remaining_day: r.remaining_day,
             throttled: r.throttled,
+            token_refreshes: 0,
             token_expires_at: None,
             last_refresh: None,
         }

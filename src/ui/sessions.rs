@@ -256,6 +256,7 @@ mod tests {
                 limit_day: None,
                 remaining_day: None,
                 throttled: 0,
+                token_refreshes: 0,
                 token_expires_at: token_expires_at.map(|_| t0 + Duration::from_secs(3600)),
                 last_refresh: None,
             },
