@@ -16,25 +16,20 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-/// The alert rules README's "NOC" section gives; Prometheus loads them in the scrape test
-/// and `promtool check rules` checks them.
-const RULES: &str = r#"groups:
-  - name: netdash
-    rules:
-      - alert: NetdashDeviceDown
-        expr: netdash_device_up == 0
-        for: 5m
-        labels:
-          severity: page
-        annotations:
-          summary: "{{ $labels.device }} ({{ $labels.vendor }}) has not answered netdash's polls for 5 minutes"
-      - alert: NetdashCentralDailyBudgetLow
-        expr: netdash_central_calls_daily_remaining / netdash_central_calls_daily_limit < 0.10
-        labels:
-          severity: warn
-        annotations:
-          summary: "Central account {{ $labels.account }} has {{ $value | humanizePercentage }} of its daily API calls left"
-"#;
+/// The alert rules README's "NOC" section gives, read from README itself (the yaml block
+/// that starts with `groups:`), so what people copy is what Prometheus and promtool check.
+fn rules() -> String {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let block = readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .find(|b| b.starts_with("groups:"))
+        .expect("README has the alert rules (a yaml block starting with groups:)");
+    assert!(block.contains("NetdashDeviceDown") && block.contains("NetdashCentralDailyBudgetLow"));
+    block.to_string()
+}
 
 /// Serialises the first-use fetch between the tests of this binary.
 static FETCH: Mutex<()> = Mutex::new(());
@@ -300,7 +295,7 @@ async fn prometheus_scrapes_two_shards_that_cover_the_lab_once() {
 
     // A real Prometheus: shard 0 as one static target, shard 1 one target per device.
     let work = tempfile::tempdir().expect("tempdir");
-    std::fs::write(work.path().join("rules.yml"), RULES).expect("rules");
+    std::fs::write(work.path().join("rules.yml"), rules()).expect("rules");
     // README's "NOC" scrape configs: shard 0 static, shard 1 from its /sd.
     let prom_cfg = r"global:
   scrape_interval: 1s
@@ -462,7 +457,7 @@ fn promtool_accepts_the_alert_rules() {
     let bin = prometheus_dir();
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("netdash.rules.yml");
-    std::fs::write(&path, RULES).expect("rules");
+    std::fs::write(&path, rules()).expect("rules");
     let out = Command::new(bin.join("promtool"))
         .args(["check", "rules"])
         .arg(&path)
