@@ -356,16 +356,30 @@ fn reload_replaces_the_rows_it_names_and_their_alarms() {
         "{fx:?}"
     );
     assert_eq!(a.app.alarms, 1);
+    let place = |a: &Dashboard, name: &str| a.app.devices.rows.iter().position(|r| r.name == name);
+    let asa_at = place(&a, "edge-asa-01");
+    let info = |name: &str, kind, host: &str| netdash::engine::messages::TargetInfo {
+        name: name.into(),
+        kind,
+        host: host.into(),
+        tags: vec!["leaf".into()],
+        verify_tls: true,
+    };
     a.event(Event::DevicesChanged {
-        added: vec![netdash::engine::messages::TargetInfo {
-            name: "leaf-eos-09".into(),
-            kind: TargetKind::Eos,
-            host: "10.0.9.9".into(),
-            tags: vec!["leaf".into()],
-            verify_tls: true,
-        }],
-        removed: vec!["mc-01".into()],
+        // edge-asa-01 changed (in both lists); leaf-eos-09 is new; mc-01 is gone.
+        added: vec![
+            info("edge-asa-01", TargetKind::Asa, "10.0.0.22"),
+            info("leaf-eos-09", TargetKind::Eos, "10.0.9.9"),
+        ],
+        removed: vec!["mc-01".into(), "edge-asa-01".into()],
     });
+    // The changed device starts afresh in its old place (the Sessions pane keeps config order).
+    assert_eq!(place(&a, "edge-asa-01"), asa_at);
+    let asa = &a.app.devices.rows[asa_at.expect("listed")];
+    assert_eq!(
+        (asa.host.as_str(), &asa.state),
+        ("10.0.0.22", &SessionState::Disconnected)
+    );
     let screen = a.draw(160, 48);
     assert!(screen.contains("leaf-eos-09"), "{screen}");
     // Gone from the device list (the console's past results still name it).

@@ -101,10 +101,24 @@ pub fn add_accounts(d: &mut DevicesState, accounts: &[TargetInfo]) {
 }
 
 /// `:reload` changed the device list: rows of `removed` go, rows of `added` come (fresh,
-/// not yet heard from). The selection stays on the same name when it still exists.
+/// not yet heard from). A changed device (in both) starts afresh in its old place, so the
+/// Sessions pane keeps config order.
 pub fn replace_devices(d: &mut DevicesState, added: &[TargetInfo], removed: &[String]) {
     let gone: std::collections::HashSet<&str> = removed.iter().map(String::as_str).collect();
-    d.rows.retain(|r| !gone.contains(r.name.as_str()));
+    let again: std::collections::HashMap<&str, &TargetInfo> =
+        added.iter().map(|t| (t.name.as_str(), t)).collect();
+    d.rows.retain_mut(|r| {
+        if !gone.contains(r.name.as_str()) {
+            return true;
+        }
+        match again.get(r.name.as_str()) {
+            Some(t) => {
+                *r = DeviceRow::from_info(t);
+                true
+            }
+            None => false,
+        }
+    });
     add_accounts(d, added);
 }
 
