@@ -20,6 +20,7 @@ pub mod logging;
 pub mod password_cmd;
 pub mod paths;
 pub mod redact;
+pub mod repeat;
 pub mod sanitize;
 pub mod signals;
 pub mod target;
