@@ -94,6 +94,14 @@ pub struct RunArgs {
     /// Targets run at once (default: settings.concurrency, 32).
     #[arg(long)]
     pub concurrency: Option<usize>,
+    /// Run again every INTERVAL (5s, 2m) on the same sessions, marking what changed
+    /// since the previous run; Ctrl-C stops. Central targets may stretch it.
+    // A String parsed by the command: a bad value is one line, like every other error.
+    #[arg(long, value_name = "INTERVAL")]
+    pub every: Option<String>,
+    /// With --every: stop after N runs.
+    #[arg(long, value_name = "N", requires = "every")]
+    pub count: Option<u64>,
     /// Device or Central names, @tag:NAME, or @all.
     #[arg(required = true, value_name = "TARGET")]
     pub targets: Vec<String>,
@@ -369,6 +377,20 @@ async fn run_cmd(
 ) -> Result<u8, Failure> {
     let line = args.command.join(" ");
     let cmd = Command::parse(&line).map_err(|e| Failure(2, e.to_string()))?;
+    let every = args
+        .every
+        .as_deref()
+        .map(crate::repeat::schedule::parse_interval)
+        .transpose()
+        .map_err(|e| Failure(2, format!("--every: {e}")))?;
+    if every.is_some() && cmd.is_mutating() {
+        return Err(Failure(
+            2,
+            format!(
+                "--every repeats read commands only: '{line}' may change the device; run it once without --every"
+            ),
+        ));
+    }
     let read_only = read_only || cfg.settings.read_only;
     let mut ctx = Context::for_settings(paths.clone(), &cfg.settings);
     ctx.read_only = read_only;
@@ -419,9 +441,18 @@ async fn run_cmd(
     };
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
-    let end = crate::headless::run(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr)
-        .await
-        .map_err(|e| Failure(1, format!("cannot write output: {e}")))?;
+    let end = match every {
+        Some(every) => {
+            let req = crate::headless::EveryRequest {
+                run: req,
+                every,
+                count: args.count,
+            };
+            crate::headless::every(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr).await
+        }
+        None => crate::headless::run(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr).await,
+    }
+    .map_err(|e| Failure(1, format!("cannot write output: {e}")))?;
     match end {
         RunEnd::AllOk => Ok(0),
         RunEnd::SomeFailed => Ok(1),

@@ -2,6 +2,10 @@
 //! and prints each result as it arrives; `watch` prints every engine event until stopped.
 //! Both end with the engine's shutdown, which logs every session out.
 
+mod every;
+
+pub use every::{EveryRequest, every, every_json, write_every_readable};
+
 use std::io::Write;
 use std::sync::Arc;
 

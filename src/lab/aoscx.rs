@@ -45,6 +45,8 @@ pub struct AosCxSim {
     sessions: Mutex<HashMap<String, CxSession>>,
     vlans: Mutex<BTreeMap<u32, Value>>,
     boot_time: u64,
+    /// Successful logins so far: tests check that a repeated command reuses its session.
+    logins: std::sync::atomic::AtomicU64,
 }
 
 impl AosCxSim {
@@ -74,6 +76,7 @@ impl AosCxSim {
             sessions: Mutex::new(HashMap::new()),
             vlans: Mutex::new(vlans),
             boot_time,
+            logins: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -98,6 +101,11 @@ impl AosCxSim {
 
     fn live(&self, s: &CxSession, now: Instant) -> bool {
         now.duration_since(s.last_used) < self.idle && now.duration_since(s.created) < self.hard
+    }
+
+    /// Successful logins since the switch started.
+    pub fn logins(&self) -> u64 {
+        self.logins.load(Ordering::Relaxed)
     }
 
     pub fn open_sessions(&self) -> usize {
@@ -210,6 +218,7 @@ async fn login(
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let csrf = (wants_csrf && !sim.legacy.load(Ordering::Relaxed)).then(|| token(16));
     let id = token(16);
+    sim.logins.fetch_add(1, Ordering::Relaxed);
     all.insert(
         id.clone(),
         CxSession {

@@ -29,6 +29,9 @@ pub struct EosSim {
     version: Value,
     /// The `params.version` of the last runCmds (tests check what clients send).
     last_version: Mutex<Option<Value>>,
+    /// Interface counters grow from here (`show interfaces counters`), so a repeated
+    /// command sees traffic.
+    started: Instant,
 }
 
 /// Privilege of a lab user: admin 15, viewer 1.
@@ -61,6 +64,7 @@ impl EosSim {
             sessions: Mutex::new(HashMap::new()),
             version,
             last_version: Mutex::new(None),
+            started: Instant::now(),
         })
     }
 
@@ -372,6 +376,7 @@ impl EosSim {
                 json!({"utcTime": now.as_secs_f64(), "timezone": "UTC", "clockSource": {"local": true}})
             }
             "show interfaces" => fixture(include_str!("fixtures/eos/napalm_show_interfaces.json")),
+            "show interfaces counters" => self.counters(),
             "show vlan" => fixture(include_str!("fixtures/eos/napalm_show_vlan.json")),
             "show ip interface" => {
                 fixture(include_str!("fixtures/eos/napalm_show_ip_interface.json"))
@@ -408,6 +413,44 @@ impl EosSim {
             _ => return None,
         };
         Some(Show::Json(v))
+    }
+}
+
+impl EosSim {
+    /// `show interfaces counters` as eAPI models it, growing steadily with time since the
+    /// switch started (Ethernet1 fastest, Management1 idle but for a trickle).
+    fn counters(&self) -> Value {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        let mut interfaces = serde_json::Map::new();
+        // (name, bytes per second in, out)
+        for (i, (name, rate_in, rate_out)) in [
+            ("Ethernet1", 125_000u64, 62_500u64),
+            ("Ethernet2", 12_500, 25_000),
+            ("Ethernet3", 0, 0),
+            ("Management1", 120, 80),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let base = 1_000_000 * (i as u64 + 1);
+            let octets = |rate: u64| base.saturating_add(rate.saturating_mul(ms) / 1000);
+            let (inb, outb) = (octets(rate_in), octets(rate_out));
+            interfaces.insert(
+                name.into(),
+                json!({
+                    "inOctets": inb, "inUcastPkts": inb / 500, "inMulticastPkts": inb / 50_000,
+                    "inBroadcastPkts": inb / 200_000, "inDiscards": 0,
+                    "outOctets": outb, "outUcastPkts": outb / 500, "outMulticastPkts": outb / 50_000,
+                    "outBroadcastPkts": outb / 200_000, "outDiscards": 0,
+                    "lastUpdateTimestamp": now,
+                }),
+            );
+        }
+        json!({ "interfaces": interfaces })
     }
 }
 
