@@ -47,6 +47,9 @@ pub enum Action {
     Save,
     FocusInput,
     StatusFilter,
+    HistoryOlder,
+    HistoryNewer,
+    ChangesSince,
 }
 
 /// Every action with its config name, default keys and help text.
@@ -62,7 +65,7 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         Action::CommandLine,
         "command_line",
         &[":"],
-        "command line: :theme NAME, :reconnect NAME, :readonly, :reload",
+        "command line: :theme NAME, :reconnect NAME, :readonly, :reload, :every 5s @TARGETS CMD",
     ),
     (Action::NextPane, "next_pane", &["tab"], "next pane"),
     (Action::PrevPane, "prev_pane", &["backtab"], "previous pane"),
@@ -158,6 +161,24 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         "status_filter",
         &["f"],
         "cycle AP status filter",
+    ),
+    (
+        Action::HistoryOlder,
+        "history_older",
+        &["["],
+        "repeat: an older run",
+    ),
+    (
+        Action::HistoryNewer,
+        "history_newer",
+        &["]"],
+        "repeat: a newer run",
+    ),
+    (
+        Action::ChangesSince,
+        "changes_since",
+        &["b"],
+        "repeat: changes since the first / the previous run",
     ),
 ];
 

@@ -17,6 +17,7 @@ pub mod keymap;
 pub mod mode;
 pub mod msg;
 pub mod newest;
+pub mod repeat;
 pub mod sessions;
 pub mod state;
 pub mod update;

@@ -38,6 +38,11 @@ pub enum Msg {
     },
     /// A line for the status bar (a save finished, a theme failed to load).
     Status(String),
+    /// The repeat timer `seq` (from `Effect::RepeatAt`) fired at `at`.
+    RepeatDue {
+        seq: u64,
+        at: SystemTime,
+    },
 }
 
 /// What the loop must do for the reducer.
@@ -61,6 +66,11 @@ pub enum Effect {
     /// Read the config file (and run its inventories) again, off the UI thread, and hand
     /// the result to the engine.
     Reload,
+    /// Send `Msg::RepeatDue { seq }` at `at` (a timer task: the loop stays idle meanwhile).
+    RepeatAt {
+        seq: u64,
+        at: SystemTime,
+    },
 }
 
 /// Explorer work on a big document, for a worker thread.

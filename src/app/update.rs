@@ -18,7 +18,7 @@ use super::msg::{Out, Request};
     reason = "the reducer tests (update/tests.rs) reach every state type through this glob"
 )]
 use super::state::*;
-use super::{central, console, devices, explorer, sessions};
+use super::{central, console, devices, explorer, repeat, sessions};
 use crate::engine::messages::EngineRequest;
 use crate::engine::messages::Event;
 
@@ -40,7 +40,8 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
         | Msg::Filtered { .. }
         | Msg::Explored { .. }
         | Msg::Loaded { .. }
-        | Msg::Status(_) => false,
+        | Msg::Status(_)
+        | Msg::RepeatDue { .. } => false,
     };
     if touches_devices {
         app.devices.view_dirty = true;
@@ -64,6 +65,7 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
         Msg::Explored { seq, done } => explorer::on_explored(&mut app.explorer, seq, done),
         Msg::Status(m) => Out::status(m),
         Msg::Loaded { title, doc } => explorer::on_loaded(&mut app.explorer, title, doc),
+        Msg::RepeatDue { seq, at } => repeat::on_due(&mut app.repeat, seq, at),
     };
     carry_out(app, out)
 }
@@ -122,6 +124,12 @@ fn on_event(app: &mut App, ev: Event) -> Out {
         Event::Session { .. } | Event::Polled { .. } | Event::PollFailed { .. } => {
             devices::on_event(&mut app.devices, ev, app.now)
         }
+        Event::RunRejected { id, .. } | Event::Result { id, .. } | Event::Progress { id, .. }
+            if repeat::owns(id) =>
+        {
+            repeat::on_event(&mut app.repeat, ev, &app.central, app.now)
+        }
+        Event::RunStarted { id, .. } if repeat::owns(id) => Out::default(),
         Event::RunStarted { .. }
         | Event::RunRejected { .. }
         | Event::Result { .. }
@@ -229,6 +237,7 @@ fn move_cursor(app: &mut App, delta: isize) {
         Pane::Devices => devices::move_by(&mut app.devices, delta, vp.devices),
         Pane::Sessions => sessions::move_by(&mut app.sessions, delta, app.devices.rows.len()),
         Pane::Console => console::move_by(&mut app.console, delta),
+        Pane::Explorer if app.repeat.view.is_some() => repeat::move_by(&mut app.repeat, delta),
         Pane::Explorer => explorer::move_by(&mut app.explorer, delta, vp.explorer),
         Pane::Central => central::move_by(&mut app.central, delta, vp.central),
     }
@@ -315,6 +324,10 @@ fn normal_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Out {
     if app.focus == Pane::Explorer && k.code == KeyCode::Esc && app.explorer.job.is_some() {
         return explorer::cancel(&mut app.explorer);
     }
+    // The explorer pane shows a repeat: Esc stops it (again: closes the view).
+    if app.focus == Pane::Explorer && k.code == KeyCode::Esc && app.repeat.view.is_some() {
+        return repeat::escape(&mut app.repeat);
+    }
     let Some(action) = keys.action(&k) else {
         return Out::default();
     };
@@ -400,6 +413,7 @@ fn pane_action(app: &mut App, action: Action) -> Out {
         Pane::Devices => devices::on_action(&mut app.devices, action, app.viewports.devices),
         Pane::Sessions => sessions::on_action(&app.sessions, &app.devices.rows, action),
         Pane::Console => console::on_action(&mut app.console, action),
+        Pane::Explorer if app.repeat.view.is_some() => repeat::on_action(&mut app.repeat, action),
         Pane::Explorer => explorer::on_action(&mut app.explorer, action),
         Pane::Central => central::on_action(&mut app.central, action),
     }
@@ -435,13 +449,24 @@ fn command_line(app: &mut App, line: &str) -> Out {
             app.status = Some("reloading the config and its inventories…".into());
             vec![Effect::Reload]
         }
+        (Some("every"), Some(interval)) => {
+            let rest = line
+                .trim_start()
+                .strip_prefix("every")
+                .unwrap_or("")
+                .trim_start()
+                .strip_prefix(interval)
+                .unwrap_or("");
+            let (targets, cmd) = console::split_targets(rest);
+            return repeat::start(&mut app.repeat, interval, targets, cmd, app.now);
+        }
         (Some("q" | "quit"), _) => {
             app.quit = true;
             vec![Effect::Engine(EngineRequest::Shutdown)]
         }
         _ => {
             return Out::status(format!(
-                "unknown command :{line}; try :theme NAME, :reconnect NAME, :readonly, :reload"
+                "unknown command :{line}; try :theme NAME, :reconnect NAME, :readonly, :reload, :every 5s @TARGETS CMD"
             ));
         }
     };

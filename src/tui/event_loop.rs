@@ -228,6 +228,18 @@ fn apply(
             (Some(path), Some(e)) => reload(path.clone(), e.commands.clone(), tx.clone()),
             _ => app.status = Some("nothing to reload: this screen has no config file".into()),
         },
+        Effect::RepeatAt { seq, at } => {
+            // One sleeping task per run: the loop itself stays idle until it fires.
+            let delay = at.duration_since(SystemTime::now()).unwrap_or_default();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = tx.send(Msg::RepeatDue {
+                    seq,
+                    at: SystemTime::now(),
+                });
+            });
+        }
         Effect::Theme(name) => match Theme::load(&name, &cx.config_dir) {
             Ok(t) => {
                 cx.styles = Styles::new(&t, cx.no_color);

@@ -14,6 +14,7 @@ pub mod central;
 pub mod console;
 pub mod devices;
 pub mod explorer;
+pub mod repeat;
 pub mod sessions;
 pub mod theme;
 
@@ -100,6 +101,7 @@ fn draw_pane(f: &mut Frame<'_>, p: Pane, r: Rect, app: &App, s: &Styles, focused
         Pane::Devices => devices::render(f, r, app, s, focused),
         Pane::Sessions => sessions::render(f, r, app, s, focused),
         Pane::Console => console::render(f, r, app, s, focused),
+        Pane::Explorer if app.repeat.view.is_some() => repeat::render(f, r, app, s, focused),
         Pane::Explorer => explorer::render(f, r, app, s, focused),
         Pane::Central => central::render(f, r, app, s, focused),
     }
@@ -211,6 +213,13 @@ fn status_line(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, keys: &KeyMap)
 fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
     use crate::app::keymap::Action as A;
     let pane_actions: &[A] = match app.focus {
+        Pane::Explorer if app.repeat.view.is_some() => &[
+            A::Up,
+            A::Down,
+            A::HistoryOlder,
+            A::HistoryNewer,
+            A::ChangesSince,
+        ],
         Pane::Devices => &[
             A::Up,
             A::Down,

@@ -8,12 +8,14 @@ mod central;
 mod console;
 mod devices;
 mod explorer;
+mod repeat;
 
 pub use super::cursor::ListCursor;
 pub use central::{ApFilter, CentralAccount, CentralState};
 pub use console::{ConsoleState, OUTPUTS_KEPT, ResultEntry, TRANSCRIPT_LIMIT, Transcript};
 pub use devices::{DeviceRow, DevicesState, LATENCY_SAMPLES, SessionsState, SortBy, name_order};
 pub use explorer::{ExplorerBody, ExplorerInput, ExplorerJob, ExplorerState};
+pub use repeat::{REPEAT_IDS, Repeat, RepeatState};
 
 /// The five panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +74,8 @@ pub struct App {
     pub console: ConsoleState,
     pub explorer: ExplorerState,
     pub central: CentralState,
+    /// `:every`: the repeated command shown in the explorer pane.
+    pub repeat: RepeatState,
     pub status: Option<String>,
     pub read_only: bool,
     /// Started read-only (`--read-only`, settings): `:readonly` may not turn it off.
@@ -98,6 +102,7 @@ impl App {
             console: ConsoleState::new(history),
             explorer: ExplorerState::new(),
             central: CentralState::new(),
+            repeat: RepeatState::default(),
             status: None,
             read_only,
             read_only_locked: read_only,
