@@ -1,0 +1,207 @@
+//! `:every` in the real dashboard, in tmux, against the lab: the lab's counters grow
+//! between runs and the view marks them with deltas and rates; Esc stops the repeat; the
+//! AOS-CX switch's session stays open through the runs and after Esc, with no new login
+//! per run; quitting logs it out.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use netdash::lab::{LabOptions, Sim};
+
+/// A private tmux server holding one session (killed on drop).
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    fn new(name: &str) -> Tmux {
+        let ok = Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(ok, "tmux is required for this test (.ci/run installs it)");
+        Tmux {
+            socket: format!("netdash-repeat-{}-{name}", std::process::id()),
+            session: name.to_string(),
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn start(&self, config: &Path, dir: &Path) {
+        let line = format!(
+            "exec env NETDASH_DATA_DIR={d}/data NETDASH_STATE_DIR={d}/state NETDASH_CONFIG_DIR={d}/cfg {bin} --config {cfg}",
+            d = dir.display(),
+            bin = common::bin().display(),
+            cfg = config.display()
+        );
+        let o = self.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            &self.session,
+            "-x",
+            "160",
+            "-y",
+            "48",
+            &line,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        self.cmd(&["set", "-g", "escape-time", "0"]);
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .cmd(&["capture-pane", "-p", "-t", &self.session])
+                .stdout,
+        )
+        .into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        args.extend_from_slice(keys);
+        self.cmd(&args);
+    }
+
+    fn pid(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .cmd(&["display", "-p", "-t", &self.session, "#{pane_pid}"])
+                .stdout,
+        )
+        .trim()
+        .to_string()
+    }
+
+    async fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{s}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// A `:` command typed and entered.
+    fn command(&self, line: &str) {
+        self.keys(&[":"]);
+        self.keys(&["-l", line]);
+        self.keys(&["Enter"]);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn cx_logins(tl: &common::TestLab) -> u64 {
+    match &tl.lab.first("aoscx").expect("an AOS-CX switch").sim {
+        Sim::AosCx(s) => s.logins(),
+        _ => unreachable!("first(\"aoscx\") is an AOS-CX switch"),
+    }
+}
+
+/// The number after "run " in the view's footer ("run 3 of 3 ·").
+fn latest_run(screen: &str) -> u64 {
+    screen
+        .lines()
+        .find(|l| l.contains("[ ] runs"))
+        .and_then(|l| l.split("run ").nth(1))
+        .and_then(|l| l.split(" of ").nth(1))
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_in_tmux_marks_lab_counters_and_keeps_sessions() {
+    let mut opts = LabOptions::none();
+    opts.eos = 1;
+    opts.aoscx = 1;
+    let tl = common::start(opts).await;
+    let t = Tmux::new("every");
+    t.start(&tl.config_path, tl.dir.path());
+    t.wait_for("the switches up", 30, |s| {
+        s.lines().filter(|l| l.contains(" up ")).count() >= 2
+    })
+    .await;
+
+    // EOS counters: changed values marked with a delta and a rate.
+    t.command("every 1s @lab-eos-01 show interfaces counters");
+    let s = t
+        .wait_for("a third run with changes", 30, |s| {
+            latest_run(s) >= 3 && s.contains("changes since the previous run")
+        })
+        .await;
+    assert!(
+        s.contains("4 Repeat: show interfaces counters · every 1 s"),
+        "{s}"
+    );
+    assert!(
+        s.lines()
+            .any(|l| l.contains('~') && l.contains("inOctets: ") && l.contains("/s)")),
+        "{s}"
+    );
+    t.keys(&["Escape"]);
+    let s = t.wait_for("stopped", 10, |s| s.contains("· stopped")).await;
+    let stopped_at = latest_run(&s);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(latest_run(&t.screen()), stopped_at, "no run after Esc");
+
+    // AOS-CX: the session the dashboard already holds serves every run.
+    let logins = cx_logins(&tl);
+    assert_eq!(
+        tl.lab.open_sessions(),
+        1,
+        "{:?}",
+        tl.lab.open_sessions_by_device()
+    );
+    t.keys(&["Escape"]);
+    t.command("every 1s @lab-cx-01 GET /system");
+    t.wait_for("three AOS-CX runs", 30, |s| {
+        s.contains("4 Repeat: GET /system") && latest_run(s) >= 3
+    })
+    .await;
+    assert_eq!(cx_logins(&tl), logins, "no login per run");
+    t.keys(&["Escape"]);
+    t.wait_for("stopped", 10, |s| s.contains("· stopped")).await;
+    assert_eq!(
+        tl.lab.open_sessions(),
+        1,
+        "Esc leaves the session open: {:?}",
+        tl.lab.open_sessions_by_device()
+    );
+
+    let pid = t.pid();
+    t.keys(&["q"]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "netdash did not exit"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(tl.lab.open_sessions(), 0, "quit logs out");
+}
