@@ -9,12 +9,15 @@ use std::time::SystemTime;
 
 use super::keymap::Action;
 use super::msg::{Effect, Out, Request};
-use super::state::{CentralState, Pane, REPEAT_IDS, Repeat, RepeatState};
+use super::state::{CentralState, Pane, REPEAT_IDS, Repeat, RepeatRow as Row, RepeatState};
 use crate::command::Command;
 use crate::engine::messages::{EngineRequest, Event, Outcome, RunId};
 use crate::kind::TargetKind;
 use crate::repeat::history::{self, Answer, Diff, History, Run, Since};
 use crate::repeat::lines::{self, Line};
+
+/// Rows the view holds at most (all targets together).
+pub const MAX_ROWS: usize = 50_000;
 use crate::repeat::schedule::{self, Plan};
 
 /// True for the ids of repeat runs (their events come here, not to the console).
@@ -69,6 +72,7 @@ pub fn start(
         meta: std::collections::BTreeMap::new(),
         note: None,
         due: None,
+        rows: Vec::new(),
     });
     send_run(r, now)
         .and(Out::request(Request::Focus(Pane::Explorer)))
@@ -115,13 +119,12 @@ pub fn on_event(r: &mut RepeatState, ev: Event, central: &CentralState, now: Sys
             elapsed_ms,
             outcome,
         } if Some(id) == current => {
-            let answer = match outcome {
-                Outcome::Ok { output, text, .. } => Answer::new(output, text),
-                Outcome::Err { error, .. } => Answer::Error(error),
-            };
             v.meta.insert(target.clone(), (kind, elapsed_ms));
             if let Some((_, run)) = v.current.as_mut() {
-                run.answers.insert(target, answer);
+                match outcome {
+                    Outcome::Ok { output, text, .. } => run.add(target, output, text),
+                    Outcome::Err { error, .. } => run.insert(target, Answer::Error(error)),
+                }
             }
             Out::default()
         }
@@ -137,6 +140,7 @@ pub fn on_event(r: &mut RepeatState, ev: Event, central: &CentralState, now: Sys
             if v.back > 0 {
                 v.back = (v.back + 1).min(v.history.len().saturating_sub(1));
             }
+            v.rows = rows(v);
             if !v.running {
                 return Out::default();
             }
@@ -212,35 +216,22 @@ pub fn on_action(r: &mut RepeatState, action: Action) -> Out {
         Action::HistoryOlder => v.back = (v.back + 1).min(v.history.len().saturating_sub(1)),
         Action::HistoryNewer => v.back = v.back.saturating_sub(1),
         Action::ChangesSince => v.since = v.since.toggled(),
-        _ => {}
+        _ => return Out::default(),
     }
+    v.rows = rows(v);
     Out::default()
 }
 
 /// Scroll the view by `delta` lines.
 pub fn move_by(r: &mut RepeatState, delta: isize) {
     if let Some(v) = r.view.as_mut() {
-        let max = rows(v).len().saturating_sub(1);
+        let max = v.rows.len().saturating_sub(1);
         v.scroll = v.scroll.saturating_add_signed(delta).min(max);
     }
 }
 
-/// One row of the view.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Row {
-    /// A target's header: name, kind, answer time, changes (none: no baseline).
-    Target {
-        name: String,
-        kind: Option<TargetKind>,
-        elapsed_ms: u64,
-        failed: bool,
-        changes: Option<usize>,
-    },
-    Line(Line),
-}
-
 /// The shown run (`back` steps from the latest), each target's answer with the changes
-/// since the chosen baseline marked.
+/// since the chosen baseline marked, at most [`MAX_ROWS`].
 pub fn rows(v: &Repeat) -> Vec<Row> {
     let Some(run) = v.history.back(v.back) else {
         return Vec::new();
@@ -258,6 +249,15 @@ pub fn rows(v: &Repeat) -> Vec<Row> {
             changes: (!d.no_baseline).then(|| d.count()),
         });
         out.extend(lines::answer(answer, &d).into_iter().map(Row::Line));
+        if out.len() >= MAX_ROWS {
+            out.truncate(MAX_ROWS);
+            out.push(Row::Line(Line {
+                text: format!("(the view stops at {MAX_ROWS} lines: choose fewer targets)"),
+                mark: None,
+                note: String::new(),
+            }));
+            break;
+        }
     }
     out
 }

@@ -226,11 +226,17 @@ pub async fn every(
                 if kind == TargetKind::Central {
                     central.insert(target.clone());
                 }
-                let answer = match &outcome {
-                    Outcome::Ok { output, text, .. } => Answer::new(output.clone(), *text),
-                    Outcome::Err { error, .. } => Answer::Error(error.clone()),
+                match &outcome {
+                    Outcome::Ok { output, text, .. } => {
+                        run.add(target.clone(), output.clone(), *text);
+                    }
+                    Outcome::Err { error, .. } => {
+                        run.insert(target.clone(), Answer::Error(error.clone()));
+                    }
+                }
+                let Some(answer) = run.answers.get(&target) else {
+                    continue;
                 };
-                run.answers.insert(target.clone(), answer.clone());
                 // Compared with the last complete run.
                 let base = hist.back(0);
                 let diff = history::diff(base, &run, &target);
@@ -245,7 +251,7 @@ pub async fn every(
                             &target,
                             kind,
                             elapsed_ms,
-                            &answer,
+                            answer,
                             &diff,
                             base.is_none(),
                         )?;

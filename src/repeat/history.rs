@@ -13,6 +13,9 @@ use super::changes::{self, Changes, LineChange};
 pub const RUNS_KEPT: usize = 20;
 /// Bytes of one answer kept (serialized); a bigger one is kept as its size only.
 pub const ANSWER_CAP: usize = 1 << 20;
+/// Bytes of all of one run's answers kept: a fan-out to a thousand switches keeps the
+/// first 8 MB of answers and the sizes of the rest (21 runs: at most 168 MB).
+pub const RUN_CAP: usize = 8 << 20;
 
 /// One target's answer in one run.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,29 +23,52 @@ pub enum Answer {
     Json(Value),
     Text(String),
     Error(String),
-    /// Over [`ANSWER_CAP`]: not kept, not compared.
-    TooBig(usize),
+    /// Over [`ANSWER_CAP`], or past the run's [`RUN_CAP`]: not kept, not compared.
+    TooBig {
+        bytes: usize,
+        run_full: bool,
+    },
+}
+
+/// Counts what a serializer writes, without keeping it.
+struct Count(usize);
+
+impl std::io::Write for Count {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0 = self.0.saturating_add(b.len());
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An answer's size as kept: the text's bytes, or the JSON's serialized.
+pub fn size(output: &Value, text: bool) -> usize {
+    match output {
+        Value::String(t) if text => t.len(),
+        v => {
+            let mut c = Count(0);
+            serde_json::to_writer(&mut c, v).map_or(usize::MAX, |()| c.0)
+        }
+    }
 }
 
 impl Answer {
     /// The answer as kept: text answers as text, big ones as their size.
     pub fn new(output: Value, text: bool) -> Answer {
+        let bytes = size(&output, text);
+        Answer::sized(output, text, bytes, false)
+    }
+
+    fn sized(output: Value, text: bool, bytes: usize, run_full: bool) -> Answer {
+        if bytes > ANSWER_CAP || run_full {
+            return Answer::TooBig { bytes, run_full };
+        }
         match output {
-            Value::String(t) if text => {
-                if t.len() > ANSWER_CAP {
-                    Answer::TooBig(t.len())
-                } else {
-                    Answer::Text(t)
-                }
-            }
-            v => {
-                let size = serde_json::to_vec(&v).map_or(usize::MAX, |b| b.len());
-                if size > ANSWER_CAP {
-                    Answer::TooBig(size)
-                } else {
-                    Answer::Json(v)
-                }
-            }
+            Value::String(t) if text => Answer::Text(t),
+            v => Answer::Json(v),
         }
     }
 }
@@ -54,6 +80,8 @@ pub struct Run {
     pub n: u64,
     pub at: SystemTime,
     pub answers: BTreeMap<String, Answer>,
+    /// Bytes of the answers kept, against [`RUN_CAP`].
+    pub bytes: usize,
 }
 
 impl Run {
@@ -62,7 +90,42 @@ impl Run {
             n,
             at,
             answers: BTreeMap::new(),
+            bytes: 0,
         }
+    }
+
+    /// Keep `target`'s answer, within [`ANSWER_CAP`] and [`RUN_CAP`].
+    pub fn add(&mut self, target: String, output: Value, text: bool) {
+        // A target answering twice in one run replaces its answer: uncount the old first.
+        self.uncount(&target);
+        let bytes = size(&output, text);
+        let full = self.bytes.saturating_add(bytes) > RUN_CAP;
+        let a = Answer::sized(output, text, bytes, full);
+        if matches!(a, Answer::Json(_) | Answer::Text(_)) {
+            self.bytes += bytes;
+        }
+        self.answers.insert(target, a);
+    }
+
+    /// Keep an answer as it is (an error line, or one made by [`Answer::new`]).
+    pub fn insert(&mut self, target: String, a: Answer) {
+        self.uncount(&target);
+        let bytes = match &a {
+            Answer::Json(v) => size(v, false),
+            Answer::Text(t) => t.len(),
+            _ => 0,
+        };
+        self.bytes = self.bytes.saturating_add(bytes);
+        self.answers.insert(target, a);
+    }
+
+    fn uncount(&mut self, target: &str) {
+        let old = match self.answers.get(target) {
+            Some(Answer::Json(v)) => size(v, false),
+            Some(Answer::Text(t)) => t.len(),
+            _ => 0,
+        };
+        self.bytes = self.bytes.saturating_sub(old);
     }
 }
 
@@ -186,6 +249,32 @@ mod tests {
     use serde_json::json;
     use std::time::Duration;
 
+    #[test]
+    fn a_run_keeps_at_most_run_cap_bytes() {
+        let mut r = Run::new(1, SystemTime::UNIX_EPOCH);
+        let half = "y".repeat(ANSWER_CAP - 10);
+        let mut kept = 0;
+        for i in 0..20 {
+            r.add(format!("sw{i:02}"), Value::String(half.clone()), true);
+            if matches!(r.answers[&format!("sw{i:02}")], Answer::Text(_)) {
+                kept += 1;
+            }
+        }
+        assert_eq!(kept, RUN_CAP / (ANSWER_CAP - 10));
+        assert!(r.bytes <= RUN_CAP);
+        assert_eq!(
+            r.answers["sw19"],
+            Answer::TooBig {
+                bytes: ANSWER_CAP - 10,
+                run_full: true
+            }
+        );
+        // Answering again replaces, and is counted once.
+        let before = r.bytes;
+        r.add("sw00".into(), Value::String(half.clone()), true);
+        assert_eq!(r.bytes, before);
+    }
+
     fn run(n: u64, v: Value) -> Run {
         let mut r = Run::new(n, SystemTime::UNIX_EPOCH + Duration::from_secs(n * 5));
         r.answers.insert("sw".into(), Answer::new(v, false));
@@ -222,12 +311,16 @@ mod tests {
         let big = "x".repeat(ANSWER_CAP + 1);
         assert_eq!(
             Answer::new(Value::String(big.clone()), true),
-            Answer::TooBig(ANSWER_CAP + 1)
+            Answer::TooBig {
+                bytes: ANSWER_CAP + 1,
+                run_full: false
+            }
         );
         assert!(matches!(
             Answer::new(json!({"a": big}), false),
-            Answer::TooBig(_)
+            Answer::TooBig { .. }
         ));
+        assert_eq!(size(&json!({"a": [1, "x"]}), false), 13);
         assert_eq!(
             Answer::new(json!("short"), true),
             Answer::Text("short".into())

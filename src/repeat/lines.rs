@@ -81,8 +81,17 @@ pub fn answer(a: &Answer, diff: &Diff) -> Vec<Line> {
         Answer::Json(v) => json(v, &diff.json, diff.secs),
         Answer::Text(t) => text(t, &diff.lines),
         Answer::Error(e) => vec![Line::plain(clip(&format!("error: {e}")))],
-        Answer::TooBig(n) => vec![Line::plain(format!(
-            "answer of {n} bytes: too big to keep and compare (over 1 MB); narrow the command"
+        Answer::TooBig {
+            bytes,
+            run_full: false,
+        } => vec![Line::plain(format!(
+            "answer of {bytes} bytes: too big to keep and compare (over 1 MB); narrow the command"
+        ))],
+        Answer::TooBig {
+            bytes,
+            run_full: true,
+        } => vec![Line::plain(format!(
+            "answer of {bytes} bytes not kept: this run's answers passed 8 MB; choose fewer targets"
         ))],
     }
 }

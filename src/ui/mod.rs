@@ -304,6 +304,12 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
             left.push(entry(k.to_string(), t));
         }
     }
+    if app.focus == Pane::Explorer && app.repeat.view.is_some() {
+        left.push(entry(
+            "esc".to_string(),
+            "stop the repeat (again: close it)",
+        ));
+    }
     let mut right = vec![Line::from(Span::styled("everywhere", s.title))];
     right.extend(global.iter().map(row));
     right.push(Line::from(Span::styled(

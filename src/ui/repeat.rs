@@ -19,8 +19,7 @@ use ratatui::widgets::Paragraph;
 
 use super::theme::Styles;
 use super::{block, one_line};
-use crate::app::repeat::{Row, rows};
-use crate::app::state::{App, Repeat};
+use crate::app::state::{App, Repeat, RepeatRow as Row};
 use crate::repeat::history::Since;
 use crate::repeat::lines::Mark;
 
@@ -39,7 +38,7 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
     f.render_widget(outer, r);
     let [body, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     let (h, w) = (body.height as usize, body.width as usize);
-    let all = rows(v);
+    let all = &v.rows;
     let lines: Vec<Line<'_>> = if all.is_empty() {
         let waiting = v
             .note

@@ -15,7 +15,7 @@ pub use central::{ApFilter, CentralAccount, CentralState};
 pub use console::{ConsoleState, OUTPUTS_KEPT, ResultEntry, TRANSCRIPT_LIMIT, Transcript};
 pub use devices::{DeviceRow, DevicesState, LATENCY_SAMPLES, SessionsState, SortBy, name_order};
 pub use explorer::{ExplorerBody, ExplorerInput, ExplorerJob, ExplorerState};
-pub use repeat::{REPEAT_IDS, Repeat, RepeatState};
+pub use repeat::{REPEAT_IDS, Repeat, RepeatState, Row as RepeatRow};
 
 /// The five panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use crate::engine::messages::RunId;
 use crate::kind::TargetKind;
 use crate::repeat::history::{History, Run, Since};
+use crate::repeat::lines::Line;
 use crate::repeat::schedule::Plan;
 
 /// Repeat runs are numbered from here, far above the console's, so their events find the
@@ -48,4 +49,21 @@ pub struct Repeat {
     pub note: Option<String>,
     /// When the next run starts (for the countdown), while waiting for it.
     pub due: Option<std::time::SystemTime>,
+    /// What the view shows, rebuilt when a run ends or the shown run or baseline changes
+    /// (not per frame: comparing answers costs more than drawing them).
+    pub rows: Vec<Row>,
+}
+
+/// One row of the view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    /// A target's header: name, kind, answer time, changes (none: no baseline).
+    Target {
+        name: String,
+        kind: Option<TargetKind>,
+        elapsed_ms: u64,
+        failed: bool,
+        changes: Option<usize>,
+    },
+    Line(Line),
 }
