@@ -221,3 +221,53 @@ async fn bad_every_is_one_line() {
         assert!(o.stdout.is_empty(), "{args:?}: {}", o.stdout);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn central_budget_stretches_every_and_says_so() {
+    use tokio::io::AsyncBufReadExt;
+    let mut opts = common::only("central");
+    // Few calls left today: a quarter of them spread to midnight UTC is far over 1 s.
+    opts.limits.central_daily = 40;
+    let tl = common::start(opts).await;
+    let mut cmd = tokio::process::Command::new(common::bin());
+    cmd.arg("--config")
+        .arg(&tl.config_path)
+        .args([
+            "run",
+            "--json",
+            "--every",
+            "1s",
+            "lab-central-01",
+            "--",
+            "GET",
+            "/central/v2/sites?limit=1",
+        ])
+        .env("NETDASH_DATA_DIR", tl.dir.path().join("data"))
+        .env("NETDASH_STATE_DIR", tl.dir.path().join("state"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("spawn");
+    let mut err = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let said = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            let l = err.next_line().await.expect("read").expect("a line");
+            if l.contains("stretched") {
+                return l;
+            }
+        }
+    })
+    .await
+    .expect("the stretch is said");
+    assert!(
+        said.starts_with("netdash: every 1 s stretched to ")
+            && said.ends_with(" s: Central budget (lab-central-01)"),
+        "{said}"
+    );
+    common::signal(&child, "-INT");
+    let o = child.wait_with_output().await.expect("exit");
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    // One run: the next is hours away.
+    assert_eq!(out.lines().count(), 1, "{out}");
+}

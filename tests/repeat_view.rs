@@ -338,3 +338,29 @@ fn central_budget_stretches_the_interval_and_the_view_says_so() {
     let screen = d.draw(160, 48);
     assert!(screen.contains(said), "{screen}");
 }
+
+#[test]
+fn opening_a_result_closes_a_stopped_repeat_only() {
+    let mut d = dash();
+    let fx = type_line(&mut d, "every 5s @spine-eos-01 show interfaces counters");
+    let (id, ..) = run_of(&fx);
+    answer(&mut d, id, "spine-eos-01", counters(1, 1));
+    done(&mut d, id, 1);
+    // A console command's first answer opens in the explorer: the running repeat stays.
+    d.press(KeyCode::Char('3'));
+    for c in "@spine-eos-01 show version".chars() {
+        d.press(KeyCode::Char(c));
+    }
+    let (cid, ..) = run_of(&d.press(KeyCode::Enter));
+    answer(&mut d, cid, "spine-eos-01", json!({"version": "4.30"}));
+    assert!(d.app.repeat.view.is_some());
+    d.press(KeyCode::Esc); // leaves the input
+    d.press(KeyCode::Char('4'));
+    d.press(KeyCode::Esc); // stops the repeat
+    assert!(d.app.repeat.view.as_ref().is_some_and(|v| !v.running));
+    d.press(KeyCode::Char('3'));
+    d.press(KeyCode::Esc);
+    d.press(KeyCode::Enter); // opens the selected result
+    assert!(d.app.repeat.view.is_none());
+    assert!(d.draw(160, 48).contains("4 Explorer: spine-eos-01"));
+}

@@ -207,6 +207,14 @@ pub fn escape(r: &mut RepeatState) -> Out {
     }
 }
 
+/// A result opened in the explorer: a stopped repeat gives the pane back (a running one
+/// keeps it; Esc stops it).
+pub fn close_if_stopped(r: &mut RepeatState) {
+    if r.view.as_ref().is_some_and(|v| !v.running) {
+        r.view = None;
+    }
+}
+
 /// A key action while the view is open.
 pub fn on_action(r: &mut RepeatState, action: Action) -> Out {
     let Some(v) = r.view.as_mut() else {

@@ -87,6 +87,7 @@ fn carry_out(app: &mut App, out: Out) -> Vec<Effect> {
                 app.console.editing = true;
             }
             Request::OpenResult { run, index } => {
+                repeat::close_if_stopped(&mut app.repeat);
                 let opened = match console::result(&app.console, run, index) {
                     Some(r) => explorer::open_result(&mut app.explorer, r),
                     None => Out::default(),
