@@ -80,7 +80,10 @@ pub fn answer(a: &Answer, diff: &Diff) -> Vec<Line> {
     match a {
         Answer::Json(v) => json(v, &diff.json, diff.secs),
         Answer::Text(t) => text(t, &diff.lines),
-        Answer::Error(e) => vec![Line::plain(clip(&format!("error: {e}")))],
+        // Whole: an error line ends in what to do (the screen cuts it to its width).
+        Answer::Error(e) => vec![Line::plain(
+            crate::sanitize::one_line(&format!("error: {e}")).into_owned(),
+        )],
         Answer::TooBig {
             bytes,
             run_full: false,
