@@ -121,6 +121,7 @@ pub fn on_event(r: &mut RepeatState, ev: Event, central: &CentralState, now: Sys
         } if Some(id) == current => {
             v.meta.insert(target.clone(), (kind, elapsed_ms));
             if let Some((_, run)) = v.current.as_mut() {
+                run.elapsed_ms.insert(target.clone(), elapsed_ms);
                 match outcome {
                     Outcome::Ok { output, text, .. } => run.add(target, output, text),
                     Outcome::Err { error, .. } => run.insert(target, Answer::Error(error)),

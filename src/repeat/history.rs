@@ -82,6 +82,8 @@ pub struct Run {
     pub answers: BTreeMap<String, Answer>,
     /// Bytes of the answers kept, against [`RUN_CAP`].
     pub bytes: usize,
+    /// How long each target took to answer in this run.
+    pub elapsed_ms: BTreeMap<String, u64>,
 }
 
 impl Run {
@@ -91,6 +93,7 @@ impl Run {
             at,
             answers: BTreeMap::new(),
             bytes: 0,
+            elapsed_ms: BTreeMap::new(),
         }
     }
 
