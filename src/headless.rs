@@ -1,6 +1,7 @@
 //! `netdash run` and `netdash watch`: the engine without a screen. `run` sends one fan-out
 //! and prints each result as it arrives; `watch` prints every engine event until stopped.
-//! Both end with the engine's shutdown, which logs every session out.
+//! Both end with the engine's shutdown, which logs every session out. `run --every` (the
+//! command repeated with changes marked) is in `every.rs`.
 
 mod every;
 

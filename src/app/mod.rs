@@ -4,7 +4,8 @@
 //!
 //! `update.rs` routes keys, mouse, `:` commands, engine events and requests between panes;
 //! each pane's behaviour is in its own module (`devices`, `sessions`, `console`,
-//! `explorer`, `central`, matching `ui/<pane>.rs`), which imports only the leaf modules
+//! `explorer`, `central`, and `repeat`, the `:every` view the explorer pane hosts, matching
+//! `ui/<pane>.rs`), which imports only the leaf modules
 //! (`msg`, `state`, `keymap`, `cursor`, `input`), never the router or another pane.
 
 pub mod central;
