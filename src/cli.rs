@@ -121,6 +121,9 @@ pub struct LabArgs {
     /// Make lab-central-01 an MSP with N tenants, served on its port.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub msp_tenants: usize,
+    /// Answer every request N milliseconds late, like a device across a WAN (real: 10-300).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub latency_ms: u64,
     /// Make devices misbehave: DEVICE=FAULT[,DEVICE=FAULT...], or cycle[:SECS].
     #[arg(
         long,
@@ -162,6 +165,7 @@ impl LabArgs {
             arubaos: self.arubaos,
             central: self.central,
             central_msp_tenants: self.msp_tenants,
+            latency: Duration::from_millis(self.latency_ms),
             ..LabOptions::default()
         };
         if let Some(t) = self.token_ttl {

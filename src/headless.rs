@@ -8,7 +8,10 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::config::Config;
+use std::time::Duration;
+
 use crate::drivers::Context;
+use crate::drivers::http::Clients;
 use crate::engine::messages::Outcome;
 use crate::engine::{self, EngineOptions, EngineRequest, Event};
 use crate::kind::TargetKind;
@@ -88,6 +91,10 @@ pub fn write_readable(
     Ok(())
 }
 
+/// How long `run` keeps a connection unused: long enough for a login, the command and the
+/// logout to share it.
+const ONE_SHOT_IDLE: Duration = Duration::from_secs(1);
+
 /// What `run` was asked to do.
 pub struct RunRequest {
     pub targets: Vec<String>,
@@ -114,13 +121,16 @@ pub enum RunEnd {
 /// engine to the selected targets (no sessions for the rest).
 pub async fn run(
     config: Arc<Config>,
-    ctx: Context,
+    mut ctx: Context,
     req: RunRequest,
     only: Vec<String>,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<RunEnd> {
     let many = only.len() > 1;
+    // Each connection serves one device's command: close it a second after, so a fan-out
+    // over thousands holds only the connections in flight (see `Clients::with_idle`).
+    ctx.clients = Arc::new(Clients::with_idle(ctx.timeout, ONE_SHOT_IDLE));
     let opts = EngineOptions {
         poll_interval: None,
         concurrency: req.concurrency,

@@ -386,7 +386,11 @@ async fn msp_tenants_become_accounts_with_their_own_tokens_and_budgets() {
     }
     assert_eq!(msp.client_credentials_issued(), 2);
     // The MSP's own window saw its customer list and its own GET, none of the tenants' calls.
-    assert_eq!(msp.arrivals().len(), 2, "tenant calls must not count at the MSP");
+    assert_eq!(
+        msp.arrivals().len(),
+        2,
+        "tenant calls must not count at the MSP"
+    );
     // The tenants' client credentials are stored 0600 beside the token pairs.
     let data = path.parent().expect("dir").join("data");
     let creds: Vec<PathBuf> = files(&data)

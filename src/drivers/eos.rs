@@ -12,7 +12,7 @@ use reqwest::Client;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
-use super::http::{self, TlsPolicy};
+use super::http::{self, Protocol, TlsPolicy};
 use super::{CommandOutput, Context, Driver, SessionFacts, VendorError};
 use crate::command::{self, Command};
 use crate::config::{AuthMode, DeviceConfig};
@@ -60,11 +60,15 @@ impl Eos {
         } else {
             Auth::Basic
         };
-        let client = ctx.clients.get(&TlsPolicy {
-            verify: cfg.verify_tls,
-            ca_cert: cfg.ca_cert.clone(),
-            identity,
-        })?;
+        // eAPI is one JSON-RPC call at a time: HTTP/1.1 (see `Protocol::Http1`).
+        let client = ctx.clients.get_with(
+            &TlsPolicy {
+                verify: cfg.verify_tls,
+                ca_cert: cfg.ca_cert.clone(),
+                identity,
+            },
+            Protocol::Http1,
+        )?;
         let password = if auth == Auth::Certificate {
             SecretString::from(String::new())
         } else {

@@ -27,42 +27,81 @@ pub struct TlsPolicy {
     pub identity: Option<(PathBuf, PathBuf)>,
 }
 
-/// One client per TLS policy, built on first use and shared (connection pools included).
+/// Which HTTP versions a client offers (by ALPN).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// HTTP/2 or HTTP/1.1, as the server prefers (Central's gateway multiplexes calls).
+    Negotiated,
+    /// HTTP/1.1 only: one request at a time per connection (eAPI's JSON-RPC), where
+    /// HTTP/2's settings exchange and connection task would cost more than they save
+    /// (about a tenth of the client CPU of a one-shot fan-out).
+    Http1,
+}
+
+/// One client per TLS policy and protocol, built on first use and shared (connection pools
+/// included).
 pub struct Clients {
     timeout: Duration,
-    map: Mutex<HashMap<TlsPolicy, Client>>,
+    /// How long an unused connection stays open for the next request.
+    idle: Duration,
+    map: Mutex<HashMap<(TlsPolicy, Protocol), Client>>,
 }
 
 impl Clients {
+    /// Clients that keep unused connections 50 s (polling every 10 to 30 s reuses them).
     pub fn new(timeout: Duration) -> Self {
+        Self::with_idle(timeout, Duration::from_secs(50))
+    }
+
+    /// Clients that close a connection `idle` after its last use. A one-shot fan-out
+    /// uses each device's connection for one command (and its login and logout): keeping
+    /// it would hold a socket at every device, and about 50 KB here, until the run ends.
+    pub fn with_idle(timeout: Duration, idle: Duration) -> Self {
         Clients {
             timeout,
+            idle,
             map: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The client for `policy`.
+    /// The client for `policy`, offering HTTP/2 and HTTP/1.1.
     pub fn get(&self, policy: &TlsPolicy) -> Result<Client, VendorError> {
+        self.get_with(policy, Protocol::Negotiated)
+    }
+
+    /// The client for `policy` speaking `protocol`.
+    pub fn get_with(&self, policy: &TlsPolicy, protocol: Protocol) -> Result<Client, VendorError> {
         let mut map = self
             .map
             .lock()
             .map_err(|_| VendorError::Config("HTTP client cache poisoned".into()))?;
-        if let Some(c) = map.get(policy) {
+        let key = (policy.clone(), protocol);
+        if let Some(c) = map.get(&key) {
             return Ok(c.clone());
         }
-        let client = build(policy, self.timeout)?;
-        map.insert(policy.clone(), client.clone());
+        let client = build(policy, protocol, self.timeout, self.idle)?;
+        map.insert(key, client.clone());
         Ok(client)
     }
 }
 
-fn build(policy: &TlsPolicy, timeout: Duration) -> Result<Client, VendorError> {
-    let tls = tls_config(policy)?;
-    Client::builder()
+fn build(
+    policy: &TlsPolicy,
+    protocol: Protocol,
+    timeout: Duration,
+    idle: Duration,
+) -> Result<Client, VendorError> {
+    let mut tls = tls_config(policy)?;
+    let mut builder = Client::builder();
+    if protocol == Protocol::Http1 {
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        builder = builder.http1_only();
+    }
+    builder
         .use_preconfigured_tls(tls)
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .pool_idle_timeout(Duration::from_secs(50))
+        .pool_idle_timeout(idle)
         .user_agent(concat!("netdash/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())
         .build()
