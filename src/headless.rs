@@ -8,10 +8,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use std::time::Duration;
-
 use crate::drivers::Context;
-use crate::drivers::http::Clients;
+use crate::drivers::http::{Clients, SHORT_IDLE};
 use crate::engine::messages::Outcome;
 use crate::engine::{self, EngineOptions, EngineRequest, Event};
 use crate::kind::TargetKind;
@@ -91,10 +89,6 @@ pub fn write_readable(
     Ok(())
 }
 
-/// How long `run` keeps a connection unused: long enough for a login, the command and the
-/// logout to share it.
-const ONE_SHOT_IDLE: Duration = Duration::from_secs(1);
-
 /// What `run` was asked to do.
 pub struct RunRequest {
     pub targets: Vec<String>,
@@ -130,7 +124,7 @@ pub async fn run(
     let many = only.len() > 1;
     // Each connection serves one device's command: close it a second after, so a fan-out
     // over thousands holds only the connections in flight (see `Clients::with_idle`).
-    ctx.clients = Arc::new(Clients::with_idle(ctx.timeout, ONE_SHOT_IDLE));
+    ctx.clients = Arc::new(Clients::with_idle(ctx.timeout, SHORT_IDLE));
     let opts = EngineOptions {
         poll_interval: None,
         concurrency: req.concurrency,

@@ -36,6 +36,24 @@ pub struct ActorOptions {
     pub backoff_cap: Duration,
     /// Renew a session this long before a hard deadline (AOS-CX 8 h, eAPI cookie 24 h).
     pub renew_margin: Duration,
+    /// How many devices this engine polls: their first polls are spread so that no more
+    /// than [`FIRST_POLLS_PER_SEC`] start each second.
+    pub fleet: usize,
+}
+
+/// First polls (each a login, so each a TLS handshake and an AAA request at the device)
+/// started per second at most: 10,000 devices come up over 50 s instead of in one burst
+/// that would hold 10,000 connections at once. Later polls keep the phase of the first.
+pub const FIRST_POLLS_PER_SEC: u64 = 200;
+
+/// When a device's first poll is due, from now: at random within a tenth of the interval
+/// (at most 2 s) for a small fleet, and within `fleet / FIRST_POLLS_PER_SEC` seconds (at
+/// most the interval) for a large one.
+fn first_poll_delay(interval: Duration, fleet: usize) -> Duration {
+    let small = (interval.as_millis() as u64 / 10).clamp(1, 2000);
+    let large = (fleet as u64).saturating_mul(1000) / FIRST_POLLS_PER_SEC;
+    let spread = small.max(large).min(interval.as_millis() as u64).max(1);
+    Duration::from_millis(rand::rng().random_range(0..spread))
 }
 
 /// Errors that mean the device (not the command) is the problem: back off.
@@ -94,10 +112,9 @@ impl DeviceActor {
         opts: ActorOptions,
     ) -> Self {
         // Stagger first polls so a thousand devices are not polled in the same instant.
-        let next_poll = opts.poll_interval.map(|i| {
-            let spread = (i.as_millis() as u64 / 10).clamp(1, 2000);
-            Instant::now() + Duration::from_millis(rand::rng().random_range(0..spread))
-        });
+        let next_poll = opts
+            .poll_interval
+            .map(|i| Instant::now() + first_poll_delay(i, opts.fleet));
         DeviceActor {
             backoff: Backoff::new(opts.backoff_base, opts.backoff_cap),
             name,
@@ -354,5 +371,38 @@ async fn sleep_until(t: Option<Instant>) {
     match t {
         Some(t) => tokio::time::sleep_until(t.into()).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn max_delay(interval: Duration, fleet: usize) -> Duration {
+        (0..2000)
+            .map(|_| first_poll_delay(interval, fleet))
+            .max()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_small_fleet_is_polled_within_two_seconds() {
+        let m = max_delay(Duration::from_secs(60), 10);
+        assert!(m < Duration::from_secs(2), "{m:?}");
+        let m = max_delay(Duration::from_secs(5), 10);
+        assert!(m < Duration::from_millis(500), "{m:?}");
+    }
+
+    #[test]
+    fn a_large_fleet_starts_at_most_200_devices_a_second() {
+        // 10,000 devices: first polls spread over 50 s (2,000 draws all under 45 s would
+        // mean the spread is missing).
+        let m = max_delay(Duration::from_secs(60), 10_000);
+        assert!(m > Duration::from_secs(45), "{m:?}");
+        assert!(m < Duration::from_secs(50), "{m:?}");
+        // Never beyond one interval, however many devices.
+        let m = max_delay(Duration::from_secs(60), 1_000_000);
+        assert!(m < Duration::from_secs(60), "{m:?}");
+        assert!(m > Duration::from_secs(55), "{m:?}");
     }
 }

@@ -209,6 +209,7 @@ fn spawn_actors(
         backoff_base: opts.backoff_base,
         backoff_cap: opts.backoff_cap,
         renew_margin: Duration::from_secs(60),
+        fleet: config.devices().filter(|d| wanted(&d.name)).count(),
     };
     for d in config.devices().filter(|d| wanted(&d.name)) {
         let (tx, rx) = mpsc::channel(256);
