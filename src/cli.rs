@@ -80,7 +80,7 @@ pub struct RunArgs {
     /// One JSON object per target per line, in the order they finish.
     #[arg(long)]
     pub json: bool,
-    /// Targets run at once (default: settings.concurrency, 32).
+    /// Targets run at once (default: settings.concurrency, 64).
     #[arg(long)]
     pub concurrency: Option<usize>,
     /// Device or Central names, @tag:NAME, or @all.

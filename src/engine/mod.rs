@@ -59,7 +59,7 @@ impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
             poll_interval: Some(Duration::from_secs(30)),
-            concurrency: 32,
+            concurrency: 64,
             read_only: false,
             only: None,
             shutdown_grace: Duration::from_secs(3),
