@@ -34,6 +34,8 @@ enum Auth {
 pub struct Eos {
     client: Client,
     base: String,
+    /// `{base}/command-api`, parsed once: every request would otherwise parse it again.
+    command_api: reqwest::Url,
     peer: String,
     username: String,
     password: SecretString,
@@ -75,7 +77,13 @@ impl Eos {
             cfg.resolve_password()
                 .map_err(|e| VendorError::Config(e.to_string()))?
         };
+        let command_api = reqwest::Url::parse(&format!("{base}/command-api")).map_err(|e| {
+            VendorError::Config(format!(
+                "{base} is not a usable address ({e}); check host in the config"
+            ))
+        })?;
         Ok(Eos {
+            command_api,
             client,
             peer: base.trim_start_matches("https://").to_string(),
             base,
@@ -119,7 +127,7 @@ impl Eos {
         });
         let rb = self
             .client
-            .post(format!("{}/command-api", self.base))
+            .post(self.command_api.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json-rpc")
             .json(&body);
         let reply = http::send(self.authed(rb), &self.peer, self.timeout).await?;
