@@ -1,4 +1,5 @@
-//! The HTTP layer every driver uses: one reqwest client per TLS policy, sending with clear
+//! The HTTP layer every driver uses: one reqwest client per TLS policy and protocol (with how
+//! long idle connections are kept), sending with clear
 //! error mapping (connect, TLS, timeout, truncated body, too large), JSON parsing that says
 //! what the device sent instead (HTML, a cut-off body), and cookie extraction.
 //! Error text never carries URLs: they can hold UIDARUBA or OAuth secrets.
