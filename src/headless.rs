@@ -132,6 +132,7 @@ pub async fn run(
         only: Some(only),
         // Found before targets were selected (`drivers::msp::expand`).
         discover_tenants: false,
+        logout_after_run: true,
         ..EngineOptions::default()
     };
     let mut engine = engine::start(config, ctx, opts);
@@ -208,6 +209,15 @@ pub async fn run(
                     RunEnd::AllOk
                 });
                 let _ = engine.commands.send(EngineRequest::Shutdown);
+            }
+            Event::Alarm {
+                target,
+                what: "logout",
+                message,
+                ..
+            } => {
+                let l = format!("netdash: {target}: logout failed: {message}");
+                let _ = writeln!(err, "{}", sanitize::one_line(&l));
             }
             Event::ShutdownComplete { failed, .. } => {
                 for (name, why) in failed {

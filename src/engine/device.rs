@@ -39,6 +39,9 @@ pub struct ActorOptions {
     /// How many devices this engine polls: their first polls are spread so that no more
     /// than [`FIRST_POLLS_PER_SEC`] start each second.
     pub fleet: usize,
+    /// Log out as soon as a command has been answered (`netdash run`: each session serves
+    /// one command).
+    pub logout_after_run: bool,
 }
 
 /// First polls (each a login, so each a TLS handshake and an AAA request at the device)
@@ -146,6 +149,12 @@ impl DeviceActor {
                 Job::Run { cmd, reply } => {
                     let r = self.execute(&cmd).await;
                     let _ = reply.send(r);
+                    // Thousands of sessions logged out at exit would not fit the 3 s
+                    // shutdown grace (nor the devices' session slots meanwhile): each
+                    // closes as its command is done, spread over the fan-out.
+                    if self.opts.logout_after_run {
+                        self.logout_reporting().await;
+                    }
                 }
                 // A session closed by hand stays closed until someone asks for it.
                 Job::Poll if self.state == SessionState::Closed => {
@@ -355,6 +364,24 @@ impl DeviceActor {
                     })
                     .await;
             }
+        }
+    }
+
+    /// Log out, and raise a "logout" alarm if the device did not take it: the session
+    /// may still be open there, and `run` says so on stderr.
+    async fn logout_reporting(&mut self) {
+        let r = self.session.lock().await.logout().await;
+        self.set_state(SessionState::Disconnected).await;
+        if let Err(e) = r {
+            let _ = self
+                .events
+                .send(Event::Alarm {
+                    target: self.name.clone(),
+                    what: "logout",
+                    message: super::messages::error_line(&e),
+                    raised: true,
+                })
+                .await;
         }
     }
 

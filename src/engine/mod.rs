@@ -53,6 +53,8 @@ pub struct EngineOptions {
     /// Find MSP entries' tenants in the background and add them as accounts (the dashboard
     /// and `watch`; `run` finds them before it selects targets).
     pub discover_tenants: bool,
+    /// Each device logs out as soon as its command is answered (`netdash run`).
+    pub logout_after_run: bool,
 }
 
 impl Default for EngineOptions {
@@ -67,6 +69,7 @@ impl Default for EngineOptions {
             backoff_cap: Duration::from_secs(300),
             central_workers: 4,
             discover_tenants: true,
+            logout_after_run: false,
         }
     }
 }
@@ -210,6 +213,7 @@ fn spawn_actors(
         backoff_cap: opts.backoff_cap,
         renew_margin: Duration::from_secs(60),
         fleet: config.devices().filter(|d| wanted(&d.name)).count(),
+        logout_after_run: opts.logout_after_run,
     };
     for d in config.devices().filter(|d| wanted(&d.name)) {
         let (tx, rx) = mpsc::channel(256);
