@@ -91,7 +91,7 @@ pub struct RunArgs {
     /// One JSON object per target per line, in the order they finish.
     #[arg(long)]
     pub json: bool,
-    /// Targets run at once (default: settings.concurrency, 32).
+    /// Targets run at once (default: settings.concurrency, 64).
     #[arg(long)]
     pub concurrency: Option<usize>,
     /// Run again every INTERVAL (5s, 2m) on the same sessions, marking what changed
@@ -155,6 +155,9 @@ pub struct LabArgs {
     /// Make lab-central-01 an MSP with N tenants, served on its port.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub msp_tenants: usize,
+    /// Answer every request N milliseconds late, like a device across a WAN (real: 10-300).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub latency_ms: u64,
     /// Make devices misbehave: DEVICE=FAULT[,DEVICE=FAULT...], or cycle[:SECS].
     #[arg(
         long,
@@ -196,6 +199,7 @@ impl LabArgs {
             arubaos: self.arubaos,
             central: self.central,
             central_msp_tenants: self.msp_tenants,
+            latency: Duration::from_millis(self.latency_ms),
             ..LabOptions::default()
         };
         if let Some(t) = self.token_ttl {

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::drivers::Context;
+use crate::drivers::http::{Clients, SHORT_IDLE};
 use crate::engine::messages::Outcome;
 use crate::engine::{self, EngineOptions, EngineRequest, Event};
 use crate::kind::TargetKind;
@@ -119,13 +120,16 @@ pub enum RunEnd {
 /// engine to the selected targets (no sessions for the rest).
 pub async fn run(
     config: Arc<Config>,
-    ctx: Context,
+    mut ctx: Context,
     req: RunRequest,
     only: Vec<String>,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<RunEnd> {
     let many = only.len() > 1;
+    // Each connection serves one device's command: close it a second after, so a fan-out
+    // over thousands holds only the connections in flight (see `Clients::with_idle`).
+    ctx.clients = Arc::new(Clients::with_idle(ctx.timeout, SHORT_IDLE));
     let opts = EngineOptions {
         poll_interval: None,
         concurrency: req.concurrency,
@@ -133,6 +137,7 @@ pub async fn run(
         only: Some(only),
         // Found before targets were selected (`drivers::msp::expand`).
         discover_tenants: false,
+        logout_after_run: true,
         ..EngineOptions::default()
     };
     let mut engine = engine::start(config, ctx, opts);
@@ -209,6 +214,15 @@ pub async fn run(
                     RunEnd::AllOk
                 });
                 let _ = engine.commands.send(EngineRequest::Shutdown);
+            }
+            Event::Alarm {
+                target,
+                what: "logout",
+                message,
+                ..
+            } => {
+                let l = format!("netdash: {target}: logout failed: {message}");
+                let _ = writeln!(err, "{}", sanitize::one_line(&l));
             }
             Event::ShutdownComplete { failed, .. } => {
                 for (name, why) in failed {

@@ -12,7 +12,7 @@ use reqwest::Client;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
-use super::http::{self, TlsPolicy};
+use super::http::{self, Protocol, TlsPolicy};
 use super::{CommandOutput, Context, Driver, SessionFacts, VendorError};
 use crate::command::{self, Command};
 use crate::config::{AuthMode, DeviceConfig};
@@ -34,6 +34,8 @@ enum Auth {
 pub struct Eos {
     client: Client,
     base: String,
+    /// `{base}/command-api`, parsed once: every request would otherwise parse it again.
+    command_api: reqwest::Url,
     peer: String,
     username: String,
     password: SecretString,
@@ -60,18 +62,28 @@ impl Eos {
         } else {
             Auth::Basic
         };
-        let client = ctx.clients.get(&TlsPolicy {
-            verify: cfg.verify_tls,
-            ca_cert: cfg.ca_cert.clone(),
-            identity,
-        })?;
+        // eAPI is one JSON-RPC call at a time: HTTP/1.1 (see `Protocol::Http1`).
+        let client = ctx.clients.get_with(
+            &TlsPolicy {
+                verify: cfg.verify_tls,
+                ca_cert: cfg.ca_cert.clone(),
+                identity,
+            },
+            Protocol::Http1,
+        )?;
         let password = if auth == Auth::Certificate {
             SecretString::from(String::new())
         } else {
             cfg.resolve_password()
                 .map_err(|e| VendorError::Config(e.to_string()))?
         };
+        let command_api = reqwest::Url::parse(&format!("{base}/command-api")).map_err(|e| {
+            VendorError::Config(format!(
+                "{base} is not a usable address ({e}); check host in the config"
+            ))
+        })?;
         Ok(Eos {
+            command_api,
             client,
             peer: base.trim_start_matches("https://").to_string(),
             base,
@@ -115,7 +127,7 @@ impl Eos {
         });
         let rb = self
             .client
-            .post(format!("{}/command-api", self.base))
+            .post(self.command_api.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json-rpc")
             .json(&body);
         let reply = http::send(self.authed(rb), &self.peer, self.timeout).await?;

@@ -213,7 +213,11 @@ impl Context {
     /// whole process.
     pub fn for_settings(paths: Paths, settings: &crate::config::Settings) -> Self {
         http::set_max_response_mb(settings.max_response_mb);
-        Context::new(paths, Duration::from_secs(settings.timeout_secs.max(1)))
+        let timeout = Duration::from_secs(settings.timeout_secs.max(1));
+        let mut ctx = Context::new(paths, timeout);
+        let interval = Duration::from_secs(settings.poll_interval_secs.max(1));
+        ctx.clients = Arc::new(http::Clients::for_poll_interval(timeout, interval));
+        ctx
     }
 }
 

@@ -36,6 +36,27 @@ pub struct ActorOptions {
     pub backoff_cap: Duration,
     /// Renew a session this long before a hard deadline (AOS-CX 8 h, eAPI cookie 24 h).
     pub renew_margin: Duration,
+    /// How many devices this engine polls: their first polls are spread so that no more
+    /// than [`FIRST_POLLS_PER_SEC`] start each second.
+    pub fleet: usize,
+    /// Log out as soon as a command has been answered (`netdash run`: each session serves
+    /// one command).
+    pub logout_after_run: bool,
+}
+
+/// First polls (each a login, so each a TLS handshake and an AAA request at the device)
+/// started per second at most: 10,000 devices come up over 50 s instead of in one burst
+/// that would hold 10,000 connections at once. Later polls keep the phase of the first.
+pub const FIRST_POLLS_PER_SEC: u64 = 200;
+
+/// When a device's first poll is due, from now: at random within a tenth of the interval
+/// (at most 2 s) for a small fleet, and within `fleet / FIRST_POLLS_PER_SEC` seconds (at
+/// most the interval) for a large one.
+fn first_poll_delay(interval: Duration, fleet: usize) -> Duration {
+    let small = (interval.as_millis() as u64 / 10).clamp(1, 2000);
+    let large = (fleet as u64).saturating_mul(1000) / FIRST_POLLS_PER_SEC;
+    let spread = small.max(large).min(interval.as_millis() as u64).max(1);
+    Duration::from_millis(rand::rng().random_range(0..spread))
 }
 
 /// Errors that mean the device (not the command) is the problem: back off.
@@ -94,10 +115,9 @@ impl DeviceActor {
         opts: ActorOptions,
     ) -> Self {
         // Stagger first polls so a thousand devices are not polled in the same instant.
-        let next_poll = opts.poll_interval.map(|i| {
-            let spread = (i.as_millis() as u64 / 10).clamp(1, 2000);
-            Instant::now() + Duration::from_millis(rand::rng().random_range(0..spread))
-        });
+        let next_poll = opts
+            .poll_interval
+            .map(|i| Instant::now() + first_poll_delay(i, opts.fleet));
         DeviceActor {
             backoff: Backoff::new(opts.backoff_base, opts.backoff_cap),
             name,
@@ -134,6 +154,12 @@ impl DeviceActor {
                 Job::Run { cmd, reply } => {
                     let r = self.execute(&cmd).await;
                     let _ = reply.send(r);
+                    // Thousands of sessions logged out at exit would not fit the 3 s
+                    // shutdown grace (nor the devices' session slots meanwhile): each
+                    // closes as its command is done, spread over the fan-out.
+                    if self.opts.logout_after_run {
+                        self.logout_reporting().await;
+                    }
                 }
                 // A session closed by hand stays closed until someone asks for it.
                 Job::Poll if self.state == SessionState::Closed => {
@@ -346,6 +372,24 @@ impl DeviceActor {
         }
     }
 
+    /// Log out, and raise a "logout" alarm if the device did not take it: the session
+    /// may still be open there, and `run` says so on stderr.
+    async fn logout_reporting(&mut self) {
+        let r = self.session.lock().await.logout().await;
+        self.set_state(SessionState::Disconnected).await;
+        if let Err(e) = r {
+            let _ = self
+                .events
+                .send(Event::Alarm {
+                    target: self.name.clone(),
+                    what: "logout",
+                    message: super::messages::error_line(&e),
+                    raised: true,
+                })
+                .await;
+        }
+    }
+
     async fn logout(&mut self) {
         let r = self.session.lock().await.logout().await;
         if let Err(e) = r {
@@ -359,5 +403,38 @@ async fn sleep_until(t: Option<Instant>) {
     match t {
         Some(t) => tokio::time::sleep_until(t.into()).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn max_delay(interval: Duration, fleet: usize) -> Duration {
+        (0..2000)
+            .map(|_| first_poll_delay(interval, fleet))
+            .max()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_small_fleet_is_polled_within_two_seconds() {
+        let m = max_delay(Duration::from_secs(60), 10);
+        assert!(m < Duration::from_secs(2), "{m:?}");
+        let m = max_delay(Duration::from_secs(5), 10);
+        assert!(m < Duration::from_millis(500), "{m:?}");
+    }
+
+    #[test]
+    fn a_large_fleet_starts_at_most_200_devices_a_second() {
+        // 10,000 devices: first polls spread over 50 s (2,000 draws all under 45 s would
+        // mean the spread is missing).
+        let m = max_delay(Duration::from_secs(60), 10_000);
+        assert!(m > Duration::from_secs(45), "{m:?}");
+        assert!(m < Duration::from_secs(50), "{m:?}");
+        // Never beyond one interval, however many devices.
+        let m = max_delay(Duration::from_secs(60), 1_000_000);
+        assert!(m < Duration::from_secs(60), "{m:?}");
+        assert!(m > Duration::from_secs(55), "{m:?}");
     }
 }

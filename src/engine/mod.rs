@@ -54,13 +54,15 @@ pub struct EngineOptions {
     /// Find MSP entries' tenants in the background and add them as accounts (the dashboard
     /// and `watch`; `run` finds them before it selects targets).
     pub discover_tenants: bool,
+    /// Each device logs out as soon as its command is answered (`netdash run`).
+    pub logout_after_run: bool,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
             poll_interval: Some(Duration::from_secs(30)),
-            concurrency: 32,
+            concurrency: 64,
             read_only: false,
             only: None,
             shutdown_grace: Duration::from_secs(3),
@@ -68,6 +70,7 @@ impl Default for EngineOptions {
             backoff_cap: Duration::from_secs(300),
             central_workers: 4,
             discover_tenants: true,
+            logout_after_run: false,
         }
     }
 }
@@ -223,7 +226,8 @@ fn spawn_actors(
         .as_ref()
         .map(|o| o.iter().map(String::as_str).collect());
     let wanted = |name: &str| only.as_ref().is_none_or(|o| o.contains(name));
-    let actor_opts = actor_options(opts);
+    let fleet = config.devices().filter(|d| wanted(&d.name)).count();
+    let actor_opts = actor_options(opts, fleet);
     for d in config.devices().filter(|d| wanted(&d.name)) {
         let resolved = resolved.remove(&d.name);
         spawn_device(&mut reg, d, resolved, ctx, &actor_opts, events);
@@ -243,12 +247,15 @@ fn spawn_actors(
     reg
 }
 
-fn actor_options(opts: &EngineOptions) -> ActorOptions {
+/// How device actors behave; `fleet` devices are polled (their first polls are spread).
+fn actor_options(opts: &EngineOptions, fleet: usize) -> ActorOptions {
     ActorOptions {
         poll_interval: opts.poll_interval,
         backoff_base: opts.backoff_base,
         backoff_cap: opts.backoff_cap,
         renew_margin: Duration::from_secs(60),
+        fleet,
+        logout_after_run: opts.logout_after_run,
     }
 }
 

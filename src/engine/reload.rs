@@ -67,7 +67,9 @@ pub(super) fn apply(
     for name in &diff.removed {
         retire(reg, name);
     }
-    let actor_opts = super::actor_options(opts);
+    // New devices' first polls spread as if the whole new list started now (a reload that
+    // adds thousands is a login storm too).
+    let actor_opts = super::actor_options(opts, new.devices().count());
     for d in &diff.added {
         let resolved = secrets.remove(&d.name);
         super::spawn_device(reg, d, resolved, ctx, &actor_opts, events);

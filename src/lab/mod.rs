@@ -102,6 +102,9 @@ pub struct LabOptions {
     /// Write the Central sign-in lines (`username`, `password`, `msp`) into the lab config
     /// (on by default; off for a config that works with pasted tokens only).
     pub central_signin_in_config: bool,
+    /// Every request waits this long before it is answered, as a device tens to hundreds
+    /// of milliseconds away would (zero: answer at once).
+    pub latency: Duration,
 }
 
 impl Default for LabOptions {
@@ -118,6 +121,7 @@ impl Default for LabOptions {
             central_aps: 120,
             central_msp_tenants: 0,
             central_signin_in_config: true,
+            latency: Duration::ZERO,
         }
     }
 }
@@ -135,6 +139,16 @@ impl LabOptions {
             ..LabOptions::default()
         }
     }
+}
+
+/// Hold each request `latency` before handling it (`--latency-ms`).
+async fn delay_answer(
+    axum::extract::State(latency): axum::extract::State<Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    tokio::time::sleep(latency).await;
+    next.run(req).await
 }
 
 /// The lab login every simulated device accepts (the lab's own, written into its config).
@@ -291,6 +305,15 @@ impl Lab {
                 (faults.clone(), sim.clone()),
                 faults::http_faults,
             ));
+            // Outermost, so faulty answers are as late as good ones.
+            let app = if opts.latency.is_zero() {
+                app
+            } else {
+                app.layer(axum::middleware::from_fn_with_state(
+                    opts.latency,
+                    delay_answer,
+                ))
+            };
             let acceptors = tls::Acceptors {
                 good: pki.acceptor.clone(),
                 wrong_ca: pki.wrong_ca_acceptor.clone(),
