@@ -91,6 +91,10 @@ pub struct RunArgs {
     /// One JSON object per target per line, in the order they finish.
     #[arg(long)]
     pub json: bool,
+    /// Group the answers by equality (volatile fields ignored) and print each group's diff
+    /// against the largest: exit 0 when all are equal, 1 when they differ or a target failed.
+    #[arg(long)]
+    pub compare: bool,
     /// Targets run at once (default: settings.concurrency, 32).
     #[arg(long)]
     pub concurrency: Option<usize>,
@@ -173,6 +177,21 @@ pub struct LabArgs {
           wrong-id         an eAPI reply with another request's JSON-RPC id (EOS)"
     )]
     pub faults: Option<FaultPlan>,
+    /// Make an EOS switch report another software version: DEVICE=VERSION, e.g.
+    /// lab-eos-02=4.31.1F (repeatable), so `run --compare` has a difference to find.
+    #[arg(long, value_name = "DEVICE=VERSION", value_parser = parse_eos_version)]
+    pub eos_version: Vec<(String, String)>,
+}
+
+fn parse_eos_version(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((d, v)) if !d.trim().is_empty() && !v.trim().is_empty() => {
+            Ok((d.trim().to_string(), v.trim().to_string()))
+        }
+        _ => Err(format!(
+            "{s:?}: write DEVICE=VERSION, e.g. lab-eos-02=4.31.1F"
+        )),
+    }
 }
 
 fn parse_faults(s: &str) -> Result<FaultPlan, String> {
@@ -188,6 +207,7 @@ impl LabArgs {
             arubaos: self.arubaos,
             central: self.central,
             central_msp_tenants: self.msp_tenants,
+            eos_versions: self.eos_version.clone(),
             ..LabOptions::default()
         };
         if let Some(t) = self.token_ttl {
@@ -419,12 +439,15 @@ async fn run_cmd(
     };
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
-    let end = crate::headless::run(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr)
-        .await
-        .map_err(|e| Failure(1, format!("cannot write output: {e}")))?;
+    let fan_out = if args.compare {
+        crate::headless::run_compare(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr).await
+    } else {
+        crate::headless::run(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr).await
+    };
+    let end = fan_out.map_err(|e| Failure(1, format!("cannot write output: {e}")))?;
     match end {
-        RunEnd::AllOk => Ok(0),
-        RunEnd::SomeFailed => Ok(1),
+        RunEnd::AllOk | RunEnd::Equal => Ok(0),
+        RunEnd::SomeFailed | RunEnd::Differ => Ok(1),
         RunEnd::Rejected(e) => Err(Failure(2, e)),
         RunEnd::Interrupted => Err(Failure(
             1,
@@ -506,9 +529,15 @@ async fn exporter_cmd(
 }
 
 async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
-    let lab = Lab::start(args.options())
-        .await
-        .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
+    let lab = Lab::start(args.options()).await.map_err(|e| {
+        // A flag naming a switch the lab does not have is a usage error.
+        let code = if e.kind() == std::io::ErrorKind::InvalidInput {
+            2
+        } else {
+            1
+        };
+        Failure(code, format!("cannot start the lab: {e}"))
+    })?;
     for d in &lab.devices {
         say!("{:<16} {:<8} https://{}", d.name, d.sim.kind(), d.addr);
     }

@@ -29,6 +29,8 @@ pub struct EosSim {
     version: Value,
     /// The `params.version` of the last runCmds (tests check what clients send).
     last_version: Mutex<Option<Value>>,
+    /// Software version reported instead of the recording's (`--eos-version`).
+    version_override: Mutex<Option<String>>,
 }
 
 /// Privilege of a lab user: admin 15, viewer 1.
@@ -61,7 +63,30 @@ impl EosSim {
             sessions: Mutex::new(HashMap::new()),
             version,
             last_version: Mutex::new(None),
+            version_override: Mutex::new(
+                opts.eos_versions
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone()),
+            ),
         })
+    }
+
+    /// Report software `version` from now on (`show version`, and so the polled facts).
+    pub fn set_version(&self, version: &str) {
+        if let Ok(mut v) = self.version_override.lock() {
+            *v = Some(version.to_string());
+        }
+    }
+
+    /// `show version`: the recording, with the overridden version if one was set.
+    fn show_version(&self) -> Value {
+        let mut v = self.version.clone();
+        if let Some(ver) = self.version_override.lock().ok().and_then(|o| o.clone()) {
+            v["version"] = json!(ver);
+            v["internalVersion"] = json!(ver);
+        }
+        v
     }
 
     /// The `params.version` the last runCmds request carried.
@@ -361,7 +386,7 @@ impl EosSim {
     fn show(&self, cmd: &str, enabled: bool) -> Option<Show> {
         let rpc_result = |s: &str| fixture(s).get("result").and_then(|r| r.get(1)).cloned();
         let v = match cmd {
-            "show version" => self.version.clone(),
+            "show version" => self.show_version(),
             "show hostname" => {
                 json!({"hostname": self.hostname(), "fqdn": format!("{}.lab.example", self.hostname())})
             }
