@@ -47,6 +47,7 @@ pub enum Action {
     Save,
     FocusInput,
     StatusFilter,
+    Compare,
 }
 
 /// Every action with its config name, default keys and help text.
@@ -158,6 +159,12 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         "status_filter",
         &["f"],
         "cycle AP status filter",
+    ),
+    (
+        Action::Compare,
+        "compare",
+        &["d"],
+        "compare the answers of the selected run",
     ),
 ];
 

@@ -8,6 +8,7 @@
 //! (`msg`, `state`, `keymap`, `cursor`, `input`), never the router or another pane.
 
 pub mod central;
+pub mod compare;
 pub mod console;
 pub mod cursor;
 pub mod devices;

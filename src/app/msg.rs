@@ -38,6 +38,11 @@ pub enum Msg {
     },
     /// A line for the status bar (a save finished, a theme failed to load).
     Status(String),
+    /// A snapshot was read for `:diff NAME` (off the UI thread), or why not.
+    Snapshot {
+        name: String,
+        result: Result<crate::compare::snapshot::Snapshot, String>,
+    },
 }
 
 /// What the loop must do for the reducer.
@@ -61,6 +66,15 @@ pub enum Effect {
     /// Read the config file (and run its inventories) again, off the UI thread, and hand
     /// the result to the engine.
     Reload,
+    /// `:snap NAME`: keep this result in the state dir (0600).
+    Snap {
+        name: String,
+        snapshot: crate::compare::snapshot::Snapshot,
+    },
+    /// `:diff NAME`: read snapshot NAME and answer with `Msg::Snapshot`.
+    LoadSnapshot {
+        name: String,
+    },
 }
 
 /// Explorer work on a big document, for a worker thread.

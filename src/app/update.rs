@@ -18,7 +18,7 @@ use super::msg::{Out, Request};
     reason = "the reducer tests (update/tests.rs) reach every state type through this glob"
 )]
 use super::state::*;
-use super::{central, console, devices, explorer, sessions};
+use super::{central, compare, console, devices, explorer, sessions};
 use crate::engine::messages::EngineRequest;
 use crate::engine::messages::Event;
 
@@ -40,7 +40,8 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
         | Msg::Filtered { .. }
         | Msg::Explored { .. }
         | Msg::Loaded { .. }
-        | Msg::Status(_) => false,
+        | Msg::Status(_)
+        | Msg::Snapshot { .. } => false,
     };
     if touches_devices {
         app.devices.view_dirty = true;
@@ -64,6 +65,7 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
         Msg::Explored { seq, done } => explorer::on_explored(&mut app.explorer, seq, done),
         Msg::Status(m) => Out::status(m),
         Msg::Loaded { title, doc } => explorer::on_loaded(&mut app.explorer, title, doc),
+        Msg::Snapshot { name, result } => compare::on_snapshot(&mut app.compare, &name, result),
     };
     carry_out(app, out)
 }
@@ -239,6 +241,13 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Out {
         return Out::default();
     }
     let mode = app.mode();
+    // The compare view sits over the panes and takes their keys while it is open.
+    if mode == Mode::Normal
+        && app.compare.view.is_some()
+        && let Some(out) = compare::on_key(&mut app.compare, keys, k)
+    {
+        return out;
+    }
     // Pane keys that cannot be typed (Alt-1..5, F1..F5) work from every text input too: after
     // a console command the input keeps the focus, and a plain `4` would be typed into it.
     if !mode.is_modal()
@@ -399,6 +408,9 @@ fn pane_action(app: &mut App, action: Action) -> Out {
     match app.focus {
         Pane::Devices => devices::on_action(&mut app.devices, action, app.viewports.devices),
         Pane::Sessions => sessions::on_action(&app.sessions, &app.devices.rows, action),
+        Pane::Console if action == Action::Compare => {
+            compare::open_selected(&mut app.compare, &app.console)
+        }
         Pane::Console => console::on_action(&mut app.console, action),
         Pane::Explorer => explorer::on_action(&mut app.explorer, action),
         Pane::Central => central::on_action(&mut app.central, action),
@@ -435,13 +447,17 @@ fn command_line(app: &mut App, line: &str) -> Out {
             app.status = Some("reloading the config and its inventories…".into());
             vec![Effect::Reload]
         }
+        (Some("snap"), Some(name)) => return compare::snap(&app.console, name, app.now),
+        (Some("diff"), Some(name)) => {
+            return compare::diff(&mut app.compare, &app.console, name);
+        }
         (Some("q" | "quit"), _) => {
             app.quit = true;
             vec![Effect::Engine(EngineRequest::Shutdown)]
         }
         _ => {
             return Out::status(format!(
-                "unknown command :{line}; try :theme NAME, :reconnect NAME, :readonly, :reload"
+                "unknown command :{line}; try :theme NAME, :reconnect NAME, :readonly, :reload, :snap NAME, :diff NAME"
             ));
         }
     };

@@ -188,12 +188,16 @@ impl IgnoreList {
     /// `v` without what this list names. Text (a JSON string) loses its ignored lines.
     pub fn apply(&self, v: &Value) -> Value {
         match v {
-            Value::String(s) if !self.text_lines.is_empty() => Value::String(
-                s.lines()
-                    .filter(|l| !self.text_lines.iter().any(|t| l.contains(t)))
-                    .map(|l| format!("{l}\n"))
-                    .collect(),
-            ),
+            Value::String(s) if !self.text_lines.is_empty() => {
+                let mut kept = String::with_capacity(s.len());
+                for l in s.lines() {
+                    if !self.text_lines.iter().any(|t| l.contains(t)) {
+                        kept.push_str(l);
+                        kept.push('\n');
+                    }
+                }
+                Value::String(kept)
+            }
             _ if self.patterns.is_empty() => v.clone(),
             _ => {
                 let mut path = Vec::new();

@@ -26,6 +26,26 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// When it was taken: `2026-11-30 14:21 UTC`.
+    pub fn taken_utc(&self) -> String {
+        // Days since 1970 to a civil date (Howard Hinnant's algorithm), no time zone crate.
+        let days = (self.taken / 86_400).cast_signed() + 719_468;
+        let era = days.div_euclid(146_097);
+        let doe = days.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        let secs = self.taken % 86_400;
+        format!(
+            "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+            secs / 3600,
+            (secs / 60) % 60
+        )
+    }
+
     pub fn target_kind(&self) -> Option<TargetKind> {
         [
             TargetKind::Eos,
@@ -168,6 +188,11 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         assert_eq!(load(dir.path(), "before").expect("load"), snap);
         assert_eq!(snap.target_kind(), Some(TargetKind::Eos));
+        let at = Snapshot {
+            taken: 1_795_000_000,
+            ..snap.clone()
+        };
+        assert_eq!(at.taken_utc(), "2026-11-18 08:53 UTC");
         assert!(matches!(
             load(dir.path(), "nope"),
             Err(SnapError::Missing(_))

@@ -11,6 +11,7 @@
 //! ```
 
 pub mod central;
+pub mod compare;
 pub mod console;
 pub mod devices;
 pub mod explorer;
@@ -48,7 +49,11 @@ pub fn render(f: &mut Frame<'_>, app: &App, s: &Styles, keys: &KeyMap) -> PaneRe
     ])
     .areas(area);
     title_bar(f, title, app, s);
-    let rects = if let Some(p) = app.solo {
+    let rects = if let Some(v) = &app.compare.view {
+        // The compare view covers the panes until Esc; clicks land nowhere meanwhile.
+        compare::render(f, body, v, s, keys);
+        Vec::new()
+    } else if let Some(p) = app.solo {
         draw_pane(f, p, body, app, s, true);
         vec![(p, body)]
     } else if is_narrow(area) {
@@ -224,7 +229,7 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
             A::Reconnect,
         ],
         Pane::Sessions => &[A::Up, A::Down, A::Refresh, A::Reconnect],
-        Pane::Console => &[A::FocusInput, A::Up, A::Down, A::Select],
+        Pane::Console => &[A::FocusInput, A::Up, A::Down, A::Select, A::Compare],
         Pane::Explorer => &[
             A::Up,
             A::Down,

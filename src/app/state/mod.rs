@@ -5,12 +5,14 @@
 use std::time::SystemTime;
 
 mod central;
+mod compare;
 mod console;
 mod devices;
 mod explorer;
 
 pub use super::cursor::ListCursor;
 pub use central::{ApFilter, CentralAccount, CentralState};
+pub use compare::{CompareState, CompareView, PendingDiff};
 pub use console::{ConsoleState, OUTPUTS_KEPT, ResultEntry, TRANSCRIPT_LIMIT, Transcript};
 pub use devices::{DeviceRow, DevicesState, LATENCY_SAMPLES, SessionsState, SortBy, name_order};
 pub use explorer::{ExplorerBody, ExplorerInput, ExplorerJob, ExplorerState};
@@ -72,6 +74,8 @@ pub struct App {
     pub console: ConsoleState,
     pub explorer: ExplorerState,
     pub central: CentralState,
+    /// The compare view (`d`, `:diff`), drawn over the panes while open.
+    pub compare: CompareState,
     pub status: Option<String>,
     pub read_only: bool,
     /// Started read-only (`--read-only`, settings): `:readonly` may not turn it off.
@@ -98,6 +102,7 @@ impl App {
             console: ConsoleState::new(history),
             explorer: ExplorerState::new(),
             central: CentralState::new(),
+            compare: CompareState::default(),
             status: None,
             read_only,
             read_only_locked: read_only,
