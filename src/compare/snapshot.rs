@@ -192,7 +192,7 @@ mod tests {
             taken: 1_795_000_000,
             ..snap.clone()
         };
-        assert_eq!(at.taken_utc(), "2026-11-18 08:53 UTC");
+        assert_eq!(at.taken_utc(), "2026-11-18 11:06 UTC");
         assert!(matches!(
             load(dir.path(), "nope"),
             Err(SnapError::Missing(_))
