@@ -36,6 +36,10 @@ pub fn render(segs: &[Seg]) -> String {
         return ".".into();
     }
     let mut out = String::new();
+    // jq paths start with a dot: `.[0]`, not `[0]`.
+    if matches!(segs.first(), Some(Seg::Index(_))) {
+        out.push('.');
+    }
     for s in segs {
         match s {
             Seg::Key(k) => push_key(&mut out, k),
@@ -62,6 +66,7 @@ mod tests {
         let p = [Seg::Key("Ethernet1/1".into()), Seg::Index(3)];
         assert_eq!(render(&p), r#"."Ethernet1/1"[3]"#);
         assert_eq!(render(&[]), ".");
+        assert_eq!(render(&[Seg::Index(0), Seg::Key("a".into())]), ".[0].a");
         assert_eq!(render(&[Seg::Key("a\"b".into())]), r#"."a\"b""#);
     }
 }
