@@ -194,8 +194,14 @@ fn text_answers_get_a_line_diff() {
     d.app.focus = Pane::Console;
     d.press(KeyCode::Char('d'));
     let screen = d.draw(80, 24);
-    assert!(screen.contains("-    3 │    mtu 1500"), "{screen}");
-    assert!(screen.contains("+    3 │    mtu 9214"), "{screen}");
+    // Line numbers are the device's own: the volatile first line is cut, not dropped.
+    assert!(screen.contains("-    4 │    mtu 1500"), "{screen}");
+    assert!(screen.contains("+    4 │    mtu 9214"), "{screen}");
+    let wide = d.draw(160, 48);
+    assert!(
+        wide.contains(r#"ignoring text after "! Command:", text after "! Startup"#),
+        "{wide}"
+    );
 }
 
 #[test]
@@ -306,6 +312,21 @@ fn snap_keeps_the_selected_result_and_diff_compares_with_it() {
             .unwrap_or("")
             .starts_with("no snapshot named")
     );
+}
+
+#[test]
+fn a_bad_ignore_pattern_is_a_config_error_naming_the_line() {
+    let text = CONFIG.replace(r#"ignore = [".memTotal"]"#, r#"ignore = ["uptime"]"#);
+    let Err(e) = Dashboard::from_config(&text, false) else {
+        panic!("accepted a pattern without a dot")
+    };
+    let e = e.to_string();
+    assert!(e.contains("line 3:"), "{e}");
+    assert!(
+        e.contains(r#"ignore pattern "uptime" is not a path"#),
+        "{e}"
+    );
+    assert!(e.contains("write it like .uptime"), "{e}");
 }
 
 #[test]

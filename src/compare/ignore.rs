@@ -4,7 +4,8 @@
 //!
 //! A pattern is a jq path with two wildcards: `[]` is any array element or object key
 //! (`.interfaces[].interfaceCounters`), and `..name` is the key `name` at any depth
-//! (`..timestamp`). Text answers drop the lines a built-in rule names instead.
+//! (`..timestamp`). In text answers, a built-in rule cuts a line after the words that name
+//! a volatile value (`Uptime: …`).
 
 use serde_json::Value;
 
@@ -160,7 +161,7 @@ fn matches(steps: &[Step], path: &[Seg]) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct IgnoreList {
     pub patterns: Vec<Pattern>,
-    /// Text answers: lines containing one of these are dropped.
+    /// Text answers: a line containing one of these loses what follows it.
     pub text_lines: Vec<&'static str>,
 }
 
@@ -189,12 +190,22 @@ impl IgnoreList {
     pub fn apply(&self, v: &Value) -> Value {
         match v {
             Value::String(s) if !self.text_lines.is_empty() => {
+                // An ignored line keeps its place and what comes before the volatile part
+                // (`Uptime: …`), so line numbers in a diff are the device's own.
                 let mut kept = String::with_capacity(s.len());
                 for l in s.lines() {
-                    if !self.text_lines.iter().any(|t| l.contains(t)) {
-                        kept.push_str(l);
-                        kept.push('\n');
+                    match self
+                        .text_lines
+                        .iter()
+                        .find_map(|t| l.find(t).map(|at| at + t.len()))
+                    {
+                        Some(end) => {
+                            kept.push_str(l[..end].trim_end());
+                            kept.push_str(" …");
+                        }
+                        None => kept.push_str(l),
                     }
+                    kept.push('\n');
                 }
                 Value::String(kept)
             }
@@ -365,7 +376,7 @@ mod tests {
         );
         assert_eq!(
             l.apply(&t),
-            Value::String("Arista cEOSLab\nSoftware image version: 4.30\n".into())
+            Value::String("Arista cEOSLab\nUptime: …\nSoftware image version: 4.30\n".into())
         );
     }
 

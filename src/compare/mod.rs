@@ -58,14 +58,16 @@ impl Comparison {
             match &a.result {
                 Ok(v) if ignoring => {
                     let list = IgnoreList::for_command(a.kind, command, extra);
-                    for p in &list.patterns {
-                        if !ignored.iter().any(|i| i == p.as_str()) {
-                            ignored.push(p.as_str().to_string());
+                    // Say only what applies: paths to JSON, line rules to text.
+                    if !v.is_string() {
+                        for p in &list.patterns {
+                            if !ignored.iter().any(|i| i == p.as_str()) {
+                                ignored.push(p.as_str().to_string());
+                            }
                         }
-                    }
-                    if v.is_string() {
+                    } else {
                         for t in &list.text_lines {
-                            let t = format!("lines with {t:?}");
+                            let t = format!("text after {t:?}");
                             if !ignored.contains(&t) {
                                 ignored.push(t);
                             }
