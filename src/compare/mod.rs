@@ -59,18 +59,20 @@ impl Comparison {
                 Ok(v) if ignoring => {
                     let list = IgnoreList::for_command(a.kind, command, extra);
                     // Say only what applies: paths to JSON, line rules to text.
-                    if !v.is_string() {
-                        for p in &list.patterns {
-                            if !ignored.iter().any(|i| i == p.as_str()) {
-                                ignored.push(p.as_str().to_string());
-                            }
-                        }
+                    let said: Vec<String> = if v.is_string() {
+                        list.text_lines
+                            .iter()
+                            .map(|t| format!("text after {t:?}"))
+                            .collect()
                     } else {
-                        for t in &list.text_lines {
-                            let t = format!("text after {t:?}");
-                            if !ignored.contains(&t) {
-                                ignored.push(t);
-                            }
+                        list.patterns
+                            .iter()
+                            .map(|p| p.as_str().to_string())
+                            .collect()
+                    };
+                    for t in said {
+                        if !ignored.contains(&t) {
+                            ignored.push(t);
                         }
                     }
                     pairs.push((a.target.clone(), Ok(list.apply(v))));
