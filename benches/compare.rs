@@ -95,8 +95,14 @@ fn main() {
     });
     assert_eq!(l.len(), 100);
 
-    let p: String = (0..20_000).map(|i| format!("a{i}\n")).collect();
-    let q: String = (0..20_000).map(|i| format!("b{i}\n")).collect();
+    let numbered = |prefix: char| {
+        let mut s = String::new();
+        for i in 0..20_000 {
+            s.push_str(&format!("{prefix}{i}\n"));
+        }
+        s
+    };
+    let (p, q) = (numbered('a'), numbered('b'));
     let l = timed("line diff, 20,000 lines each, nothing shared", || {
         diff::lines(&p, &q)
     });
