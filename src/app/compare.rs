@@ -29,16 +29,22 @@ pub enum DiffRow {
     Note(String),
 }
 
-/// The run under the console cursor (0 = its newest result), as the console counts.
-fn selected_run(c: &ConsoleState) -> Option<&Transcript> {
+/// The run under the console cursor and the result's index in it. The cursor counts
+/// results from the newest (0), as the console draws them; read here rather than asked
+/// of the console module, so panes do not import each other.
+fn selected(c: &ConsoleState) -> Option<(&Transcript, usize)> {
     let mut left = c.cursor.selected;
     for t in c.transcript.iter().rev() {
         if left < t.results.len() {
-            return Some(t);
+            return Some((t, t.results.len() - 1 - left));
         }
         left -= t.results.len();
     }
     None
+}
+
+fn selected_run(c: &ConsoleState) -> Option<&Transcript> {
+    selected(c).map(|(t, _)| t)
 }
 
 /// `d` in the console: compare the answers of the selected result's run.
@@ -220,8 +226,8 @@ pub fn rows(v: &CompareView) -> Vec<DiffRow> {
 
 /// The result under the console cursor as an answer, with its run's command.
 fn selected_answer(console: &ConsoleState) -> Result<(Answer, String), String> {
-    let run = selected_run(console).ok_or("no result selected: run a command first")?;
-    let r = super::console::selected_result(console).ok_or("no result selected")?;
+    let (run, i) = selected(console).ok_or("no result selected: run a command first")?;
+    let r = run.results.get(i).ok_or("no result selected")?;
     match (&r.output, r.ok) {
         (Some(v), true) => Ok((
             Answer {

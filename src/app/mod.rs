@@ -4,8 +4,9 @@
 //!
 //! `update.rs` routes keys, mouse, `:` commands, engine events and requests between panes;
 //! each pane's behaviour is in its own module (`devices`, `sessions`, `console`,
-//! `explorer`, `central`, matching `ui/<pane>.rs`), which imports only the leaf modules
-//! (`msg`, `state`, `keymap`, `cursor`, `input`), never the router or another pane.
+//! `explorer`, `central`, matching `ui/<pane>.rs`; `compare`, the view `d` and `:diff`
+//! open over the panes), which imports only the leaf modules (`msg`, `state`, `keymap`,
+//! `cursor`, `input`), never the router or another pane.
 
 pub mod central;
 pub mod compare;
