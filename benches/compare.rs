@@ -71,6 +71,11 @@ fn main() {
         diff::json(&a, &b)
     });
     assert_eq!(d.len(), 100);
+    let list = netdash::compare::IgnoreList::for_command(TargetKind::Eos, "show interfaces", &[]);
+    timed("ignore list applied to one document", || list.apply(&a));
+    timed("hash of one document (grouping)", || {
+        netdash::compare::group::hash(&a)
+    });
     let pair = [
         Answer {
             target: "a".into(),

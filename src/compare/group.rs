@@ -2,6 +2,7 @@
 //! first target's name; failed targets last, in a group of their own.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use serde_json::Value;
 
@@ -20,20 +21,25 @@ impl Group {
     }
 }
 
-/// `(target, answer)` pairs (an `Err` is a failed target) as groups. Equality is found by
-/// a canonical text of each answer (object keys sorted), hashed: linear, not pairwise.
+/// `(target, answer)` pairs (an `Err` is a failed target) as groups. Answers are bucketed
+/// by a hash that ignores object key order, then compared with `==` (which ignores it too)
+/// only within a bucket: linear in the answers' size, not pairwise across all of them.
 pub fn group(answers: Vec<(String, Result<Value, String>)>) -> Vec<Group> {
-    let mut by_text: HashMap<String, usize> = HashMap::new();
+    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
     let mut failed = Vec::new();
     for (target, answer) in answers {
         match answer {
             Ok(v) => {
-                let key = canonical(&v);
-                if let Some(&i) = by_text.get(&key) {
+                let bucket = by_hash.entry(hash(&v)).or_default();
+                let same = bucket
+                    .iter()
+                    .copied()
+                    .find(|&i| groups[i].answer.as_ref() == Some(&v));
+                if let Some(i) = same {
                     groups[i].targets.push(target);
                 } else {
-                    by_text.insert(key, groups.len());
+                    bucket.push(groups.len());
                     groups.push(Group {
                         targets: vec![target],
                         answer: Some(v),
@@ -62,42 +68,46 @@ pub fn group(answers: Vec<(String, Result<Value, String>)>) -> Vec<Group> {
     groups
 }
 
-/// `v` as JSON text with object keys sorted at every level: equal values, equal texts.
-pub fn canonical(v: &Value) -> String {
-    let mut out = String::new();
-    write_canonical(v, &mut out);
-    out
+/// A hash of `v` with object keys taken in sorted order: equal values, equal hashes.
+pub fn hash(v: &Value) -> u64 {
+    let mut h = fnv::FnvHasher::default();
+    hash_into(v, &mut h);
+    h.finish()
 }
 
-fn write_canonical(v: &Value, out: &mut String) {
+fn hash_into(v: &Value, h: &mut impl Hasher) {
+    // A tag per type, so `"1"`, `1` and `[1]` hash apart.
     match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                if let Some(c) = m.get(k) {
-                    write_canonical(c, out);
-                }
-            }
-            out.push('}');
+        Value::Null => h.write_u8(0),
+        Value::Bool(b) => {
+            h.write_u8(1);
+            b.hash(h);
+        }
+        Value::Number(n) => {
+            h.write_u8(2);
+            n.hash(h);
+        }
+        Value::String(s) => {
+            h.write_u8(3);
+            s.hash(h);
         }
         Value::Array(a) => {
-            out.push('[');
-            for (i, c) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(c, out);
+            h.write_u8(4);
+            h.write_usize(a.len());
+            for c in a {
+                hash_into(c, h);
             }
-            out.push(']');
         }
-        other => out.push_str(&other.to_string()),
+        Value::Object(m) => {
+            h.write_u8(5);
+            h.write_usize(m.len());
+            let mut keys: Vec<(&String, &Value)> = m.iter().collect();
+            keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            for (k, c) in keys {
+                k.hash(h);
+                hash_into(c, h);
+            }
+        }
     }
 }
 

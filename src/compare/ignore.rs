@@ -109,7 +109,14 @@ impl Pattern {
 
     /// Whether the value at `path` is one this pattern names.
     pub fn matches(&self, path: &[Seg]) -> bool {
-        matches(&self.steps, path)
+        let refs: Vec<At<'_>> = path
+            .iter()
+            .map(|s| match s {
+                Seg::Key(k) => At::Key(k),
+                Seg::Index(i) => At::Index(*i),
+            })
+            .collect();
+        matches(&self.steps, &refs)
     }
 }
 
@@ -136,20 +143,27 @@ fn quoted(s: &str) -> Option<(String, &str)> {
     None
 }
 
-fn matches(steps: &[Step], path: &[Seg]) -> bool {
+/// A step of the path being walked, borrowed from the value (no key is copied to match).
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn matches(steps: &[Step], path: &[At<'_>]) -> bool {
     match (steps.first(), path.first()) {
         (None, None) => true,
         (None, Some(_)) | (Some(_), None) => false,
-        (Some(Step::Deep(name)), Some(_)) => {
+        (Some(Step::Deep(name)), Some(first)) => {
             // The key here, or anywhere below.
-            (matches!(&path[0], Seg::Key(k) if k == name) && matches(&steps[1..], &path[1..]))
+            (matches!(first, At::Key(k) if k == name) && matches(&steps[1..], &path[1..]))
                 || matches(steps, &path[1..])
         }
         (Some(step), Some(seg)) => {
             let here = match (step, seg) {
                 (Step::Any, _) => true,
-                (Step::Key(a), Seg::Key(b)) => a == b,
-                (Step::Index(a), Seg::Index(b)) => a == b,
+                (Step::Key(a), At::Key(b)) => a == b,
+                (Step::Index(a), At::Index(b)) => a == b,
                 _ => false,
             };
             here && matches(&steps[1..], &path[1..])
@@ -219,13 +233,14 @@ impl IgnoreList {
 }
 
 /// A copy of `v` without the values at paths a pattern matches.
-fn prune(v: &Value, patterns: &[Pattern], path: &mut Vec<Seg>) -> Value {
+fn prune<'a>(v: &'a Value, patterns: &[Pattern], path: &mut Vec<At<'a>>) -> Value {
+    let hit = |path: &[At<'_>]| patterns.iter().any(|p| matches(&p.steps, path));
     match v {
         Value::Object(m) => {
             let mut out = serde_json::Map::with_capacity(m.len());
             for (k, child) in m {
-                path.push(Seg::Key(k.clone()));
-                if !patterns.iter().any(|p| p.matches(path)) {
+                path.push(At::Key(k));
+                if !hit(path) {
                     out.insert(k.clone(), prune(child, patterns, path));
                 }
                 path.pop();
@@ -235,8 +250,8 @@ fn prune(v: &Value, patterns: &[Pattern], path: &mut Vec<Seg>) -> Value {
         Value::Array(a) => {
             let mut out = Vec::with_capacity(a.len());
             for (i, child) in a.iter().enumerate() {
-                path.push(Seg::Index(i));
-                if !patterns.iter().any(|p| p.matches(path)) {
+                path.push(At::Index(i));
+                if !hit(path) {
                     out.push(prune(child, patterns, path));
                 }
                 path.pop();
