@@ -541,6 +541,9 @@ async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
     for d in &lab.devices {
         say!("{:<16} {:<8} https://{}", d.name, d.sim.kind(), d.addr);
     }
+    for (name, version) in &args.eos_version {
+        say!("{name} reports EOS {version} (--eos-version)");
+    }
     if args.msp_tenants > 0 && args.central > 0 {
         say!(
             "lab-central-01 is an MSP with {} tenants on its port (GET /msp_api/v1/customers)",
