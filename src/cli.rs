@@ -347,6 +347,7 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
             say!("config   {}", cfg.display());
             say!("themes   {}", paths.config_dir.join("themes").display());
             say!("history  {}", paths.state_dir.join("history").display());
+            say!("snapshot {}", paths.state_dir.join("snapshots").display());
             say!("log      {}", paths.log_file().display());
             say!("tokens   {}", paths.token_dir().display());
             Ok(0)
