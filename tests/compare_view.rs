@@ -172,6 +172,17 @@ fn d_groups_the_answers_and_diffs_the_odd_one_against_the_largest() {
     d.press(KeyCode::Char('i'));
     assert!(d.app.compare.view.as_ref().expect("open").ignoring);
 
+    // `?` lists the view's own keys.
+    d.press(KeyCode::Char('?'));
+    let help = d.draw(160, 48);
+    assert!(help.contains("Compare (esc goes back)"), "{help}");
+    assert!(help.contains("ignore volatile fields on/off"), "{help}");
+    d.press(KeyCode::Esc);
+    assert!(
+        d.app.compare.view.is_some(),
+        "Esc closed the help, not the view"
+    );
+
     // Pane keys do not reach the panes underneath; Esc goes back to the console.
     d.press(KeyCode::Char('1'));
     assert_eq!(d.app.focus, Pane::Console);

@@ -215,7 +215,10 @@ fn status_line(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, keys: &KeyMap)
 
 fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
     use crate::app::keymap::Action as A;
+    let comparing = app.compare.view.is_some();
     let pane_actions: &[A] = match app.focus {
+        // The compare view sits over the panes: its keys, not the focused pane's.
+        _ if comparing => &[A::Left, A::Right, A::Up, A::Down, A::FocusInput],
         Pane::Devices => &[
             A::Up,
             A::Down,
@@ -274,6 +277,10 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
     };
     let row = |a: &A| {
         let text = match (app.focus, a) {
+            (_, A::Left) if comparing => "previous group",
+            (_, A::Right) if comparing => "next group (A is the reference)",
+            (_, A::Up | A::Down) if comparing => "scroll the diff",
+            (_, A::FocusInput) if comparing => "ignore volatile fields on/off",
             // The same key means something more specific here.
             (Pane::Central, A::Filter) => "only the selected AP's site (again: all sites)",
             (Pane::Devices, A::Select) => "console for the selected (or marked) devices",
@@ -285,11 +292,15 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
         entry(keys.label(*a), text)
     };
     let mut left = vec![Line::from(Span::styled(
-        app.focus.title().to_string(),
+        if comparing {
+            "Compare (esc goes back)".to_string()
+        } else {
+            app.focus.title().to_string()
+        },
         s.title,
     ))];
     left.extend(pane_actions.iter().map(row));
-    if app.focus == Pane::Console {
+    if app.focus == Pane::Console && !comparing {
         for (k, t) in [
             ("enter", "run the command"),
             ("esc", "leave the input"),
