@@ -91,13 +91,17 @@ pub struct RunArgs {
     /// One JSON object per target per line, in the order they finish.
     #[arg(long)]
     pub json: bool,
+    /// Group the answers by equality (volatile fields ignored) and print each group's diff
+    /// against the largest: exit 0 when all are equal, 1 when they differ or a target failed.
+    #[arg(long)]
+    pub compare: bool,
     /// Targets run at once (default: settings.concurrency, 64).
     #[arg(long)]
     pub concurrency: Option<usize>,
     /// Run again every INTERVAL (5s, 2m) on the same sessions, marking what changed
     /// since the previous run; Ctrl-C stops. Central targets may stretch it.
     // A String parsed by the command: a bad value is one line, like every other error.
-    #[arg(long, value_name = "INTERVAL")]
+    #[arg(long, value_name = "INTERVAL", conflicts_with = "compare")]
     pub every: Option<String>,
     /// With --every: stop after N runs.
     #[arg(long, value_name = "N", requires = "every")]
@@ -184,6 +188,21 @@ pub struct LabArgs {
           wrong-id         an eAPI reply with another request's JSON-RPC id (EOS)"
     )]
     pub faults: Option<FaultPlan>,
+    /// Make an EOS switch report another software version: DEVICE=VERSION, e.g.
+    /// lab-eos-02=4.31.1F (repeatable), so `run --compare` has a difference to find.
+    #[arg(long, value_name = "DEVICE=VERSION", value_parser = parse_eos_version)]
+    pub eos_version: Vec<(String, String)>,
+}
+
+fn parse_eos_version(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((d, v)) if !d.trim().is_empty() && !v.trim().is_empty() => {
+            Ok((d.trim().to_string(), v.trim().to_string()))
+        }
+        _ => Err(format!(
+            "{s:?}: write DEVICE=VERSION, e.g. lab-eos-02=4.31.1F"
+        )),
+    }
 }
 
 fn parse_faults(s: &str) -> Result<FaultPlan, String> {
@@ -200,6 +219,7 @@ impl LabArgs {
             central: self.central,
             central_msp_tenants: self.msp_tenants,
             latency: Duration::from_millis(self.latency_ms),
+            eos_versions: self.eos_version.clone(),
             ..LabOptions::default()
         };
         if let Some(t) = self.token_ttl {
@@ -339,6 +359,7 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
             say!("config   {}", cfg.display());
             say!("themes   {}", paths.config_dir.join("themes").display());
             say!("history  {}", paths.state_dir.join("history").display());
+            say!("snapshot {}", paths.state_dir.join("snapshots").display());
             say!("log      {}", paths.log_file().display());
             say!("tokens   {}", paths.token_dir().display());
             Ok(0)
@@ -454,12 +475,16 @@ async fn run_cmd(
             };
             crate::headless::every(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr).await
         }
+        None if args.compare => {
+            crate::headless::run_compare(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr)
+                .await
+        }
         None => crate::headless::run(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr).await,
     }
     .map_err(|e| Failure(1, format!("cannot write output: {e}")))?;
     match end {
-        RunEnd::AllOk => Ok(0),
-        RunEnd::SomeFailed => Ok(1),
+        RunEnd::AllOk | RunEnd::Equal => Ok(0),
+        RunEnd::SomeFailed | RunEnd::Differ => Ok(1),
         RunEnd::Rejected(e) => Err(Failure(2, e)),
         RunEnd::Interrupted => Err(Failure(
             1,
@@ -541,11 +566,20 @@ async fn exporter_cmd(
 }
 
 async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
-    let lab = Lab::start(args.options())
-        .await
-        .map_err(|e| Failure(1, format!("cannot start the lab: {e}")))?;
+    let lab = Lab::start(args.options()).await.map_err(|e| {
+        // A flag naming a switch the lab does not have is a usage error.
+        let code = if e.kind() == std::io::ErrorKind::InvalidInput {
+            2
+        } else {
+            1
+        };
+        Failure(code, format!("cannot start the lab: {e}"))
+    })?;
     for d in &lab.devices {
         say!("{:<16} {:<8} https://{}", d.name, d.sim.kind(), d.addr);
+    }
+    for (name, version) in &args.eos_version {
+        say!("{name} reports EOS {version} (--eos-version)");
     }
     if args.msp_tenants > 0 && args.central > 0 {
         say!(

@@ -93,6 +93,9 @@ pub struct Settings {
     /// How long a `password_cmd` may run (a `pass` prompt nobody answers) before it is
     /// killed, seconds.
     pub password_cmd_timeout_secs: u64,
+    /// jq paths left out when answers are compared (`run --compare`, `d`, `:diff`), on top
+    /// of the built-in volatile fields: `[".uptime", ".interfaces[].counters", "..lastChange"]`.
+    pub ignore: Vec<String>,
 }
 
 /// `max_response_mb` when the file sets none.
@@ -114,6 +117,7 @@ impl Default for Settings {
             timeout_secs: 15,
             max_response_mb: DEFAULT_MAX_RESPONSE_MB,
             password_cmd_timeout_secs: 30,
+            ignore: Vec::new(),
         }
     }
 }
@@ -734,6 +738,16 @@ impl Config {
                 MAX_RESPONSE_MB_RANGE.start(),
                 MAX_RESPONSE_MB_RANGE.end()
             )));
+        }
+        for p in &cfg.settings.ignore {
+            crate::compare::ignore::Pattern::parse(p).map_err(|e| {
+                let at = text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("ignore"))
+                    .map(|i| format!("line {}: ", i + 1))
+                    .unwrap_or_default();
+                invalid(format!("{at}[settings] {e}"))
+            })?;
         }
         let mut cfg = cfg;
         cfg.clamp_times();

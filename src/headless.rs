@@ -114,15 +114,44 @@ pub enum RunEnd {
     Rejected(String),
     /// Stopped by a signal before every result arrived.
     Interrupted,
+    /// `--compare`: every target answered and all answers were equal (after ignoring).
+    Equal,
+    /// `--compare`: answers differ, or a target failed (its own group, "failed").
+    Differ,
 }
 
 /// Run one fan-out on the engine, printing results as they finish. `only` limits the
 /// engine to the selected targets (no sessions for the rest).
 pub async fn run(
     config: Arc<Config>,
+    ctx: Context,
+    req: RunRequest,
+    only: Vec<String>,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<RunEnd> {
+    fan_out(config, ctx, req, only, false, out, err).await
+}
+
+/// `run --compare`: the same fan-out, its answers printed as groups of equal answers with
+/// each group's diff against the largest (see `crate::compare`); ends `Equal` or `Differ`.
+pub async fn run_compare(
+    config: Arc<Config>,
+    ctx: Context,
+    req: RunRequest,
+    only: Vec<String>,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<RunEnd> {
+    fan_out(config, ctx, req, only, true, out, err).await
+}
+
+async fn fan_out(
+    config: Arc<Config>,
     mut ctx: Context,
     req: RunRequest,
     only: Vec<String>,
+    compare: bool,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<RunEnd> {
@@ -130,6 +159,8 @@ pub async fn run(
     // Each connection serves one device's command: close it a second after, so a fan-out
     // over thousands holds only the connections in flight (see `Clients::with_idle`).
     ctx.clients = Arc::new(Clients::with_idle(ctx.timeout, SHORT_IDLE));
+    let ignore = config.settings.ignore.clone();
+    let mut answers: Vec<crate::compare::Answer> = Vec::new();
     let opts = EngineOptions {
         poll_interval: None,
         concurrency: req.concurrency,
@@ -145,7 +176,7 @@ pub async fn run(
     let _ = engine.commands.send(EngineRequest::Run {
         id: 1,
         targets: req.targets,
-        line: req.line,
+        line: req.line.clone(),
         interactive: false,
     });
     let mut end = None;
@@ -198,6 +229,17 @@ pub async fn run(
                 ..
             } => {
                 failed_any |= !outcome.is_ok();
+                if compare {
+                    answers.push(crate::compare::Answer {
+                        target,
+                        kind,
+                        result: match outcome {
+                            Outcome::Ok { output, .. } => Ok(output),
+                            Outcome::Err { error, .. } => Err(error),
+                        },
+                    });
+                    continue;
+                }
                 emit!({
                     if req.json {
                         writeln!(out, "{}", result_line(&target, kind, elapsed_ms, &outcome))?;
@@ -235,10 +277,30 @@ pub async fn run(
             _ => {}
         }
     }
-    match broken {
-        Some(e) => Err(e),
-        None => Ok(end.unwrap_or(RunEnd::Interrupted)),
+    if let Some(e) = broken {
+        return Err(e);
     }
+    let end = end.unwrap_or(RunEnd::Interrupted);
+    if compare && matches!(end, RunEnd::AllOk | RunEnd::SomeFailed) {
+        let c = crate::compare::Comparison::build(&answers, &req.line, &ignore, true, None);
+        if req.json {
+            let doc = crate::compare::report::json(&c).to_string();
+            writeln!(out, "{}", sanitize::json(&doc))?;
+        } else {
+            write!(
+                out,
+                "{}",
+                sanitize::for_terminal(&crate::compare::report::text(&c))
+            )?;
+        }
+        out.flush()?;
+        return Ok(if c.all_equal() {
+            RunEnd::Equal
+        } else {
+            RunEnd::Differ
+        });
+    }
+    Ok(end)
 }
 
 /// Print engine events as lines until Ctrl-C, SIGTERM or SIGHUP; then log out and stop.

@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod command;
+pub mod compare;
 pub mod config;
 pub mod drivers;
 pub mod engine;

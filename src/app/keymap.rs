@@ -50,6 +50,7 @@ pub enum Action {
     HistoryOlder,
     HistoryNewer,
     ChangesSince,
+    Compare,
 }
 
 /// Every action with its config name, default keys and help text.
@@ -179,6 +180,12 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         "changes_since",
         &["b"],
         "repeat: changes since the first / the previous run",
+    ),
+    (
+        Action::Compare,
+        "compare",
+        &["d"],
+        "compare the answers of the selected run",
     ),
 ];
 

@@ -4,11 +4,13 @@
 //!
 //! `update.rs` routes keys, mouse, `:` commands, engine events and requests between panes;
 //! each pane's behaviour is in its own module (`devices`, `sessions`, `console`,
-//! `explorer`, `central`, and `repeat`, the `:every` view the explorer pane hosts, matching
-//! `ui/<pane>.rs`), which imports only the leaf modules
-//! (`msg`, `state`, `keymap`, `cursor`, `input`), never the router or another pane.
+//! `explorer`, `central`, matching `ui/<pane>.rs`; `repeat`, the `:every` view the explorer
+//! pane hosts; `compare`, the view `d` and `:diff` open over the panes), which imports only
+//! the leaf modules (`msg`, `state`, `keymap`, `cursor`, `input`), never the router or
+//! another pane.
 
 pub mod central;
+pub mod compare;
 pub mod console;
 pub mod cursor;
 pub mod devices;

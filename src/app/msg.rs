@@ -43,6 +43,11 @@ pub enum Msg {
         seq: u64,
         at: SystemTime,
     },
+    /// A snapshot was read for `:diff NAME` (off the UI thread), or why not.
+    Snapshot {
+        name: String,
+        result: Result<crate::compare::snapshot::Snapshot, String>,
+    },
 }
 
 /// What the loop must do for the reducer.
@@ -70,6 +75,15 @@ pub enum Effect {
     RepeatAt {
         seq: u64,
         at: SystemTime,
+    },
+    /// `:snap NAME`: keep this result in the state dir (0600).
+    Snap {
+        name: String,
+        snapshot: crate::compare::snapshot::Snapshot,
+    },
+    /// `:diff NAME`: read snapshot NAME and answer with `Msg::Snapshot`.
+    LoadSnapshot {
+        name: String,
     },
 }
 

@@ -18,7 +18,7 @@ use super::msg::{Out, Request};
     reason = "the reducer tests (update/tests.rs) reach every state type through this glob"
 )]
 use super::state::*;
-use super::{central, console, devices, explorer, repeat, sessions};
+use super::{central, compare, console, devices, explorer, repeat, sessions};
 use crate::engine::messages::EngineRequest;
 use crate::engine::messages::Event;
 
@@ -41,7 +41,8 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
         | Msg::Explored { .. }
         | Msg::Loaded { .. }
         | Msg::Status(_)
-        | Msg::RepeatDue { .. } => false,
+        | Msg::RepeatDue { .. }
+        | Msg::Snapshot { .. } => false,
     };
     if touches_devices {
         app.devices.view_dirty = true;
@@ -66,6 +67,7 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
         Msg::Status(m) => Out::status(m),
         Msg::Loaded { title, doc } => explorer::on_loaded(&mut app.explorer, title, doc),
         Msg::RepeatDue { seq, at } => repeat::on_due(&mut app.repeat, seq, at),
+        Msg::Snapshot { name, result } => compare::on_snapshot(&mut app.compare, &name, result),
     };
     carry_out(app, out)
 }
@@ -249,6 +251,13 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Out {
         return Out::default();
     }
     let mode = app.mode();
+    // The compare view sits over the panes and takes their keys while it is open.
+    if mode == Mode::Normal
+        && app.compare.view.is_some()
+        && let Some(out) = compare::on_key(&mut app.compare, keys, k)
+    {
+        return out;
+    }
     // Pane keys that cannot be typed (Alt-1..5, F1..F5) work from every text input too: after
     // a console command the input keeps the focus, and a plain `4` would be typed into it.
     if !mode.is_modal()
@@ -413,6 +422,9 @@ fn pane_action(app: &mut App, action: Action) -> Out {
     match app.focus {
         Pane::Devices => devices::on_action(&mut app.devices, action, app.viewports.devices),
         Pane::Sessions => sessions::on_action(&app.sessions, &app.devices.rows, action),
+        Pane::Console if action == Action::Compare => {
+            compare::open_selected(&mut app.compare, &app.console)
+        }
         Pane::Console => console::on_action(&mut app.console, action),
         Pane::Explorer if app.repeat.view.is_some() => repeat::on_action(&mut app.repeat, action),
         Pane::Explorer => explorer::on_action(&mut app.explorer, action),
@@ -461,13 +473,17 @@ fn command_line(app: &mut App, line: &str) -> Out {
             let (targets, cmd) = console::split_targets(rest);
             return repeat::start(&mut app.repeat, interval, targets, cmd, app.now);
         }
+        (Some("snap"), Some(name)) => return compare::snap(&app.console, name, app.now),
+        (Some("diff"), Some(name)) => {
+            return compare::diff(&mut app.compare, &app.console, name);
+        }
         (Some("q" | "quit"), _) => {
             app.quit = true;
             vec![Effect::Engine(EngineRequest::Shutdown)]
         }
         _ => {
             return Out::status(format!(
-                "unknown command :{line}; try :theme NAME, :reconnect NAME, :readonly, :reload, :every 5s @TARGETS CMD"
+                "unknown command :{line}; try :theme NAME, :reconnect NAME, :readonly, :reload, :every 5s @TARGETS CMD, :snap NAME, :diff NAME"
             ));
         }
     };

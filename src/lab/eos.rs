@@ -32,6 +32,8 @@ pub struct EosSim {
     /// Interface counters grow from here (`show interfaces counters`), so a repeated
     /// command sees traffic.
     started: Instant,
+    /// Software version reported instead of the recording's (`--eos-version`).
+    version_override: Mutex<Option<String>>,
 }
 
 /// Privilege of a lab user: admin 15, viewer 1.
@@ -65,7 +67,30 @@ impl EosSim {
             version,
             last_version: Mutex::new(None),
             started: Instant::now(),
+            version_override: Mutex::new(
+                opts.eos_versions
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone()),
+            ),
         })
+    }
+
+    /// Report software `version` from now on (`show version`, and so the polled facts).
+    pub fn set_version(&self, version: &str) {
+        if let Ok(mut v) = self.version_override.lock() {
+            *v = Some(version.to_string());
+        }
+    }
+
+    /// `show version`: the recording, with the overridden version if one was set.
+    fn show_version(&self) -> Value {
+        let mut v = self.version.clone();
+        if let Some(ver) = self.version_override.lock().ok().and_then(|o| o.clone()) {
+            v["version"] = json!(ver);
+            v["internalVersion"] = json!(ver);
+        }
+        v
     }
 
     /// The `params.version` the last runCmds request carried.
@@ -365,7 +390,7 @@ impl EosSim {
     fn show(&self, cmd: &str, enabled: bool) -> Option<Show> {
         let rpc_result = |s: &str| fixture(s).get("result").and_then(|r| r.get(1)).cloned();
         let v = match cmd {
-            "show version" => self.version.clone(),
+            "show version" => self.show_version(),
             "show hostname" => {
                 json!({"hostname": self.hostname(), "fqdn": format!("{}.lab.example", self.hostname())})
             }

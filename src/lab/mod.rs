@@ -105,6 +105,9 @@ pub struct LabOptions {
     /// Every request waits this long before it is answered, as a device tens to hundreds
     /// of milliseconds away would (zero: answer at once).
     pub latency: Duration,
+    /// EOS switches that report another software version (`lab-eos-02` → `4.31.1F`), so
+    /// a comparison has something to find.
+    pub eos_versions: Vec<(String, String)>,
 }
 
 impl Default for LabOptions {
@@ -122,6 +125,7 @@ impl Default for LabOptions {
             central_msp_tenants: 0,
             central_signin_in_config: true,
             latency: Duration::ZERO,
+            eos_versions: Vec::new(),
         }
     }
 }
@@ -149,6 +153,25 @@ async fn delay_answer(
 ) -> axum::response::Response {
     tokio::time::sleep(latency).await;
     next.run(req).await
+}
+
+/// `eos_versions` may only name switches the lab will have.
+fn check_eos_versions(opts: &LabOptions) -> std::io::Result<()> {
+    let width = if opts.eos >= 100 { 4 } else { 2 };
+    for (name, _) in &opts.eos_versions {
+        let known = (1..=opts.eos).any(|i| format!("lab-eos-{i:0width$}") == *name);
+        if !known {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "--eos-version names {name}, which this lab does not have (it has lab-eos-{:0width$} to lab-eos-{:0width$}; --eos N makes more)",
+                    1.min(opts.eos),
+                    opts.eos
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The lab login every simulated device accepts (the lab's own, written into its config).
@@ -247,6 +270,7 @@ impl Lab {
     /// Generate a CA and start every simulator on 127.0.0.1 (ephemeral ports).
     pub async fn start(opts: LabOptions) -> std::io::Result<Lab> {
         let pki = tls::Pki::generate()?;
+        check_eos_versions(&opts)?;
         let mut sims: Vec<(String, Sim, Vec<String>)> = Vec::new();
         let wide = |n: usize| if n >= 100 { 4 } else { 2 };
         for i in 1..=opts.eos {
@@ -338,6 +362,18 @@ impl Lab {
             tasks,
             central_signin_in_config: opts.central_signin_in_config,
         })
+    }
+
+    /// Make EOS switch `name` report software `version` from now on (`show version` and
+    /// its polls); false when the lab has no such switch.
+    pub fn set_eos_version(&self, name: &str, version: &str) -> bool {
+        match self.devices.iter().find(|d| d.name == name).map(|d| &d.sim) {
+            Some(Sim::Eos(s)) => {
+                s.set_version(version);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Sessions open across the whole lab.

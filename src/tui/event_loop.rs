@@ -38,6 +38,16 @@ pub struct LoopContext {
     pub config_file: Option<PathBuf>,
 }
 
+impl LoopContext {
+    /// Where snapshots go: the state dir, which is where the history file lives.
+    fn state_dir(&self) -> Option<PathBuf> {
+        self.history_file
+            .as_ref()
+            .and_then(|h| h.parent())
+            .map(std::path::Path::to_path_buf)
+    }
+}
+
 /// Run until the user quits (and the engine has logged out) or the input ends.
 pub async fn run<B: Backend, S>(
     terminal: &mut Terminal<B>,
@@ -240,6 +250,34 @@ fn apply(
                 });
             });
         }
+        Effect::Snap { name, snapshot } => match cx.state_dir() {
+            Some(dir) => {
+                let tx = tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let said = match crate::compare::snapshot::save(&dir, &name, &snapshot) {
+                        Ok(p) => format!(
+                            "kept {}'s result as snapshot {name} ({}); :diff {name} compares with it",
+                            snapshot.target,
+                            p.display()
+                        ),
+                        Err(e) => e.to_string(),
+                    };
+                    let _ = tx.send(Msg::Status(said));
+                });
+            }
+            None => app.status = Some("snapshots need a state dir: this screen has none".into()),
+        },
+        Effect::LoadSnapshot { name } => match cx.state_dir() {
+            Some(dir) => {
+                let tx = tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result =
+                        crate::compare::snapshot::load(&dir, &name).map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Snapshot { name, result });
+                });
+            }
+            None => app.status = Some("snapshots need a state dir: this screen has none".into()),
+        },
         Effect::Theme(name) => match Theme::load(&name, &cx.config_dir) {
             Ok(t) => {
                 cx.styles = Styles::new(&t, cx.no_color);

@@ -54,9 +54,11 @@ pub async fn dashboard(
     // The terminal first: if it cannot be taken over, no session has been opened yet.
     let mut terminal =
         super::terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;
+    let ignore = cfg.settings.ignore.clone();
     let engine = engine::start(cfg, ctx, opts);
     let _guard = engine::guard::install(&engine);
-    let app = App::new(rows, read_only, history);
+    let mut app = App::new(rows, read_only, history);
+    app.compare.extra_ignore = ignore;
     let (tx, rx) = mpsc::unbounded_channel();
     let cx = LoopContext {
         keys,

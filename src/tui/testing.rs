@@ -36,11 +36,9 @@ impl Dashboard {
     /// One row per target of config `text`, its clock at [`t0`].
     pub fn from_config(text: &str, read_only: bool) -> Result<Self, ConfigError> {
         let cfg = Config::parse(text, Path::new("t.toml"))?;
-        Ok(Dashboard::new(App::new(
-            DeviceRow::from_config(&cfg),
-            read_only,
-            Vec::new(),
-        )))
+        let mut app = App::new(DeviceRow::from_config(&cfg), read_only, Vec::new());
+        app.compare.extra_ignore.clone_from(&cfg.settings.ignore);
+        Ok(Dashboard::new(app))
     }
 
     /// `app` as it is, its clock at [`t0`].

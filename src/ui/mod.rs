@@ -11,6 +11,7 @@
 //! ```
 
 pub mod central;
+pub mod compare;
 pub mod console;
 pub mod devices;
 pub mod explorer;
@@ -49,7 +50,11 @@ pub fn render(f: &mut Frame<'_>, app: &App, s: &Styles, keys: &KeyMap) -> PaneRe
     ])
     .areas(area);
     title_bar(f, title, app, s);
-    let rects = if let Some(p) = app.solo {
+    let rects = if let Some(v) = &app.compare.view {
+        // The compare view covers the panes until Esc; clicks land nowhere meanwhile.
+        compare::render(f, body, v, s, keys);
+        Vec::new()
+    } else if let Some(p) = app.solo {
         draw_pane(f, p, body, app, s, true);
         vec![(p, body)]
     } else if is_narrow(area) {
@@ -212,7 +217,10 @@ fn status_line(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, keys: &KeyMap)
 
 fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
     use crate::app::keymap::Action as A;
+    let comparing = app.compare.view.is_some();
     let pane_actions: &[A] = match app.focus {
+        // The compare view sits over the panes: its keys, not the focused pane's.
+        _ if comparing => &[A::Left, A::Right, A::Up, A::Down, A::FocusInput],
         Pane::Explorer if app.repeat.view.is_some() => &[
             A::Up,
             A::Down,
@@ -233,7 +241,7 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
             A::Reconnect,
         ],
         Pane::Sessions => &[A::Up, A::Down, A::Refresh, A::Reconnect],
-        Pane::Console => &[A::FocusInput, A::Up, A::Down, A::Select],
+        Pane::Console => &[A::FocusInput, A::Up, A::Down, A::Select, A::Compare],
         Pane::Explorer => &[
             A::Up,
             A::Down,
@@ -278,6 +286,10 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
     };
     let row = |a: &A| {
         let text = match (app.focus, a) {
+            (_, A::Left) if comparing => "previous group",
+            (_, A::Right) if comparing => "next group (A is the reference)",
+            (_, A::Up | A::Down) if comparing => "scroll the diff",
+            (_, A::FocusInput) if comparing => "ignore volatile fields on/off",
             // The same key means something more specific here.
             (Pane::Central, A::Filter) => "only the selected AP's site (again: all sites)",
             (Pane::Devices, A::Select) => "console for the selected (or marked) devices",
@@ -289,11 +301,15 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
         entry(keys.label(*a), text)
     };
     let mut left = vec![Line::from(Span::styled(
-        app.focus.title().to_string(),
+        if comparing {
+            "Compare (esc goes back)".to_string()
+        } else {
+            app.focus.title().to_string()
+        },
         s.title,
     ))];
     left.extend(pane_actions.iter().map(row));
-    if app.focus == Pane::Console {
+    if app.focus == Pane::Console && !comparing {
         for (k, t) in [
             ("enter", "run the command"),
             ("esc", "leave the input"),

@@ -5,6 +5,7 @@
 use std::time::SystemTime;
 
 mod central;
+mod compare;
 mod console;
 mod devices;
 mod explorer;
@@ -12,6 +13,7 @@ mod repeat;
 
 pub use super::cursor::ListCursor;
 pub use central::{ApFilter, CentralAccount, CentralState};
+pub use compare::{CompareState, CompareView, PendingDiff};
 pub use console::{ConsoleState, OUTPUTS_KEPT, ResultEntry, TRANSCRIPT_LIMIT, Transcript};
 pub use devices::{DeviceRow, DevicesState, LATENCY_SAMPLES, SessionsState, SortBy, name_order};
 pub use explorer::{ExplorerBody, ExplorerInput, ExplorerJob, ExplorerState};
@@ -76,6 +78,8 @@ pub struct App {
     pub central: CentralState,
     /// `:every`: the repeated command shown in the explorer pane.
     pub repeat: RepeatState,
+    /// The compare view (`d`, `:diff`), drawn over the panes while open.
+    pub compare: CompareState,
     pub status: Option<String>,
     pub read_only: bool,
     /// Started read-only (`--read-only`, settings): `:readonly` may not turn it off.
@@ -103,6 +107,7 @@ impl App {
             explorer: ExplorerState::new(),
             central: CentralState::new(),
             repeat: RepeatState::default(),
+            compare: CompareState::default(),
             status: None,
             read_only,
             read_only_locked: read_only,

@@ -1,0 +1,329 @@
+//! The compare view's behaviour (drawn by `ui/compare.rs`): `d` on a console run compares
+//! its answers, `:snap NAME` keeps the selected result, `:diff NAME` compares the
+//! selected result with a kept one; in the view, h/l pick a group, j/k scroll its diff,
+//! `i` toggles ignoring volatile fields and Esc goes back. The comparing itself is
+//! `crate::compare`.
+
+use std::time::SystemTime;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use serde_json::Value;
+
+use super::keymap::{Action, KeyMap};
+use super::msg::{Effect, Out};
+use super::state::{CompareState, CompareView, ConsoleState, ListCursor, PendingDiff, Transcript};
+use crate::compare::report::{label, one_value};
+use crate::compare::snapshot::{self, Snapshot};
+use crate::compare::{Answer, Change, Comparison, Diff, LineChange};
+
+/// One row of the diff list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffRow {
+    /// `~`, `+` or `-` and a jq path.
+    Path(char, String),
+    /// A group's value at the path above: its label and the value on one line.
+    Value(String, String),
+    /// A changed text line: `-` (only the reference has it) or `+`, its number, the text.
+    Line(char, usize, String),
+    /// A sentence instead of a diff.
+    Note(String),
+}
+
+/// The run under the console cursor and the result's index in it. The cursor counts
+/// results from the newest (0), as the console draws them; read here rather than asked
+/// of the console module, so panes do not import each other.
+fn selected(c: &ConsoleState) -> Option<(&Transcript, usize)> {
+    let mut left = c.cursor.selected;
+    for t in c.transcript.iter().rev() {
+        if left < t.results.len() {
+            return Some((t, t.results.len() - 1 - left));
+        }
+        left -= t.results.len();
+    }
+    None
+}
+
+fn selected_run(c: &ConsoleState) -> Option<&Transcript> {
+    selected(c).map(|(t, _)| t)
+}
+
+/// `d` in the console: compare the answers of the selected result's run.
+pub fn open_selected(st: &mut CompareState, console: &ConsoleState) -> Out {
+    let Some(run) = selected_run(console) else {
+        return Out::status("nothing to compare yet: run a command on several targets first");
+    };
+    if run.results.len() < 2 {
+        return Out::status(
+            "d compares the answers of a fan-out, and this run has one; :diff NAME compares it with a snapshot",
+        );
+    }
+    let mut answers = Vec::with_capacity(run.results.len());
+    for r in &run.results {
+        let result = match (&r.output, r.ok) {
+            (Some(v), true) => Ok(v.clone()),
+            (None, true) => {
+                return Out::status(format!(
+                    "the answers of `{}` are no longer kept (only the last {} runs'): run it again",
+                    run.line,
+                    super::state::OUTPUTS_KEPT
+                ));
+            }
+            (_, false) => Err(r.summary.clone()),
+        };
+        answers.push(Answer {
+            target: r.target.clone(),
+            kind: r.kind,
+            result,
+        });
+    }
+    st.view = Some(new_view(
+        run.line.clone(),
+        run.line.clone(),
+        answers,
+        None,
+        &st.extra_ignore,
+    ));
+    Out::default()
+}
+
+fn new_view(
+    title: String,
+    command: String,
+    answers: Vec<Answer>,
+    pin: Option<String>,
+    extra: &[String],
+) -> CompareView {
+    let result = Comparison::build(&answers, &command, extra, true, pin.as_deref());
+    // The first group that differs is what the reader came for.
+    let selected = usize::from(result.groups.len() > 1);
+    CompareView {
+        title,
+        command,
+        answers,
+        pin,
+        ignoring: true,
+        result,
+        group: ListCursor {
+            selected,
+            offset: 0,
+        },
+        scroll: 0,
+    }
+}
+
+/// A key while the view is open; `None` for keys it leaves to the rest of the app
+/// (`:`, help, quit).
+pub fn on_key(st: &mut CompareState, keys: &KeyMap, k: KeyEvent) -> Option<Out> {
+    let v = st.view.as_mut()?;
+    if k.code == KeyCode::Esc {
+        st.view = None;
+        return Some(Out::default());
+    }
+    let action = keys.action(&k);
+    let groups = v.result.groups.len();
+    let rows = rows(v).len();
+    match action {
+        Some(Action::CommandLine | Action::Help | Action::Quit) => return None,
+        Some(Action::Left) => move_group(v, -1, groups),
+        Some(Action::Right | Action::Select) => move_group(v, 1, groups),
+        Some(Action::Up) => v.scroll = v.scroll.saturating_sub(1),
+        Some(Action::Down) => v.scroll = (v.scroll + 1).min(rows.saturating_sub(1)),
+        Some(Action::PageUp) => v.scroll = v.scroll.saturating_sub(20),
+        Some(Action::PageDown) => v.scroll = (v.scroll + 20).min(rows.saturating_sub(1)),
+        Some(Action::Top) => v.scroll = 0,
+        Some(Action::Bottom) => v.scroll = rows.saturating_sub(1),
+        // `i`: the key that types in the console toggles ignoring here.
+        Some(Action::FocusInput) => {
+            v.ignoring = !v.ignoring;
+            v.result = Comparison::build(
+                &v.answers,
+                &v.command,
+                &st.extra_ignore,
+                v.ignoring,
+                v.pin.as_deref(),
+            );
+            v.group = ListCursor::default();
+            v.group.selected = usize::from(v.result.groups.len() > 1);
+            v.scroll = 0;
+            return Some(Out::status(if v.ignoring {
+                "ignoring volatile fields (uptime, timestamps, counters, serials)"
+            } else {
+                "comparing everything, volatile fields too"
+            }));
+        }
+        _ => {}
+    }
+    Some(Out::default())
+}
+
+fn move_group(v: &mut CompareView, delta: isize, groups: usize) {
+    v.group.move_by(delta, groups, 0);
+    v.scroll = 0;
+}
+
+/// The selected group's diff against group A, as rows.
+pub fn rows(v: &CompareView) -> Vec<DiffRow> {
+    let c = &v.result;
+    let i = v.group.selected.min(c.groups.len().saturating_sub(1));
+    let Some(g) = c.groups.get(i) else {
+        return vec![DiffRow::Note("no answers".into())];
+    };
+    if g.failed() {
+        return c
+            .errors
+            .iter()
+            .map(|(t, e)| {
+                DiffRow::Note(crate::sanitize::one_line(&format!("{t}: {e}")).into_owned())
+            })
+            .collect();
+    }
+    let me = label(i);
+    match c.diffs.get(i).and_then(Option::as_ref) {
+        None if c.groups.len() == 1 => vec![DiffRow::Note(if v.ignoring {
+            "all answers are identical (volatile fields ignored: i compares them too)".into()
+        } else {
+            "all answers are identical".into()
+        })],
+        None => vec![DiffRow::Note(
+            "A is the reference (the largest group): l or → shows how the others differ".into(),
+        )],
+        Some(d) if d.is_empty() => vec![DiffRow::Note("no differences".into())],
+        Some(Diff::Json(cs)) => {
+            let mut out = Vec::with_capacity(cs.len() * 3);
+            for ch in cs {
+                match ch {
+                    Change::Changed { from, to, .. } => {
+                        out.push(DiffRow::Path('~', ch.jq_path()));
+                        out.push(DiffRow::Value("A".into(), one_value(from)));
+                        out.push(DiffRow::Value(me.clone(), one_value(to)));
+                    }
+                    Change::Added { value, .. } => {
+                        out.push(DiffRow::Path('+', ch.jq_path()));
+                        out.push(DiffRow::Value(me.clone(), one_value(value)));
+                    }
+                    Change::Removed { value, .. } => {
+                        out.push(DiffRow::Path('-', ch.jq_path()));
+                        out.push(DiffRow::Value("A".into(), one_value(value)));
+                    }
+                }
+            }
+            out
+        }
+        Some(Diff::Text(ls)) => ls
+            .iter()
+            .map(|l| match l {
+                // Device text: escape sequences are shown, never obeyed.
+                LineChange::Removed(n, t) => {
+                    DiffRow::Line('-', *n, crate::sanitize::one_line(t).into_owned())
+                }
+                LineChange::Added(n, t) => {
+                    DiffRow::Line('+', *n, crate::sanitize::one_line(t).into_owned())
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The result under the console cursor as an answer, with its run's command.
+fn selected_answer(console: &ConsoleState) -> Result<(Answer, String), String> {
+    let (run, i) = selected(console).ok_or("no result selected: run a command first")?;
+    let r = run.results.get(i).ok_or("no result selected")?;
+    match (&r.output, r.ok) {
+        (Some(v), true) => Ok((
+            Answer {
+                target: r.target.clone(),
+                kind: r.kind,
+                result: Ok(v.clone()),
+            },
+            run.line.clone(),
+        )),
+        (None, true) => Err(format!(
+            "the output of `{}` is no longer kept (only the last {} runs'): run it again",
+            run.line,
+            super::state::OUTPUTS_KEPT
+        )),
+        (_, false) => Err(format!(
+            "{} failed ({}): pick a result that worked",
+            r.target, r.summary
+        )),
+    }
+}
+
+/// `:snap NAME`: keep the selected result on disk.
+pub fn snap(console: &ConsoleState, name: &str, now: SystemTime) -> Out {
+    if let Err(e) = snapshot::check_name(name) {
+        return Out::status(e.to_string());
+    }
+    let (answer, command) = match selected_answer(console) {
+        Ok(a) => a,
+        Err(e) => return Out::status(e),
+    };
+    let taken = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let output = answer.result.unwrap_or(Value::Null);
+    Out::effects(vec![Effect::Snap {
+        name: name.to_string(),
+        snapshot: Snapshot {
+            target: answer.target,
+            kind: answer.kind.as_str().to_string(),
+            command,
+            taken,
+            output,
+        },
+    }])
+}
+
+/// `:diff NAME`: compare the selected result with snapshot NAME (read off the UI thread).
+pub fn diff(st: &mut CompareState, console: &ConsoleState, name: &str) -> Out {
+    if let Err(e) = snapshot::check_name(name) {
+        return Out::status(e.to_string());
+    }
+    let (current, command) = match selected_answer(console) {
+        Ok(a) => a,
+        Err(e) => return Out::status(e),
+    };
+    st.pending = Some(PendingDiff {
+        name: name.to_string(),
+        current,
+        command,
+    });
+    Out::effects(vec![Effect::LoadSnapshot {
+        name: name.to_string(),
+    }])
+}
+
+/// A snapshot was read (or not) for `:diff`.
+pub fn on_snapshot(st: &mut CompareState, name: &str, result: Result<Snapshot, String>) -> Out {
+    let Some(p) = st.pending.take_if(|p| p.name == name) else {
+        return Out::default();
+    };
+    let snap = match result {
+        Ok(s) => s,
+        Err(e) => return Out::status(e),
+    };
+    let label = format!("{name} (snapshot)");
+    let kind = snap.target_kind().unwrap_or(p.current.kind);
+    let title = format!(
+        "{} now against snapshot {name} ({}, {})",
+        p.current.target,
+        snap.target,
+        snap.taken_utc()
+    );
+    let answers = vec![
+        Answer {
+            target: label.clone(),
+            kind,
+            result: Ok(snap.output),
+        },
+        p.current,
+    ];
+    st.view = Some(new_view(
+        title,
+        p.command,
+        answers,
+        Some(label),
+        &st.extra_ignore,
+    ));
+    Out::default()
+}
