@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod curl;
 pub mod drivers;
 pub mod engine;
 pub mod explore;

@@ -44,6 +44,8 @@ pub enum Action {
     RawToggle,
     CopyValue,
     CopyPath,
+    /// Copy the request behind the result as a curl command (credentials as `$VARS`).
+    CopyCurl,
     Save,
     FocusInput,
     StatusFilter,
@@ -151,6 +153,12 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         "copy value (OSC 52)",
     ),
     (Action::CopyPath, "copy_path", &["Y"], "copy path (OSC 52)"),
+    (
+        Action::CopyCurl,
+        "copy_curl",
+        &["C"],
+        "copy the request as curl ($TOKEN, $NETDASH_PASSWORD placeholders)",
+    ),
     (Action::Save, "save", &["w"], "save to a file"),
     (Action::FocusInput, "focus_input", &["i"], "type a command"),
     (

@@ -89,6 +89,7 @@ fn carry_out(app: &mut App, out: Out) -> Vec<Effect> {
                     Some(r) => explorer::open_result(&mut app.explorer, r),
                     None => Out::default(),
                 };
+                app.explorer.request = console::request(&app.console, run, index).cloned();
                 fx.extend(carry_out(app, opened));
             }
         }
@@ -125,6 +126,7 @@ fn on_event(app: &mut App, ev: Event) -> Out {
         Event::RunStarted { .. }
         | Event::RunRejected { .. }
         | Event::Result { .. }
+        | Event::RequestSent { .. }
         | Event::Progress { .. } => console::on_event(&mut app.console, ev),
         Event::Central {
             ref account,

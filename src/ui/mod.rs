@@ -242,6 +242,7 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
             A::RawToggle,
             A::CopyValue,
             A::CopyPath,
+            A::CopyCurl,
             A::Save,
         ],
         Pane::Central => &[A::Up, A::Down, A::StatusFilter, A::Filter, A::Refresh],

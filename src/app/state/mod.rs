@@ -11,7 +11,9 @@ mod explorer;
 
 pub use super::cursor::ListCursor;
 pub use central::{ApFilter, CentralAccount, CentralState};
-pub use console::{ConsoleState, OUTPUTS_KEPT, ResultEntry, TRANSCRIPT_LIMIT, Transcript};
+pub use console::{
+    ConsoleState, OUTPUTS_KEPT, REQUESTS_KEPT, ResultEntry, TRANSCRIPT_LIMIT, Transcript,
+};
 pub use devices::{DeviceRow, DevicesState, LATENCY_SAMPLES, SessionsState, SortBy, name_order};
 pub use explorer::{ExplorerBody, ExplorerInput, ExplorerJob, ExplorerState};
 
