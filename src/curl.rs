@@ -15,12 +15,24 @@ pub fn word(t: &Template) -> String {
     if t.0.is_empty() {
         return "''".into();
     }
-    t.0.iter()
-        .map(|p| match p {
-            Piece::Text(s) => quote(s),
-            Piece::Var(v) => format!("\"${}\"", v.var()),
-        })
-        .collect()
+    // Neighbouring literals share one pair of quotes: `'Cookie: id='"$TOKEN"`.
+    let mut out = String::new();
+    let mut lit: Option<String> = None;
+    for p in &t.0 {
+        match p {
+            Piece::Text(s) => lit.get_or_insert_with(String::new).push_str(s),
+            Piece::Var(v) => {
+                if let Some(l) = lit.take() {
+                    out.push_str(&quote(&l));
+                }
+                out.push_str(&format!("\"${}\"", v.var()));
+            }
+        }
+    }
+    if let Some(l) = lit {
+        out.push_str(&quote(&l));
+    }
+    out
 }
 
 /// The request as a `curl` command (one line).
