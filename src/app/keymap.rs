@@ -157,7 +157,7 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         Action::CopyCurl,
         "copy_curl",
         &["C"],
-        "copy the request as curl ($TOKEN, $NETDASH_PASSWORD placeholders)",
+        "copy the request as curl",
     ),
     (Action::Save, "save", &["w"], "save to a file"),
     (Action::FocusInput, "focus_input", &["i"], "type a command"),
