@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod csv_export;
 pub mod curl;
 pub mod drivers;
 pub mod engine;
