@@ -187,3 +187,47 @@ mod tests {
         );
     }
 }
+
+/// A table as CSV bytes in memory (the dashboard hands them to its `Save` effect).
+pub fn to_bytes(header: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>, CsvError> {
+    let mut out = Vec::new();
+    write(&mut out, header, rows)?;
+    Ok(out)
+}
+
+/// `netdash-WHAT-YYYYMMDD-HHMMSS.csv` (UTC) in the current directory: `w` in a table.
+pub fn default_path(what: &str, now: std::time::SystemTime) -> String {
+    let secs = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let tod = secs % 86_400;
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "netdash-{what}-{y:04}{m:02}{d:02}-{:02}{:02}{:02}.csv",
+        tod / 3600,
+        tod / 60 % 60,
+        tod % 60
+    )
+}
+
+#[cfg(test)]
+mod path_tests {
+    #[test]
+    fn default_path_has_a_utc_timestamp() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_764_515_730);
+        assert_eq!(
+            super::default_path("devices", t),
+            "netdash-devices-20251130-151530.csv"
+        );
+    }
+}

@@ -99,3 +99,47 @@ async fn run_csv_select_against_the_lab() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("--select"), "{}", bad.stderr);
 }
+
+const CONFIG: &str = r#"
+[[devices]]
+name = "=evil"
+kind = "eos"
+host = "10.0.0.1"
+username = "admin"
+password = "x"
+
+[[devices]]
+name = "edge-asa-01"
+kind = "asa"
+host = "10.0.0.2"
+username = "admin"
+password = "x"
+tags = ["edge", "dmz"]
+"#;
+
+#[test]
+fn w_in_the_device_list_saves_a_csv_python_reads() {
+    use crossterm::event::KeyCode;
+    use netdash::app::msg::Effect;
+    let mut d = netdash::tui::testing::Dashboard::from_config(CONFIG, true).expect("config");
+    d.press(KeyCode::Char('1'));
+    let fx = d.press(KeyCode::Char('w'));
+    let Some(Effect::Save { path, bytes }) =
+        fx.into_iter().find(|e| matches!(e, Effect::Save { .. }))
+    else {
+        panic!("w saves");
+    };
+    assert!(
+        path.starts_with("netdash-devices-")
+            && std::path::Path::new(&path)
+                .extension()
+                .is_some_and(|e| e == "csv"),
+        "{path}"
+    );
+    let rows = py_rows(&bytes);
+    assert_eq!(rows[0][0], "name");
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert!(names.contains(&"'=evil"), "{names:?}");
+    assert!(names.contains(&"edge-asa-01"), "{names:?}");
+    assert!(rows.iter().any(|r| r[8] == "edge dmz"), "{rows:?}");
+}

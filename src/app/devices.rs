@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 
 use super::input::edit_text;
 use super::keymap::Action;
-use super::msg::{Out, Request};
+use super::msg::{Effect, Out, Request};
 use super::state::{DeviceRow, DevicesState, LATENCY_SAMPLES, SortBy, name_order};
 use crate::engine::messages::SessionState;
 use crate::engine::messages::{AccessPoint, Event, Site, TargetInfo};
@@ -217,4 +217,58 @@ pub fn on_action(d: &mut DevicesState, a: Action, height: usize) -> Out {
         _ => {}
     }
     Out::default()
+}
+
+/// `w`: the rows shown (filter and sort applied) as a CSV file in the current directory.
+pub fn export_csv(d: &DevicesState, now: std::time::SystemTime) -> Out {
+    let header: Vec<String> = [
+        "name",
+        "kind",
+        "state",
+        "latency_ms",
+        "model",
+        "version",
+        "serial",
+        "host",
+        "tags",
+        "last_error",
+    ]
+    .map(String::from)
+    .to_vec();
+    let g = |s: &str| crate::csv_export::guard(s).into_owned();
+    let rows: Vec<Vec<String>> = visible_devices(d)
+        .into_iter()
+        .filter_map(|i| d.rows.get(i))
+        .map(|r| {
+            vec![
+                g(&r.name),
+                r.kind.to_string(),
+                r.state.word().to_string(),
+                r.latency.back().map(u64::to_string).unwrap_or_default(),
+                g(r.facts.model.as_deref().unwrap_or("")),
+                g(r.facts.version.as_deref().unwrap_or("")),
+                g(r.facts.serial.as_deref().unwrap_or("")),
+                g(&r.host),
+                g(&r.tags.join(" ")),
+                g(r.last_error.as_deref().unwrap_or("")),
+            ]
+        })
+        .collect();
+    save_csv("devices", &header, &rows, now)
+}
+
+/// A table saved through the loop's `Save` effect, under a timestamped default name.
+fn save_csv(
+    what: &str,
+    header: &[String],
+    rows: &[Vec<String>],
+    now: std::time::SystemTime,
+) -> Out {
+    match crate::csv_export::to_bytes(header, rows) {
+        Ok(bytes) => Out::effects(vec![Effect::Save {
+            path: crate::csv_export::default_path(what, now),
+            bytes: bytes.into(),
+        }]),
+        Err(e) => Out::status(e.to_string()),
+    }
 }

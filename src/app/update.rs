@@ -399,10 +399,12 @@ pub fn refresh_views(app: &mut App) {
 /// A key action that is not global: the focused pane's.
 fn pane_action(app: &mut App, action: Action) -> Out {
     match app.focus {
+        Pane::Devices if action == Action::Save => devices::export_csv(&app.devices, app.now),
         Pane::Devices => devices::on_action(&mut app.devices, action, app.viewports.devices),
         Pane::Sessions => sessions::on_action(&app.sessions, &app.devices.rows, action),
         Pane::Console => console::on_action(&mut app.console, action),
         Pane::Explorer => explorer::on_action(&mut app.explorer, action),
+        Pane::Central if action == Action::Save => central::export_csv(&app.central, app.now),
         Pane::Central => central::on_action(&mut app.central, action),
     }
 }

@@ -222,6 +222,7 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
             A::Select,
             A::Refresh,
             A::Reconnect,
+            A::Save,
         ],
         Pane::Sessions => &[A::Up, A::Down, A::Refresh, A::Reconnect],
         Pane::Console => &[A::FocusInput, A::Up, A::Down, A::Select],
@@ -245,7 +246,14 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
             A::CopyCurl,
             A::Save,
         ],
-        Pane::Central => &[A::Up, A::Down, A::StatusFilter, A::Filter, A::Refresh],
+        Pane::Central => &[
+            A::Up,
+            A::Down,
+            A::StatusFilter,
+            A::Filter,
+            A::Refresh,
+            A::Save,
+        ],
     };
     let global = [
         A::Help,
