@@ -213,7 +213,9 @@ pub fn on_action(d: &mut DevicesState, a: Action, height: usize) -> Out {
         }
         Action::Refresh => return Out::refresh(selected(d).map(|r| r.name.clone())),
         Action::Reconnect => return Out::reconnect(selected(d).map(|r| r.name.clone())),
-        Action::Select => return Out::request(Request::TypeInConsole),
+        // Enter opens the device page (routed before this); `i` still types a command
+        // for the selected (or marked) devices, as Enter did before.
+        Action::Select | Action::FocusInput => return Out::request(Request::TypeInConsole),
         _ => {}
     }
     Out::default()

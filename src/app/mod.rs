@@ -10,6 +10,7 @@
 pub mod central;
 pub mod console;
 pub mod cursor;
+pub mod device_page;
 pub mod devices;
 pub mod explorer;
 pub mod input;

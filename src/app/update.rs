@@ -18,7 +18,7 @@ use super::msg::{Out, Request};
     reason = "the reducer tests (update/tests.rs) reach every state type through this glob"
 )]
 use super::state::*;
-use super::{central, console, devices, explorer, sessions};
+use super::{central, console, device_page, devices, explorer, sessions};
 use crate::engine::messages::EngineRequest;
 use crate::engine::messages::Event;
 
@@ -119,6 +119,7 @@ fn fade_status(app: &mut App, now: SystemTime) {
 
 /// Engine events go to the pane that shows them; alarms and logs to the status line.
 fn on_event(app: &mut App, ev: Event) -> Out {
+    device_page::observe(&mut app.device_page, &ev, app.now);
     match ev {
         Event::Session { .. } | Event::Polled { .. } | Event::PollFailed { .. } => {
             devices::on_event(&mut app.devices, ev, app.now)
@@ -228,6 +229,9 @@ fn on_mouse(app: &mut App, m: MouseEvent, rects: &[(Pane, Rect)]) {
 fn move_cursor(app: &mut App, delta: isize) {
     let vp = app.viewports;
     match app.focus {
+        Pane::Devices if app.device_page.open.is_some() => {
+            device_page::move_by(&mut app.device_page, &app.console, delta, vp.devices);
+        }
         Pane::Devices => devices::move_by(&mut app.devices, delta, vp.devices),
         Pane::Sessions => sessions::move_by(&mut app.sessions, delta, app.devices.rows.len()),
         Pane::Console => console::move_by(&mut app.console, delta),
@@ -314,6 +318,10 @@ fn normal_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Out {
             keys.label(Action::Quit)
         ));
     }
+    if app.focus == Pane::Devices && k.code == KeyCode::Esc && app.device_page.open.is_some() {
+        device_page::close(&mut app.device_page);
+        return Out::default();
+    }
     if app.focus == Pane::Explorer && k.code == KeyCode::Esc && app.explorer.job.is_some() {
         return explorer::cancel(&mut app.explorer);
     }
@@ -399,6 +407,13 @@ pub fn refresh_views(app: &mut App) {
 /// A key action that is not global: the focused pane's.
 fn pane_action(app: &mut App, action: Action) -> Out {
     match app.focus {
+        Pane::Devices if app.device_page.open.is_some() => {
+            device_page::on_action(&mut app.device_page, &app.console, action)
+        }
+        Pane::Devices if action == Action::Select => match devices::selected(&app.devices) {
+            Some(r) => device_page::open(&mut app.device_page, &r.name.clone()),
+            None => Out::default(),
+        },
         Pane::Devices if action == Action::Save => devices::export_csv(&app.devices, app.now),
         Pane::Devices => devices::on_action(&mut app.devices, action, app.viewports.devices),
         Pane::Sessions => sessions::on_action(&app.sessions, &app.devices.rows, action),
@@ -435,6 +450,14 @@ fn command_line(app: &mut App, line: &str) -> Out {
             ));
             vec![Effect::Engine(EngineRequest::SetReadOnly(app.read_only))]
         }
+        (Some("device"), Some(name)) => {
+            if !app.devices.rows.iter().any(|r| r.name == name) {
+                return Out::status(format!(
+                    "no device named {name}: :device takes a name from the Devices list"
+                ));
+            }
+            return device_page::open(&mut app.device_page, name);
+        }
         (Some("reload"), None) => {
             app.status = Some("reloading the config and its inventories…".into());
             vec![Effect::Reload]
@@ -445,7 +468,7 @@ fn command_line(app: &mut App, line: &str) -> Out {
         }
         _ => {
             return Out::status(format!(
-                "unknown command :{line}; try :theme NAME, :reconnect NAME, :readonly, :reload"
+                "unknown command :{line}; try :theme NAME, :reconnect NAME, :device NAME, :readonly, :reload"
             ));
         }
     };

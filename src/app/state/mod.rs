@@ -6,6 +6,7 @@ use std::time::SystemTime;
 
 mod central;
 mod console;
+mod device_page;
 mod devices;
 mod explorer;
 
@@ -13,6 +14,9 @@ pub use super::cursor::ListCursor;
 pub use central::{ApFilter, CentralAccount, CentralState};
 pub use console::{
     ConsoleState, OUTPUTS_KEPT, REQUESTS_KEPT, ResultEntry, TRANSCRIPT_LIMIT, Transcript,
+};
+pub use device_page::{
+    DeviceHistory, DevicePageState, ERRORS_KEPT, SESSION_EVENTS_KEPT, SessionChange,
 };
 pub use devices::{DeviceRow, DevicesState, LATENCY_SAMPLES, SessionsState, SortBy, name_order};
 pub use explorer::{ExplorerBody, ExplorerInput, ExplorerJob, ExplorerState};
@@ -88,6 +92,8 @@ pub struct App {
     /// Raised and not yet cleared, by target (the engine reports changes only).
     pub active_alarms: std::collections::BTreeMap<String, String>,
     pub viewports: Viewports,
+    /// The device page (Enter on a device, `:device NAME`) and each device's history.
+    pub device_page: DevicePageState,
 }
 
 impl App {
@@ -112,6 +118,7 @@ impl App {
             active_alarms: std::collections::BTreeMap::default(),
             solo: None,
             viewports: Viewports::default(),
+            device_page: DevicePageState::default(),
         }
     }
 }
