@@ -115,6 +115,15 @@ host = "10.0.0.2"
 username = "admin"
 password = "x"
 tags = ["edge", "dmz"]
+
+[[central]]
+name = "acme-central"
+region = "US-2"
+client_id = "id"
+client_secret = "s"
+customer_id = "c"
+access_token = "a"
+refresh_token = "r"
 "#;
 
 #[test]
@@ -142,4 +151,45 @@ fn w_in_the_device_list_saves_a_csv_python_reads() {
     assert!(names.contains(&"'=evil"), "{names:?}");
     assert!(names.contains(&"edge-asa-01"), "{names:?}");
     assert!(rows.iter().any(|r| r[8] == "edge dmz"), "{rows:?}");
+}
+
+#[test]
+fn w_in_the_central_pane_saves_the_ap_table() {
+    use crossterm::event::KeyCode;
+    use netdash::app::msg::Effect;
+    use netdash::engine::messages::{AccessPoint, Event};
+    let mut d = netdash::tui::testing::Dashboard::from_config(CONFIG, true).expect("config");
+    d.event(Event::Central {
+        account: "acme-central".into(),
+        sites: vec![],
+        aps: (0..3u32)
+            .map(|i| AccessPoint {
+                name: format!("ap-{i}"),
+                serial: format!("CN{i}"),
+                site: "HQ, \"main\"".into(),
+                model: "AP-535".into(),
+                ip: format!("10.1.0.{i}"),
+                up: i != 1,
+                clients: u64::from(i),
+                firmware: "=cmd|' /C calc'!A0".into(),
+            })
+            .collect(),
+        at: netdash::tui::testing::t0(),
+    });
+    d.press(KeyCode::Char('5'));
+    let fx = d.press(KeyCode::Char('w'));
+    let Some(Effect::Save { path, bytes }) =
+        fx.into_iter().find(|e| matches!(e, Effect::Save { .. }))
+    else {
+        panic!("w saves");
+    };
+    assert!(path.starts_with("netdash-aps-"), "{path}");
+    let rows = py_rows(&bytes);
+    assert_eq!(rows[0][..3], ["account", "name", "site"]);
+    assert_eq!(rows.len(), 4);
+    // Down APs first, as the pane shows them.
+    assert_eq!(rows[1][1], "ap-1");
+    assert_eq!(rows[1][5], "down");
+    assert_eq!(rows[1][2], "HQ, \"main\"");
+    assert_eq!(rows[1][7], "'=cmd|' /C calc'!A0");
 }

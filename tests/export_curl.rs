@@ -284,3 +284,89 @@ proptest! {
         prop_assert_eq!(py_shlex(&lines), expected);
     }
 }
+
+const CONFIG: &str = r#"
+[[devices]]
+name = "lab-cx-01"
+kind = "aoscx"
+host = "10.0.0.3"
+username = "admin"
+password = "hunter2-secret"
+"#;
+
+/// `C` in the explorer copies the request behind the result shown (through OSC 52), and
+/// for AOS-CX the node under the cursor as a second command; no request, one clear line.
+#[test]
+fn c_in_the_explorer_copies_the_request_as_curl() {
+    use crossterm::event::KeyCode;
+    use netdash::app::msg::Effect;
+    use netdash::engine::messages::{EngineRequest, Event, Outcome};
+    use netdash::kind::TargetKind;
+
+    let mut d = netdash::tui::testing::Dashboard::from_config(CONFIG, false).expect("config");
+    d.press(KeyCode::F(4));
+    d.press(KeyCode::Char('C'));
+    assert!(
+        d.app
+            .status
+            .as_deref()
+            .is_some_and(|s| s.starts_with("no request to copy")),
+        "{:?}",
+        d.app.status
+    );
+    d.press(KeyCode::Char('3'));
+    for c in "@lab-cx-01 show version".chars() {
+        d.press(KeyCode::Char(c));
+    }
+    let id = d
+        .press(KeyCode::Enter)
+        .iter()
+        .find_map(|e| match e {
+            Effect::Engine(EngineRequest::Run { id, .. }) => Some(*id),
+            _ => None,
+        })
+        .expect("a run");
+    let url = "https://10.0.0.3/rest/latest/system?attributes=hostname,platform_name";
+    d.event(Event::RequestSent {
+        id,
+        target: "lab-cx-01".into(),
+        request: RequestInfo::new("GET", Template::text(url), TlsInfo::default())
+            .header("Cookie", Template::text("id=").var(Placeholder::Token)),
+    });
+    d.event(Event::Result {
+        id,
+        target: "lab-cx-01".into(),
+        kind: TargetKind::Aoscx,
+        elapsed_ms: 5,
+        outcome: Outcome::Ok {
+            ok: true,
+            output: serde_json::json!({"hostname": "lab-cx-01", "platform_name": "8325"}),
+            notes: vec![],
+            text: false,
+        },
+    });
+    d.press(KeyCode::F(4));
+    d.press(KeyCode::Char('C'));
+    d.press(KeyCode::Down);
+    let fx = d.press(KeyCode::Char('C'));
+    let Some(Effect::Copy(text)) = fx.into_iter().find(|e| matches!(e, Effect::Copy(_))) else {
+        panic!("C copies");
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!(r#"curl -sS -X 'GET' -H 'Cookie: id='"$TOKEN" '{url}'"#),
+            r#"curl -sS -X 'GET' -H 'Cookie: id='"$TOKEN" 'https://10.0.0.3/rest/latest/system?attributes=hostname&depth=1'"#.to_string(),
+        ]
+    );
+    assert!(!text.contains("hunter2"));
+    assert!(
+        d.app
+            .status
+            .as_deref()
+            .is_some_and(|s| s.contains("set $TOKEN first")),
+        "{:?}",
+        d.app.status
+    );
+}
