@@ -178,15 +178,5 @@ pub fn export_csv(c: &CentralState, now: std::time::SystemTime) -> Out {
             ])
         })
         .collect();
-    // Built here, not through the Devices pane: panes do not import each other.
-    match crate::csv_export::to_bytes(&header, &rows) {
-        Ok(bytes) => Out::effects(vec![Effect::Save {
-            path: crate::csv_export::default_path("aps", now),
-            bytes: bytes.into(),
-        }]),
-        Err(e) => Out {
-            effects: Vec::new(),
-            requests: vec![super::msg::Request::Status(e.to_string())],
-        },
-    }
+    Out::save_csv("aps", &header, &rows, now)
 }

@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 
 use super::input::edit_text;
 use super::keymap::Action;
-use super::msg::{Effect, Out, Request};
+use super::msg::{Out, Request};
 use super::state::{DeviceRow, DevicesState, LATENCY_SAMPLES, SortBy, name_order};
 use crate::engine::messages::SessionState;
 use crate::engine::messages::{AccessPoint, Event, Site, TargetInfo};
@@ -256,21 +256,5 @@ pub fn export_csv(d: &DevicesState, now: std::time::SystemTime) -> Out {
             ]
         })
         .collect();
-    save_csv("devices", &header, &rows, now)
-}
-
-/// A table saved through the loop's `Save` effect, under a timestamped default name.
-fn save_csv(
-    what: &str,
-    header: &[String],
-    rows: &[Vec<String>],
-    now: std::time::SystemTime,
-) -> Out {
-    match crate::csv_export::to_bytes(header, rows) {
-        Ok(bytes) => Out::effects(vec![Effect::Save {
-            path: crate::csv_export::default_path(what, now),
-            bytes: bytes.into(),
-        }]),
-        Err(e) => Out::status(e.to_string()),
-    }
+    Out::save_csv("devices", &header, &rows, now)
 }
