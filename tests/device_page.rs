@@ -246,3 +246,14 @@ fn snapshot_160x48() {
     open_asa(&mut d);
     insta::assert_snapshot!("device_page_160x48", d.draw(160, 48));
 }
+
+#[test]
+fn a_removed_device_takes_its_history_along() {
+    let mut d = dash();
+    assert!(d.app.device_page.history.contains_key("edge-asa-01"));
+    d.event(Event::DevicesChanged {
+        added: vec![],
+        removed: vec!["edge-asa-01".into()],
+    });
+    assert!(!d.app.device_page.history.contains_key("edge-asa-01"));
+}

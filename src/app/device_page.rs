@@ -66,6 +66,13 @@ pub fn observe(p: &mut DevicePageState, ev: &Event, now: SystemTime) {
             outcome: Outcome::Err { error, .. },
             ..
         } => history(p, target).push_error(now, format!("command: {error}")),
+        // A device gone from the config (`:reload`) takes its history along, so the map
+        // stays as large as the config; a changed one (removed and added) starts afresh.
+        Event::DevicesChanged { removed, .. } => {
+            for name in removed {
+                p.history.remove(name);
+            }
+        }
         _ => {}
     }
 }
