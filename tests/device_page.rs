@@ -161,6 +161,11 @@ fn enter_opens_the_page_and_esc_goes_back() {
             .any(|(_, e)| e.starts_with("poll: no answer"))
     );
     assert!(h.errors.iter().any(|(_, e)| e.contains("HTTP 404")));
+    let fx = d.press(KeyCode::Char('r'));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Engine(EngineRequest::RefreshNow { target: Some(t) }) if t == "edge-asa-01"
+    )));
     d.press(KeyCode::Esc);
     assert_eq!(d.app.device_page.open, None);
     // `i` still types a command for the selected device, as Enter did before.

@@ -120,7 +120,8 @@ pub fn move_by(p: &mut DevicePageState, c: &ConsoleState, delta: isize, height: 
     p.cursor.offset = p.cursor.top(height);
 }
 
-/// A key action on the page: Enter opens the command under the cursor in the explorer.
+/// A key action on the page: Enter opens the command under the cursor in the explorer;
+/// `r` polls and `R` reconnects this device, as on its row.
 pub fn on_action(p: &mut DevicePageState, c: &ConsoleState, a: Action) -> Out {
     let Some(name) = p.open.clone() else {
         return Out::default();
@@ -141,6 +142,8 @@ pub fn on_action(p: &mut DevicePageState, c: &ConsoleState, a: Action) -> Out {
             Some(_) => Out::status("this result is no longer kept (or failed): run it again"),
             None => Out::default(),
         },
+        Action::Refresh => Out::refresh(Some(name)),
+        Action::Reconnect => Out::reconnect(Some(name)),
         _ => Out::default(),
     }
 }
