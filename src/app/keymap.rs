@@ -64,7 +64,7 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         Action::CommandLine,
         "command_line",
         &[":"],
-        "command line: :theme NAME, :reconnect NAME, :readonly, :reload",
+        "command line: :theme NAME, :reconnect NAME, :device NAME, :readonly, :reload",
     ),
     (Action::NextPane, "next_pane", &["tab"], "next pane"),
     (Action::PrevPane, "prev_pane", &["backtab"], "previous pane"),
