@@ -95,6 +95,13 @@ pub struct RunArgs {
     /// against the largest: exit 0 when all are equal, 1 when they differ or a target failed.
     #[arg(long)]
     pub compare: bool,
+    /// A CSV table (RFC 4180) on stdout: one row per answering target, `target` first;
+    /// failures go to stderr.
+    #[arg(long, conflicts_with_all = ["json", "every", "compare"])]
+    pub csv: bool,
+    /// With --csv: the columns, as dotted paths into each answer (`.hostname,.a.0.b`).
+    #[arg(long, requires = "csv", value_name = "PATHS")]
+    pub select: Option<String>,
     /// Targets run at once (default: settings.concurrency, 64).
     #[arg(long)]
     pub concurrency: Option<usize>,
@@ -462,10 +469,20 @@ async fn run_cmd(
         line,
         read_only,
         concurrency: args.concurrency.unwrap_or(cfg.settings.concurrency),
-        json: args.json,
+        json: args.json || args.csv,
+    };
+    let select = match (args.csv, &args.select) {
+        (true, Some(s)) => {
+            Some(crate::csv_export::parse_select(s).map_err(|e| Failure(2, e.to_string()))?)
+        }
+        _ => None,
     };
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
+    // CSV needs every answer before its header: the JSON lines are kept, then tabled.
+    let mut lines = Vec::new();
+    let sink: &mut dyn std::io::Write = if args.csv { &mut lines } else { &mut stdout };
+    let mut sink = WriteRef(sink);
     let end = match every {
         Some(every) => {
             let req = crate::headless::EveryRequest {
@@ -473,15 +490,18 @@ async fn run_cmd(
                 every,
                 count: args.count,
             };
-            crate::headless::every(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr).await
+            crate::headless::every(Arc::new(cfg), ctx, req, only, &mut sink, &mut stderr).await
         }
         None if args.compare => {
-            crate::headless::run_compare(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr)
+            crate::headless::run_compare(Arc::new(cfg), ctx, req, only, &mut sink, &mut stderr)
                 .await
         }
-        None => crate::headless::run(Arc::new(cfg), ctx, req, only, &mut stdout, &mut stderr).await,
+        None => crate::headless::run(Arc::new(cfg), ctx, req, only, &mut sink, &mut stderr).await,
     }
     .map_err(|e| Failure(1, format!("cannot write output: {e}")))?;
+    if args.csv {
+        csv_out(&lines, select.as_deref(), &mut stdout, &mut stderr)?;
+    }
     match end {
         RunEnd::AllOk | RunEnd::Equal => Ok(0),
         RunEnd::SomeFailed | RunEnd::Differ => Ok(1),
@@ -491,6 +511,49 @@ async fn run_cmd(
             "interrupted; every session was logged out".into(),
         )),
     }
+}
+
+/// A `&mut dyn Write` as a sized writer.
+struct WriteRef<'a>(&'a mut dyn std::io::Write);
+
+impl std::io::Write for WriteRef<'_> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.write(b)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// `run --csv`: the `--json` lines as one table; failed targets as lines on stderr.
+fn csv_out(
+    lines: &[u8],
+    select: Option<&[crate::csv_export::Column]>,
+    out: &mut impl std::io::Write,
+    err: &mut impl std::io::Write,
+) -> Result<(), Failure> {
+    let mut answers = Vec::new();
+    for l in String::from_utf8_lossy(lines).lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
+            continue;
+        };
+        let target = v["target"].as_str().unwrap_or_default().to_string();
+        match v.get("output") {
+            Some(o) if v["ok"] == true => answers.push((target, o.clone())),
+            _ => {
+                let e = v["error"].as_str().unwrap_or("failed");
+                let _ = writeln!(
+                    err,
+                    "{}",
+                    crate::sanitize::one_line(&format!("netdash: {target}: {e}"))
+                );
+            }
+        }
+    }
+    // Rows in target order, whatever order they finished in.
+    answers.sort_by(|a, b| a.0.cmp(&b.0));
+    let (header, rows) = crate::csv_export::results_table(&answers, select);
+    crate::csv_export::write(out, &header, &rows).map_err(|e| Failure(1, e.to_string()))
 }
 
 /// `netdash inventory`: the resolved devices and the skipped hosts, never a password.

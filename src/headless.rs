@@ -447,6 +447,13 @@ fn human_raw(ev: &Event) -> String {
             total,
             ..
         } => format!("{now} progress {done}/{total} ({failed} failed)"),
+        Event::RequestSent {
+            target, request, ..
+        } => format!(
+            "{now} {target:<16} sent {} {}",
+            request.method,
+            request.url.display()
+        ),
     }
 }
 

@@ -8,6 +8,8 @@ pub mod clock;
 pub mod command;
 pub mod compare;
 pub mod config;
+pub mod csv_export;
+pub mod curl;
 pub mod drivers;
 pub mod engine;
 pub mod explore;

@@ -151,3 +151,32 @@ pub fn on_action(c: &mut CentralState, a: Action) -> Out {
     }
     Out::default()
 }
+
+/// `w`: the AP table as shown (filters applied) as a CSV file in the current directory.
+pub fn export_csv(c: &CentralState, now: std::time::SystemTime) -> Out {
+    let header: Vec<String> = [
+        "account", "name", "site", "model", "ip", "status", "clients", "firmware", "serial",
+    ]
+    .map(String::from)
+    .to_vec();
+    let g = |s: &str| crate::csv_export::guard(s).into_owned();
+    let rows: Vec<Vec<String>> = visible_aps(c)
+        .into_iter()
+        .filter_map(|(k, i)| {
+            let name = c.order.get(k)?;
+            let ap = c.accounts.get(name)?.aps.get(i)?;
+            Some(vec![
+                g(name),
+                g(&ap.name),
+                g(&ap.site),
+                g(&ap.model),
+                g(&ap.ip),
+                if ap.up { "up" } else { "down" }.to_string(),
+                ap.clients.to_string(),
+                g(&ap.firmware),
+                g(&ap.serial),
+            ])
+        })
+        .collect();
+    Out::save_csv("aps", &header, &rows, now)
+}

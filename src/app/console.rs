@@ -10,7 +10,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::keymap::Action;
 use super::msg::{Effect, Out, Request};
 use super::state::{
-    ConsoleState, DeviceRow, OUTPUTS_KEPT, Pane, ResultEntry, TRANSCRIPT_LIMIT, Transcript,
+    ConsoleState, DeviceRow, OUTPUTS_KEPT, Pane, REQUESTS_KEPT, ResultEntry, TRANSCRIPT_LIMIT,
+    Transcript,
 };
 use crate::command::Command;
 use crate::engine::messages::EngineRequest;
@@ -96,6 +97,17 @@ pub fn on_event(c: &mut ConsoleState, ev: Event) -> Out {
             }
             out
         }
+        Event::RequestSent {
+            id,
+            target,
+            request,
+        } => {
+            if c.requests.len() >= REQUESTS_KEPT {
+                c.requests.pop_front();
+            }
+            c.requests.push_back((id, target, request));
+            Out::default()
+        }
         Event::Progress {
             id,
             done,
@@ -175,6 +187,20 @@ pub fn result(c: &ConsoleState, run: RunId, index: usize) -> Option<&ResultEntry
         .iter()
         .find(|t| t.id == run)
         .and_then(|t| t.results.get(index))
+}
+
+/// The request behind the `index`-th result of run `run`, if its driver described one.
+pub fn request(
+    c: &ConsoleState,
+    run: RunId,
+    index: usize,
+) -> Option<&crate::drivers::request_info::RequestInfo> {
+    let target = &result(c, run, index)?.target;
+    c.requests
+        .iter()
+        .rev()
+        .find(|(id, t, _)| *id == run && t == target)
+        .map(|(_, _, r)| r)
 }
 
 /// A key action with the Console focused and its input not taking keys.

@@ -213,8 +213,48 @@ pub fn on_action(d: &mut DevicesState, a: Action, height: usize) -> Out {
         }
         Action::Refresh => return Out::refresh(selected(d).map(|r| r.name.clone())),
         Action::Reconnect => return Out::reconnect(selected(d).map(|r| r.name.clone())),
-        Action::Select => return Out::request(Request::TypeInConsole),
+        // Enter opens the device page (routed before this); `i` still types a command
+        // for the selected (or marked) devices, as Enter did before.
+        Action::Select | Action::FocusInput => return Out::request(Request::TypeInConsole),
         _ => {}
     }
     Out::default()
+}
+
+/// `w`: the rows shown (filter and sort applied) as a CSV file in the current directory.
+pub fn export_csv(d: &DevicesState, now: std::time::SystemTime) -> Out {
+    let header: Vec<String> = [
+        "name",
+        "kind",
+        "state",
+        "latency_ms",
+        "model",
+        "version",
+        "serial",
+        "host",
+        "tags",
+        "last_error",
+    ]
+    .map(String::from)
+    .to_vec();
+    let g = |s: &str| crate::csv_export::guard(s).into_owned();
+    let rows: Vec<Vec<String>> = visible_devices(d)
+        .into_iter()
+        .filter_map(|i| d.rows.get(i))
+        .map(|r| {
+            vec![
+                g(&r.name),
+                r.kind.to_string(),
+                r.state.word().to_string(),
+                r.latency.back().map(u64::to_string).unwrap_or_default(),
+                g(r.facts.model.as_deref().unwrap_or("")),
+                g(r.facts.version.as_deref().unwrap_or("")),
+                g(r.facts.serial.as_deref().unwrap_or("")),
+                g(&r.host),
+                g(&r.tags.join(" ")),
+                g(r.last_error.as_deref().unwrap_or("")),
+            ]
+        })
+        .collect();
+    Out::save_csv("devices", &header, &rows, now)
 }

@@ -58,6 +58,7 @@ pub fn on_loaded(e: &mut ExplorerState, title: String, doc: Result<Doc, String>)
             .map_err(|err| err.to_string())
     }) {
         Ok((t, src)) => {
+            e.request = None;
             e.title = title;
             e.source = Some(src);
             show(e, ExplorerBody::Tree(Box::new(t)));
@@ -118,6 +119,46 @@ pub fn open_result(e: &mut ExplorerState, r: &ResultEntry) -> Out {
         }
     }
     Out::default()
+}
+
+/// `C`: the request behind the result as a curl command; for AOS-CX a second one for the
+/// node under the cursor (its REST URL with `attributes=`/`depth=`).
+fn copy_curl(e: &ExplorerState) -> Out {
+    let Some(r) = &e.request else {
+        return Out::status(
+            "no request to copy: C copies the request behind a console result (run a command first)",
+        );
+    };
+    let mut text = crate::curl::render(r);
+    let mut what = "copied the request as curl";
+    let url = r.url.display();
+    if let ExplorerBody::Tree(t) = &e.body
+        && !e.raw
+        && url.contains("/rest/")
+        && let Some(node) = crate::curl::aoscx_node_url(
+            &url,
+            &t.keys(e.cursor.selected),
+            t.kind(e.cursor.selected)
+                .is_some_and(crate::explore::doc::Kind::is_container),
+        )
+    {
+        let mut n = r.clone();
+        n.method = "GET".into();
+        n.body = None;
+        n.headers
+            .retain(|(h, _)| !h.eq_ignore_ascii_case("content-type"));
+        n.url = crate::drivers::request_info::Template::text(node);
+        text.push('\n');
+        text.push_str(&crate::curl::render(&n));
+        what = "copied the request and the node's REST URL as curl";
+    }
+    Out {
+        requests: vec![Request::Status(format!(
+            "{what}: {}",
+            crate::curl::needs(r)
+        ))],
+        effects: vec![Effect::Copy(text)],
+    }
 }
 
 /// Rows the cursor moves over (lines in raw view).
@@ -373,6 +414,7 @@ pub fn on_action(e: &mut ExplorerState, a: Action) -> Out {
             }
         }
         Action::Save => e.input = ExplorerInput::SavePath("netdash-result.json".into()),
+        Action::CopyCurl => return copy_curl(e),
         Action::CopyValue | Action::CopyPath => {
             let text = match &e.body {
                 ExplorerBody::Tree(t) if a == Action::CopyPath => t.path(cursor),

@@ -44,6 +44,8 @@ pub enum Action {
     RawToggle,
     CopyValue,
     CopyPath,
+    /// Copy the request behind the result as a curl command (credentials as `$VARS`).
+    CopyCurl,
     Save,
     FocusInput,
     StatusFilter,
@@ -66,7 +68,7 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         Action::CommandLine,
         "command_line",
         &[":"],
-        "command line: :theme NAME, :reconnect NAME, :readonly, :reload, :every 5s @TARGETS CMD",
+        "command line: :theme NAME, :reconnect NAME, :device NAME, :readonly, :reload, :every 5s @TARGETS CMD, :snap NAME, :diff NAME",
     ),
     (Action::NextPane, "next_pane", &["tab"], "next pane"),
     (Action::PrevPane, "prev_pane", &["backtab"], "previous pane"),
@@ -155,6 +157,12 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         "copy value (OSC 52)",
     ),
     (Action::CopyPath, "copy_path", &["Y"], "copy path (OSC 52)"),
+    (
+        Action::CopyCurl,
+        "copy_curl",
+        &["C"],
+        "copy the request as curl",
+    ),
     (Action::Save, "save", &["w"], "save to a file"),
     (Action::FocusInput, "focus_input", &["i"], "type a command"),
     (

@@ -13,6 +13,7 @@ pub mod central;
 pub mod compare;
 pub mod console;
 pub mod cursor;
+pub mod device_page;
 pub mod devices;
 pub mod explorer;
 pub mod input;

@@ -159,6 +159,18 @@ impl Out {
         }
     }
 
+    /// Save a table as CSV under a timestamped default name in the current directory
+    /// (`w` in the Devices and Central panes; compare results use it the same way).
+    pub fn save_csv(what: &str, header: &[String], rows: &[Vec<String>], now: SystemTime) -> Self {
+        match crate::csv_export::to_bytes(header, rows) {
+            Ok(bytes) => Out::effects(vec![Effect::Save {
+                path: crate::csv_export::default_path(what, now),
+                bytes: bytes.into(),
+            }]),
+            Err(e) => Out::status(e.to_string()),
+        }
+    }
+
     /// Append another answer (effects, then requests, keep their order).
     #[must_use]
     pub fn and(mut self, other: Out) -> Self {

@@ -18,7 +18,7 @@ use super::msg::{Out, Request};
     reason = "the reducer tests (update/tests.rs) reach every state type through this glob"
 )]
 use super::state::*;
-use super::{central, compare, console, devices, explorer, repeat, sessions};
+use super::{central, compare, console, device_page, devices, explorer, repeat, sessions};
 use crate::engine::messages::EngineRequest;
 use crate::engine::messages::Event;
 
@@ -94,6 +94,7 @@ fn carry_out(app: &mut App, out: Out) -> Vec<Effect> {
                     Some(r) => explorer::open_result(&mut app.explorer, r),
                     None => Out::default(),
                 };
+                app.explorer.request = console::request(&app.console, run, index).cloned();
                 fx.extend(carry_out(app, opened));
             }
         }
@@ -123,6 +124,7 @@ fn fade_status(app: &mut App, now: SystemTime) {
 
 /// Engine events go to the pane that shows them; alarms and logs to the status line.
 fn on_event(app: &mut App, ev: Event) -> Out {
+    device_page::observe(&mut app.device_page, &ev, app.now);
     match ev {
         Event::Session { .. } | Event::Polled { .. } | Event::PollFailed { .. } => {
             devices::on_event(&mut app.devices, ev, app.now)
@@ -136,6 +138,7 @@ fn on_event(app: &mut App, ev: Event) -> Out {
         Event::RunStarted { .. }
         | Event::RunRejected { .. }
         | Event::Result { .. }
+        | Event::RequestSent { .. }
         | Event::Progress { .. } => console::on_event(&mut app.console, ev),
         Event::Central {
             ref account,
@@ -237,6 +240,9 @@ fn on_mouse(app: &mut App, m: MouseEvent, rects: &[(Pane, Rect)]) {
 fn move_cursor(app: &mut App, delta: isize) {
     let vp = app.viewports;
     match app.focus {
+        Pane::Devices if app.device_page.open.is_some() => {
+            device_page::move_by(&mut app.device_page, &app.console, delta, vp.devices);
+        }
         Pane::Devices => devices::move_by(&mut app.devices, delta, vp.devices),
         Pane::Sessions => sessions::move_by(&mut app.sessions, delta, app.devices.rows.len()),
         Pane::Console => console::move_by(&mut app.console, delta),
@@ -331,6 +337,10 @@ fn normal_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Out {
             keys.label(Action::Quit)
         ));
     }
+    if app.focus == Pane::Devices && k.code == KeyCode::Esc && app.device_page.open.is_some() {
+        device_page::close(&mut app.device_page);
+        return Out::default();
+    }
     if app.focus == Pane::Explorer && k.code == KeyCode::Esc && app.explorer.job.is_some() {
         return explorer::cancel(&mut app.explorer);
     }
@@ -420,6 +430,14 @@ pub fn refresh_views(app: &mut App) {
 /// A key action that is not global: the focused pane's.
 fn pane_action(app: &mut App, action: Action) -> Out {
     match app.focus {
+        Pane::Devices if app.device_page.open.is_some() => {
+            device_page::on_action(&mut app.device_page, &app.console, action)
+        }
+        Pane::Devices if action == Action::Select => match devices::selected(&app.devices) {
+            Some(r) => device_page::open(&mut app.device_page, &r.name.clone()),
+            None => Out::default(),
+        },
+        Pane::Devices if action == Action::Save => devices::export_csv(&app.devices, app.now),
         Pane::Devices => devices::on_action(&mut app.devices, action, app.viewports.devices),
         Pane::Sessions => sessions::on_action(&app.sessions, &app.devices.rows, action),
         Pane::Console if action == Action::Compare => {
@@ -428,6 +446,7 @@ fn pane_action(app: &mut App, action: Action) -> Out {
         Pane::Console => console::on_action(&mut app.console, action),
         Pane::Explorer if app.repeat.view.is_some() => repeat::on_action(&mut app.repeat, action),
         Pane::Explorer => explorer::on_action(&mut app.explorer, action),
+        Pane::Central if action == Action::Save => central::export_csv(&app.central, app.now),
         Pane::Central => central::on_action(&mut app.central, action),
     }
 }
@@ -458,6 +477,14 @@ fn command_line(app: &mut App, line: &str) -> Out {
             ));
             vec![Effect::Engine(EngineRequest::SetReadOnly(app.read_only))]
         }
+        (Some("device"), Some(name)) => {
+            if !app.devices.rows.iter().any(|r| r.name == name) {
+                return Out::status(format!(
+                    "no device named {name}: :device takes a name from the Devices list"
+                ));
+            }
+            return device_page::open(&mut app.device_page, name);
+        }
         (Some("reload"), None) => {
             app.status = Some("reloading the config and its inventories…".into());
             vec![Effect::Reload]
@@ -483,7 +510,7 @@ fn command_line(app: &mut App, line: &str) -> Out {
         }
         _ => {
             return Out::status(format!(
-                "unknown command :{line}; try :theme NAME, :reconnect NAME, :readonly, :reload, :every 5s @TARGETS CMD, :snap NAME, :diff NAME"
+                "unknown command :{line}; try :theme NAME, :reconnect NAME, :device NAME, :readonly, :reload, :every 5s @TARGETS CMD, :snap NAME, :diff NAME"
             ));
         }
     };

@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::http::{self, TlsPolicy};
+use super::request_info::{Placeholder, RequestInfo, Template, TlsInfo};
 use super::{CommandOutput, Context, Driver, SessionFacts, SessionLimits, VendorError};
 use crate::command::{Command, Method};
 use crate::config::DeviceConfig;
@@ -36,6 +37,8 @@ pub struct AosCx {
     last_used: Option<SystemTime>,
     relogins: u32,
     ever_logged_in: bool,
+    /// How the copied curl trusts the switch.
+    tls_info: TlsInfo,
 }
 
 /// The REST request a mapped show command stands for.
@@ -93,6 +96,7 @@ impl AosCx {
             last_used: None,
             relogins: 0,
             ever_logged_in: false,
+            tls_info: TlsInfo::of_device(cfg),
         })
     }
 
@@ -113,6 +117,29 @@ impl AosCx {
             rb = rb.header("x-csrf-token", t.expose_secret());
         }
         rb
+    }
+
+    /// The request [`Self::authed`] builds, with the cookie and CSRF token as placeholders.
+    fn describe(&self, method: Method, path: &str, body: Option<&Value>) -> RequestInfo {
+        let mut r = RequestInfo::new(
+            method.as_str(),
+            Template::text(self.url(path)),
+            self.tls_info.clone(),
+        )
+        .header("Accept", Template::text("application/json"));
+        if self.cookie.is_some() {
+            r = r.header("Cookie", Template::text("id=").var(Placeholder::Token));
+        }
+        if self.csrf.is_some() {
+            r = r.header("x-csrf-token", Template::default().var(Placeholder::Csrf));
+        }
+        if body.is_some() {
+            r = r.header("Content-Type", Template::text("application/json"));
+        }
+        r.body(body.map(Value::to_string)).hint(format!(
+            "TOKEN is the id cookie and CSRF_TOKEN the x-csrf-token of POST /rest/{}/login (log out after)",
+            self.version
+        ))
     }
 
     fn secrets(&self) -> Vec<&str> {
@@ -223,6 +250,7 @@ impl Driver for AosCx {
             }
             Command::Rest { method, path, body } => (*method, path.clone(), body.clone(), None),
         };
+        let described = self.describe(method, &path, body.as_ref());
         let mut rb = self.authed(self.client.request(method.http(), self.url(&path)));
         if let Some(b) = &body {
             rb = rb.json(b);
@@ -258,7 +286,7 @@ impl Driver for AosCx {
             CommandOutput::json(reply.json(&self.peer)?)
         };
         out.notes.extend(note);
-        Ok(out)
+        Ok(out.with_request(Some(described)))
     }
 
     fn facts(&self) -> SessionFacts {

@@ -19,6 +19,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::http::{self, Reply, TlsPolicy};
+use super::request_info::{Placeholder, RequestInfo, Template, TlsInfo};
 use super::{Body, CommandOutput, Context, Driver, SessionFacts, SessionLimits, VendorError};
 use crate::command::{Command, Method};
 use crate::config::DeviceConfig;
@@ -47,6 +48,8 @@ pub struct ArubaOs {
     relogins: u32,
     /// The device rejected the session; the next successful login is a re-login.
     expired: bool,
+    /// How the copied curl trusts the controller.
+    tls_info: TlsInfo,
 }
 
 impl ArubaOs {
@@ -75,7 +78,25 @@ impl ArubaOs {
             last_used: None,
             relogins: 0,
             expired: false,
+            tls_info: TlsInfo::of_device(cfg),
         })
+    }
+
+    /// The request [`Self::request`] builds, `UIDARUBA` and the CSRF token as placeholders.
+    fn describe(&self, method: Method, path: &str, body: Option<&Value>) -> RequestInfo {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url =
+            Template::text(format!("{}{path}{sep}UIDARUBA=", self.base)).var(Placeholder::Token);
+        let mut r = RequestInfo::new(method.as_str(), url, self.tls_info.clone())
+            .header("Cookie", Template::text("SESSION=").var(Placeholder::Token))
+            .hint("TOKEN is the UIDARUBA of POST /v1/api/login (GET /v1/api/logout after)");
+        if method != Method::Get && self.csrf.is_some() {
+            r = r.header("X-CSRF-Token", Template::default().var(Placeholder::Csrf));
+        }
+        if body.is_some() {
+            r = r.header("Content-Type", Template::text("application/json"));
+        }
+        r.body(body.map(Value::to_string))
     }
 
     /// A request on the session: `path` (with any query) plus `UIDARUBA`, the `SESSION`
@@ -142,6 +163,7 @@ impl ArubaOs {
             return Ok(CommandOutput {
                 body: Body::Json(Value::Null),
                 notes: vec![format!("HTTP {}: no content", reply.status.as_u16())],
+                request: None,
             });
         }
         // The API only speaks JSON; anything else (a login page, a cut-off body) is an error.
@@ -169,9 +191,12 @@ impl ArubaOs {
         let q = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("command", line.trim())
             .finish();
-        let rb = self.request(Method::Get, &format!("/v1/configuration/showcommand?{q}"))?;
+        let path = format!("/v1/configuration/showcommand?{q}");
+        let described = self.describe(Method::Get, &path, None);
+        let rb = self.request(Method::Get, &path)?;
         self.call(rb, &format!("'{}'", line.trim()), line.trim())
             .await
+            .map(|o| o.with_request(Some(described)))
     }
 
     async fn rest(
@@ -182,6 +207,7 @@ impl ArubaOs {
     ) -> Result<CommandOutput, VendorError> {
         let path = v1_path(path);
         let mut rb = self.request(method, &path)?;
+        let mut sent = None;
         if method != Method::Get {
             // Configuration writes are JSON; an empty object where none was given
             // (write_memory takes `{}`).
@@ -189,9 +215,13 @@ impl ArubaOs {
                 .cloned()
                 .unwrap_or_else(|| Value::Object(serde_json::Map::default()));
             rb = rb.json(&b);
+            sent = Some(b);
         }
+        let described = self.describe(method, &path, sent.as_ref());
         let what_for = format!("{} {}", method.as_str(), crate::redact::url(&path));
-        self.call(rb, &what_for, &path).await
+        self.call(rb, &what_for, &path)
+            .await
+            .map(|o| o.with_request(Some(described)))
     }
 }
 

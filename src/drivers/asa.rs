@@ -17,6 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use super::http::{self, Reply, TlsPolicy};
+use super::request_info::{Placeholder, RequestInfo, Template, TlsInfo};
 use super::{CommandOutput, Context, Driver, SessionFacts, SessionLimits, VendorError};
 use crate::command::Command;
 use crate::config::{AuthMode, DeviceConfig};
@@ -53,6 +54,8 @@ pub struct Asa {
     relogins: u32,
     /// The device rejected the session; the next successful login is a re-login.
     expired: bool,
+    /// How the copied curl trusts the firewall.
+    tls_info: TlsInfo,
 }
 
 impl Asa {
@@ -90,7 +93,29 @@ impl Asa {
             last_used: None,
             relogins: 0,
             expired: false,
+            tls_info: TlsInfo::of_device(cfg),
         })
+    }
+
+    /// The request [`Self::request`] builds, the token or password as placeholders; a
+    /// `body` is sent as JSON.
+    fn describe(&self, method: &str, path: &str, body: Option<&Value>) -> RequestInfo {
+        let mut r = RequestInfo::new(
+            method,
+            Template::text(format!("{}{path}", self.base)),
+            self.tls_info.clone(),
+        )
+        .header("User-Agent", Template::text(AGENT));
+        r = match (&self.mode, &self.token) {
+            (Mode::Token, Some(_)) => r
+                .header("X-Auth-Token", Template::default().var(Placeholder::Token))
+                .hint("TOKEN is the X-Auth-Token header of POST /api/tokenservices (Basic auth; DELETE it after)"),
+            _ => r.basic(),
+        };
+        if body.is_some() || method != "GET" {
+            r = r.header("Content-Type", Template::text("application/json"));
+        }
+        r.body(body.map(Value::to_string))
     }
 
     /// A request with the User-Agent and the current credentials (token, else Basic).
@@ -157,9 +182,9 @@ impl Asa {
     }
 
     async fn cli(&mut self, line: &str) -> Result<CommandOutput, VendorError> {
-        let rb = self
-            .request(reqwest::Method::POST, "/api/cli")?
-            .json(&json!({ "commands": [line] }));
+        let body = json!({ "commands": [line] });
+        let described = self.describe("POST", "/api/cli", Some(&body));
+        let rb = self.request(reqwest::Method::POST, "/api/cli")?.json(&body);
         let reply = self.send(rb).await?;
         let reply = self.check(reply, "POST /api/cli")?;
         let v = reply.json(&self.what)?;
@@ -185,7 +210,7 @@ impl Asa {
                 self.scrub(err)
             )));
         }
-        Ok(CommandOutput::text(text))
+        Ok(CommandOutput::text(text).with_request(Some(described)))
     }
 
     async fn rest(
@@ -195,6 +220,7 @@ impl Asa {
         body: Option<&Value>,
     ) -> Result<CommandOutput, VendorError> {
         let path = api_path(path);
+        let described = self.describe(method.as_str(), &path, body);
         let mut rb = self.request(method.http(), &path)?;
         rb = match body {
             Some(b) => rb.json(b),
@@ -224,7 +250,11 @@ impl Asa {
         } else {
             super::Body::Text(String::from_utf8_lossy(&reply.body).into_owned())
         };
-        Ok(CommandOutput { body, notes })
+        Ok(CommandOutput {
+            body,
+            notes,
+            request: Some(described),
+        })
     }
 
     async fn token_login(&mut self) -> Result<(), VendorError> {

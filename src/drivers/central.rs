@@ -22,6 +22,7 @@ use serde_json::Value;
 use super::central_limiter::{Limiter, Priority};
 use super::central_signin::{self, Gateway, SignIn};
 use super::http::{self, Reply, TlsPolicy};
+use super::request_info::{Placeholder, RequestInfo, Template, TlsInfo};
 use super::token_store::{Scope, TokenPair, TokenStore, clamp_lifetime, now_secs};
 use super::{CommandOutput, Context, Driver, RateFacts, SessionFacts, VendorError};
 use crate::command::Command;
@@ -54,6 +55,34 @@ pub struct Central {
     last_token_call: Option<Instant>,
     logged_in: bool,
     relogins: u32,
+    /// How the copied curl trusts the gateway.
+    tls_info: TlsInfo,
+}
+
+impl Central {
+    /// The request `execute_once` sends, the access token as a placeholder.
+    fn describe(&self, method: &str, path: &str, body: Option<&Value>) -> RequestInfo {
+        let mut r = RequestInfo::new(
+            method,
+            Template::text(format!("{}{path}", self.base)),
+            self.tls_info.clone(),
+        )
+        .header(
+            "Authorization",
+            Template::text("Bearer ").var(Placeholder::Token),
+        )
+        .header("Accept", Template::text("application/json"))
+        .hint(
+            "TOKEN is an access token of this account (its token pair is in netdash's state dir)",
+        );
+        if let Some(t) = &self.tenant_id {
+            r = r.header("TenantID", Template::text(t));
+        }
+        if body.is_some() {
+            r = r.header("Content-Type", Template::text("application/json"));
+        }
+        r.body(body.map(Value::to_string))
+    }
 }
 
 fn header_u64(r: &Reply, name: &str) -> Option<u64> {
@@ -220,6 +249,7 @@ impl Central {
             last_token_call: None,
             logged_in: false,
             relogins: 0,
+            tls_info: TlsInfo::of_central(cfg),
         })
     }
 
@@ -554,6 +584,7 @@ impl Driver for Central {
                 .as_ref()
                 .map(|t| t.access_token.clone())
                 .unwrap_or_default();
+            let described = self.describe(method.as_str(), path, body.as_ref());
             let mut rb = self
                 .client
                 .request(method.http(), format!("{}{path}", self.base))
@@ -628,6 +659,7 @@ impl Driver for Central {
                         out.notes
                             .push(format!("waited out {throttled} 429 responses"));
                     }
+                    out.request = Some(described);
                     // `run` shows notes: there the pair dies with the process.
                     if let Some(why) = self.store.unsaved() {
                         out.notes.push(format!(

@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use super::http::{self, Protocol, TlsPolicy};
+use super::request_info::{Placeholder, RequestInfo, Template, TlsInfo};
 use super::{CommandOutput, Context, Driver, SessionFacts, VendorError};
 use crate::command::{self, Command};
 use crate::config::{AuthMode, DeviceConfig};
@@ -49,6 +50,10 @@ pub struct Eos {
     since: Option<SystemTime>,
     last_used: Option<SystemTime>,
     relogins: u32,
+    /// How the copied curl trusts the switch.
+    tls_info: TlsInfo,
+    /// The last `runCmds` request, described (copy as curl).
+    last_request: Option<RequestInfo>,
 }
 
 impl Eos {
@@ -100,6 +105,8 @@ impl Eos {
             since: None,
             last_used: None,
             relogins: 0,
+            tls_info: TlsInfo::of_device(cfg),
+            last_request: None,
         })
     }
 
@@ -111,6 +118,24 @@ impl Eos {
                 format!("Session={}", c.expose_secret()),
             ),
             _ => rb,
+        }
+    }
+
+    /// The request [`Self::authed`] builds, the password or cookie as placeholders.
+    fn describe(&self, body: &Value) -> RequestInfo {
+        let r = RequestInfo::new(
+            "POST",
+            Template::text(format!("{}/command-api", self.base)),
+            self.tls_info.clone(),
+        )
+        .header("Content-Type", Template::text("application/json-rpc"))
+        .body(Some(body.to_string()));
+        match self.auth {
+            Auth::Basic => r.basic(),
+            Auth::Session => r
+                .header("Cookie", Template::text("Session=").var(Placeholder::Token))
+                .hint("TOKEN is the Session cookie of POST /login (POST /logout after)"),
+            Auth::Certificate => r,
         }
     }
 
@@ -130,6 +155,7 @@ impl Eos {
             .post(self.command_api.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json-rpc")
             .json(&body);
+        self.last_request = Some(self.describe(&body));
         let reply = http::send(self.authed(rb), &self.peer, self.timeout).await?;
         if reply.status == reqwest::StatusCode::UNAUTHORIZED {
             return Err(match self.auth {
@@ -339,6 +365,7 @@ impl Driver for Eos {
             (None, _) => CommandOutput::json(Value::Array(results)),
         };
         out.notes.extend(format_note);
+        out.request = self.last_request.take();
         Ok(out)
     }
 

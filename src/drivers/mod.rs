@@ -12,6 +12,7 @@ pub mod central_signin;
 pub mod eos;
 pub mod http;
 pub mod msp;
+pub mod request_info;
 pub mod tls;
 pub mod token_store;
 
@@ -51,6 +52,8 @@ pub struct CommandOutput {
     /// Things the user should know about how it was obtained (a command rerun as text, a CLI
     /// line mapped to a REST path, a 429 waited out).
     pub notes: Vec<String>,
+    /// The HTTP request that produced it, credentials as placeholders (copy as curl).
+    pub request: Option<request_info::RequestInfo>,
 }
 
 impl CommandOutput {
@@ -58,6 +61,7 @@ impl CommandOutput {
         CommandOutput {
             body: Body::Json(v),
             notes: Vec::new(),
+            request: None,
         }
     }
 
@@ -65,7 +69,15 @@ impl CommandOutput {
         CommandOutput {
             body: Body::Text(s.into()),
             notes: Vec::new(),
+            request: None,
         }
+    }
+
+    /// This answer with the request that produced it.
+    #[must_use]
+    pub fn with_request(mut self, r: Option<request_info::RequestInfo>) -> Self {
+        self.request = r;
+        self
     }
 
     /// The answer as a JSON value (text becomes a JSON string).
@@ -222,9 +234,9 @@ impl Context {
 }
 
 /// The driver of one vendor session.
-#[expect(
+#[allow(
     clippy::large_enum_variant,
-    reason = "one per device, never moved in bulk"
+    reason = "one per device, never moved in bulk (allow: whether it fires depends on the drivers' sizes)"
 )]
 pub enum Vendor {
     Eos(eos::Eos),

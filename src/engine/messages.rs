@@ -266,6 +266,13 @@ pub enum Event {
         #[serde(flatten)]
         outcome: Outcome,
     },
+    /// The HTTP request behind the `Result` that follows for this target, credentials as
+    /// placeholders (copy as curl). Sent just before that `Result`.
+    RequestSent {
+        id: RunId,
+        target: String,
+        request: crate::drivers::request_info::RequestInfo,
+    },
     /// Fan-out progress, after every result.
     Progress {
         id: RunId,

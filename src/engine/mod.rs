@@ -742,6 +742,15 @@ async fn fan_out(
         if r.is_err() {
             failed += 1;
         }
+        if let Some(request) = r.as_ref().ok().and_then(|o| o.request.clone()) {
+            let _ = events
+                .send(Event::RequestSent {
+                    id,
+                    target: name.clone(),
+                    request,
+                })
+                .await;
+        }
         let _ = events
             .send(Event::Result {
                 id,

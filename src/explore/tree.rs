@@ -467,6 +467,18 @@ impl Tree {
         (p != NO_PARENT).then_some(p as usize)
     }
 
+    /// The keys from the root to row `i` (`None` for an array index), root first.
+    pub fn keys(&self, i: usize) -> Vec<Option<String>> {
+        let mut parts = Vec::new();
+        let mut cur = i;
+        while let Some(p) = self.parent(cur) {
+            parts.push(self.rows.get(cur).and_then(|r| self.doc.key(&r.entry)));
+            cur = p;
+        }
+        parts.reverse();
+        parts
+    }
+
     /// The jq-style path of row `i`: `.vlans."3".interfaces[0]`.
     pub fn path(&self, i: usize) -> String {
         let mut parts = Vec::new();

@@ -192,6 +192,7 @@ impl Model {
             Event::RunStarted { .. }
             | Event::RunRejected { .. }
             | Event::Result { .. }
+            | Event::RequestSent { .. }
             | Event::Progress { .. }
             | Event::Log { .. }
             | Event::ShutdownComplete { .. } => {}

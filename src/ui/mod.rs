@@ -13,6 +13,7 @@
 pub mod central;
 pub mod compare;
 pub mod console;
+pub mod device_page;
 pub mod devices;
 pub mod explorer;
 pub mod repeat;
@@ -103,7 +104,10 @@ pub fn render(f: &mut Frame<'_>, app: &App, s: &Styles, keys: &KeyMap) -> PaneRe
 
 fn draw_pane(f: &mut Frame<'_>, p: Pane, r: Rect, app: &App, s: &Styles, focused: bool) {
     match p {
-        Pane::Devices => devices::render(f, r, app, s, focused),
+        Pane::Devices => match &app.device_page.open {
+            Some(name) => device_page::render(f, r, app, name, s, focused),
+            None => devices::render(f, r, app, s, focused),
+        },
         Pane::Sessions => sessions::render(f, r, app, s, focused),
         Pane::Console => console::render(f, r, app, s, focused),
         Pane::Explorer if app.repeat.view.is_some() => repeat::render(f, r, app, s, focused),
@@ -239,6 +243,8 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
             A::Select,
             A::Refresh,
             A::Reconnect,
+            A::FocusInput,
+            A::Save,
         ],
         Pane::Sessions => &[A::Up, A::Down, A::Refresh, A::Reconnect],
         Pane::Console => &[A::FocusInput, A::Up, A::Down, A::Select, A::Compare],
@@ -259,9 +265,17 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
             A::RawToggle,
             A::CopyValue,
             A::CopyPath,
+            A::CopyCurl,
             A::Save,
         ],
-        Pane::Central => &[A::Up, A::Down, A::StatusFilter, A::Filter, A::Refresh],
+        Pane::Central => &[
+            A::Up,
+            A::Down,
+            A::StatusFilter,
+            A::Filter,
+            A::Refresh,
+            A::Save,
+        ],
     };
     let global = [
         A::Help,
@@ -397,6 +411,9 @@ pub fn viewports(app: &App, rects: &[(Pane, Rect)]) -> crate::app::state::Viewpo
     let mut v = app.viewports;
     for (p, r) in rects {
         match p {
+            Pane::Devices if app.device_page.open.is_some() => {
+                v.devices = device_page::body_rows(*r);
+            }
             Pane::Devices => v.devices = devices::body_rows(*r),
             Pane::Explorer => v.explorer = explorer::body_rows(*r),
             Pane::Central => v.central = central::table_rows(*r, app),

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use ratatui_textarea::TextArea;
 
 use super::ListCursor;
+use crate::drivers::request_info::RequestInfo;
 use crate::engine::messages::RunId;
 use crate::kind::TargetKind;
 
@@ -53,7 +54,13 @@ pub struct ConsoleState {
     /// A mutating command waiting for y/n.
     pub confirm: Option<(Vec<String>, String)>,
     pub next_id: RunId,
+    /// The requests behind recent results (copy as curl), newest last; bounded like the
+    /// kept outputs.
+    pub requests: VecDeque<(RunId, String, RequestInfo)>,
 }
+
+/// Described requests kept for copy as curl (oldest dropped).
+pub const REQUESTS_KEPT: usize = 2000;
 
 impl ConsoleState {
     /// An empty console with this command history.
@@ -68,6 +75,7 @@ impl ConsoleState {
             cursor: ListCursor::default(),
             confirm: None,
             next_id: 1,
+            requests: VecDeque::new(),
         }
     }
 

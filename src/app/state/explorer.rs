@@ -36,6 +36,8 @@ pub struct ExplorerState {
     pub job: Option<ExplorerJob>,
     /// Names each job; answers from a replaced or cancelled one are dropped.
     pub job_seq: u64,
+    /// The request behind the result shown, if it came from a device (copy as curl).
+    pub request: Option<crate::drivers::request_info::RequestInfo>,
 }
 
 /// The explorer footer's one input: at most one is typed at a time.
@@ -77,6 +79,7 @@ impl ExplorerState {
             jq_runs: crate::app::newest::Newest::default(),
             job: None,
             job_seq: 0,
+            request: None,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 mod central;
 mod compare;
 mod console;
+mod device_page;
 mod devices;
 mod explorer;
 mod repeat;
@@ -14,7 +15,12 @@ mod repeat;
 pub use super::cursor::ListCursor;
 pub use central::{ApFilter, CentralAccount, CentralState};
 pub use compare::{CompareState, CompareView, PendingDiff};
-pub use console::{ConsoleState, OUTPUTS_KEPT, ResultEntry, TRANSCRIPT_LIMIT, Transcript};
+pub use console::{
+    ConsoleState, OUTPUTS_KEPT, REQUESTS_KEPT, ResultEntry, TRANSCRIPT_LIMIT, Transcript,
+};
+pub use device_page::{
+    DeviceHistory, DevicePageState, ERRORS_KEPT, SESSION_EVENTS_KEPT, SessionChange,
+};
 pub use devices::{DeviceRow, DevicesState, LATENCY_SAMPLES, SessionsState, SortBy, name_order};
 pub use explorer::{ExplorerBody, ExplorerInput, ExplorerJob, ExplorerState};
 pub use repeat::{REPEAT_IDS, Repeat, RepeatState, Row as RepeatRow};
@@ -94,6 +100,8 @@ pub struct App {
     /// Raised and not yet cleared, by target (the engine reports changes only).
     pub active_alarms: std::collections::BTreeMap<String, String>,
     pub viewports: Viewports,
+    /// The device page (Enter on a device, `:device NAME`) and each device's history.
+    pub device_page: DevicePageState,
 }
 
 impl App {
@@ -120,6 +128,7 @@ impl App {
             active_alarms: std::collections::BTreeMap::default(),
             solo: None,
             viewports: Viewports::default(),
+            device_page: DevicePageState::default(),
         }
     }
 }
