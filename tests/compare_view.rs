@@ -2,6 +2,8 @@
 //! the console, the groups and the selected group's diff, `i` toggling volatile fields,
 //! Esc, `:snap`/`:diff` with their effects, and the view at 80x24 and 160x48.
 
+mod common;
+
 use crossterm::event::KeyCode;
 use netdash::app::state::{Pane, Transcript};
 use netdash::app::update::{Effect, Msg};
@@ -346,4 +348,63 @@ fn unknown_commands_name_snap_and_diff() {
     command(&mut d, "frobnicate");
     let s = d.app.status.clone().unwrap_or_default();
     assert!(s.contains(":snap NAME") && s.contains(":diff NAME"), "{s}");
+}
+
+#[test]
+fn w_saves_the_comparison_as_a_csv_python_reads() {
+    let mut d = fanned_out();
+    d.press(KeyCode::Char('d'));
+    let fx = d.press(KeyCode::Char('w'));
+    let Some(Effect::Save { path, bytes }) =
+        fx.into_iter().find(|e| matches!(e, Effect::Save { .. }))
+    else {
+        panic!("w saved nothing: {:?}", d.app.status);
+    };
+    assert!(
+        path.starts_with("netdash-compare-")
+            && std::path::Path::new(&path)
+                .extension()
+                .is_some_and(|e| e == "csv"),
+        "{path}"
+    );
+    let rows = common::py_csv_rows(&bytes);
+    assert_eq!(
+        rows[0],
+        [
+            "group",
+            "targets",
+            "op",
+            "path_or_line",
+            "reference",
+            "this_group"
+        ]
+    );
+    // Group A is the reference; B (leaf-07) has its version changed and an interface
+    // added; the failed target has its error.
+    assert!(rows.contains(&vec![
+        "A".into(),
+        "leaf-01 leaf-02".into(),
+        "reference".into(),
+        String::new(),
+        String::new(),
+        String::new()
+    ]));
+    assert!(
+        rows.iter().any(|r| r[0] == "B"
+            && r[2] == "changed"
+            && r[3] == ".version"
+            && r[4] == "\"4.30.0F\""
+            && r[5] == "\"4.31.1F\""),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[2] == "added" && r[3].starts_with(".interfaces.Ethernet2")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[1] == "leaf-03" && r[2] == "failed" && r[5].contains("no answer")),
+        "{rows:?}"
+    );
 }

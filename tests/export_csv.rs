@@ -3,31 +3,10 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command as Proc, Stdio};
+use common::py_csv_rows as py_rows;
 
 use netdash::csv_export;
 use serde_json::json;
-
-/// Rows as Python's `csv.reader` reads `data` (opened with `newline=''`, as the docs say).
-fn py_rows(data: &[u8]) -> Vec<Vec<String>> {
-    let script = "import csv,io,json,sys\nr=csv.reader(io.TextIOWrapper(sys.stdin.buffer,encoding='utf-8',newline=''),strict=True)\nprint(json.dumps(list(r)))";
-    let mut child = Proc::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(data)
-        .expect("write");
-    let out = child.wait_with_output().expect("python3 ends");
-    assert!(out.status.success(), "python's csv refused the file");
-    serde_json::from_slice(&out.stdout).expect("JSON rows")
-}
 
 #[test]
 fn python_reads_back_awkward_text_and_formulas_are_defused() {

@@ -113,7 +113,12 @@ fn new_view(
 
 /// A key while the view is open; `None` for keys it leaves to the rest of the app
 /// (`:`, help, quit).
-pub fn on_key(st: &mut CompareState, keys: &KeyMap, k: KeyEvent) -> Option<Out> {
+pub fn on_key(
+    st: &mut CompareState,
+    keys: &KeyMap,
+    k: KeyEvent,
+    now: std::time::SystemTime,
+) -> Option<Out> {
     let v = st.view.as_mut()?;
     if k.code == KeyCode::Esc {
         st.view = None;
@@ -132,6 +137,7 @@ pub fn on_key(st: &mut CompareState, keys: &KeyMap, k: KeyEvent) -> Option<Out> 
         Some(Action::PageDown) => v.scroll = (v.scroll + 20).min(rows.saturating_sub(1)),
         Some(Action::Top) => v.scroll = 0,
         Some(Action::Bottom) => v.scroll = rows.saturating_sub(1),
+        Some(Action::Save) => return Some(save_csv(v, now)),
         // `i`: the key that types in the console toggles ignoring here.
         Some(Action::FocusInput) => {
             v.ignoring = !v.ignoring;
@@ -154,6 +160,67 @@ pub fn on_key(st: &mut CompareState, keys: &KeyMap, k: KeyEvent) -> Option<Out> 
         _ => {}
     }
     Some(Out::default())
+}
+
+/// `w`: the whole comparison as a table, one row per difference of every group against
+/// group A (and one per target of A and of the failed group), so a spreadsheet can sort it.
+fn save_csv(v: &CompareView, now: std::time::SystemTime) -> Out {
+    use crate::compare::diff::{Change, Diff, LineChange};
+    use crate::compare::report::label;
+    let g = |s: &str| crate::csv_export::guard(s).into_owned();
+    let json = |v: &serde_json::Value| g(&v.to_string());
+    let header: Vec<String> = [
+        "group",
+        "targets",
+        "op",
+        "path_or_line",
+        "reference",
+        "this_group",
+    ]
+    .map(String::from)
+    .to_vec();
+    let c = &v.result;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (i, grp) in c.groups.iter().enumerate() {
+        let targets = g(&grp.targets.join(" "));
+        let row = |op: &str, at: String, from: String, to: String| {
+            vec![label(i), targets.clone(), op.to_string(), at, from, to]
+        };
+        match c.diffs.get(i).and_then(Option::as_ref) {
+            Some(Diff::Json(changes)) => rows.extend(changes.iter().map(|ch| match ch {
+                Change::Added { value, .. } => {
+                    row("added", g(&ch.jq_path()), String::new(), json(value))
+                }
+                Change::Removed { value, .. } => {
+                    row("removed", g(&ch.jq_path()), json(value), String::new())
+                }
+                Change::Changed { from, to, .. } => {
+                    row("changed", g(&ch.jq_path()), json(from), json(to))
+                }
+            })),
+            Some(Diff::Text(lines)) => rows.extend(lines.iter().map(|l| match l {
+                LineChange::Removed(n, t) => row("removed", n.to_string(), g(t), String::new()),
+                LineChange::Added(n, t) => row("added", n.to_string(), String::new(), g(t)),
+            })),
+            None if grp.failed() => rows.extend(c.errors.iter().map(|(t, e)| {
+                vec![
+                    label(i),
+                    g(t),
+                    "failed".into(),
+                    String::new(),
+                    String::new(),
+                    g(e),
+                ]
+            })),
+            None => rows.push(row(
+                if i == 0 { "reference" } else { "same" },
+                String::new(),
+                String::new(),
+                String::new(),
+            )),
+        }
+    }
+    Out::save_csv("compare", &header, &rows, now)
 }
 
 fn move_group(v: &mut CompareView, delta: isize, groups: usize) {

@@ -260,7 +260,7 @@ fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Out {
     // The compare view sits over the panes and takes their keys while it is open.
     if mode == Mode::Normal
         && app.compare.view.is_some()
-        && let Some(out) = compare::on_key(&mut app.compare, keys, k)
+        && let Some(out) = compare::on_key(&mut app.compare, keys, k, app.now)
     {
         return out;
     }

@@ -224,7 +224,7 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
     let comparing = app.compare.view.is_some();
     let pane_actions: &[A] = match app.focus {
         // The compare view sits over the panes: its keys, not the focused pane's.
-        _ if comparing => &[A::Left, A::Right, A::Up, A::Down, A::FocusInput],
+        _ if comparing => &[A::Left, A::Right, A::Up, A::Down, A::FocusInput, A::Save],
         Pane::Explorer if app.repeat.view.is_some() => &[
             A::Up,
             A::Down,

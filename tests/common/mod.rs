@@ -148,3 +148,24 @@ pub fn signal(child: &tokio::process::Child, signal: &str) {
         .expect("kill");
     assert!(st.success(), "kill {signal} {pid}");
 }
+
+/// Rows as Python's `csv.reader` reads `data` (opened with `newline=''`, as the docs say).
+pub fn py_csv_rows(data: &[u8]) -> Vec<Vec<String>> {
+    use std::io::Write as _;
+    let script = "import csv,io,json,sys\nr=csv.reader(io.TextIOWrapper(sys.stdin.buffer,encoding='utf-8',newline=''),strict=True)\nprint(json.dumps(list(r)))";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(data)
+        .expect("write");
+    let out = child.wait_with_output().expect("python3 ends");
+    assert!(out.status.success(), "python's csv refused the file");
+    serde_json::from_slice(&out.stdout).expect("JSON rows")
+}
