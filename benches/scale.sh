@@ -8,7 +8,9 @@
 #   bash benches/scale.sh [N=10000] [POLL=60] [STEADY=180]
 #
 # Goals (issue 10): steady CPU under 10 % of one core, RSS under 300 MB.
-# Env: NETDASH (binary, default target/release/netdash), LATENCY_MS (lab delay, default 0).
+# Env: NETDASH (binary, default target/release/netdash), LATENCY_MS (lab delay, default 0),
+# MODE=watch (default) or MODE=exporter (`netdash exporter`, scraped every 15 s in the
+# steady phase as a Prometheus would: the scrapes' cost is in its CPU figure).
 # Both processes need about N+100 file descriptors each (the script raises its soft limit;
 # netdash raises its own to the hard limit).
 set -euo pipefail
@@ -19,6 +21,7 @@ POLL=${2:-60}
 STEADY=${3:-180}
 NETDASH=${NETDASH:-target/release/netdash}
 LATENCY_MS=${LATENCY_MS:-0}
+MODE=${MODE:-watch}
 DIR=$(mktemp -d -t netdash-scale.XXXXXX)
 
 [ -x "$NETDASH" ] || { echo "scale: $NETDASH not found; run cargo build --release (or set NETDASH)" >&2; exit 2; }
@@ -63,19 +66,30 @@ sed -i "s/^poll_interval_secs = .*/poll_interval_secs = $POLL/" "$DIR/config.tom
 
 T1=$(now)
 C1=$(cpu_ticks "$LAB_PID")
-"$NETDASH" --config "$DIR/config.toml" watch --json >"$DIR/watch.jsonl" 2>"$DIR/watch.err" &
+if [ "$MODE" = exporter ]; then
+    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$NETDASH" --config "$DIR/config.toml" exporter --listen "127.0.0.1:$PORT" >"$DIR/watch.out" 2>"$DIR/watch.err" &
+else
+    "$NETDASH" --config "$DIR/config.toml" watch --json >"$DIR/watch.jsonl" 2>"$DIR/watch.err" &
+fi
 WATCH_PID=$!
+touch "$DIR/watch.jsonl"
+scrape() { curl -s -H 'Accept: text/plain' "http://127.0.0.1:$PORT/metrics"; }
 up=0
 while [ "$up" -lt "$N" ]; do
     sleep 1
-    kill -0 "$WATCH_PID" 2>/dev/null || { echo "scale: netdash watch exited early:" >&2; cat "$DIR/watch.err" >&2; exit 1; }
-    up=$(grep '"event":"polled"' "$DIR/watch.jsonl" | grep -o '"target":"[^"]*"' | sort -u | wc -l)
+    kill -0 "$WATCH_PID" 2>/dev/null || { echo "scale: netdash $MODE exited early:" >&2; cat "$DIR/watch.err" >&2; exit 1; }
+    if [ "$MODE" = exporter ]; then
+        up=$(scrape | grep -c '^netdash_device_up{.*} 1$' || true)
+    else
+        up=$(grep '"event":"polled"' "$DIR/watch.jsonl" | grep -o '"target":"[^"]*"' | sort -u | wc -l)
+    fi
     if awk -v t="$(since "$T1")" -v p="$POLL" 'BEGIN {exit !(t > 3 * p)}'; then
         echo "scale: only $up of $N devices answered within 3 poll intervals" >&2
         exit 1
     fi
 done
-echo "watch: all $N devices polled $(since "$T1") s after start; RSS $(rss_mib "$WATCH_PID") MiB (peak $(hwm_mib "$WATCH_PID") MiB)"
+echo "$MODE: all $N devices polled $(since "$T1") s after start; RSS $(rss_mib "$WATCH_PID") MiB (peak $(hwm_mib "$WATCH_PID") MiB)"
 
 # Steady state: whole poll intervals after everyone is up.
 S0=$(now)
@@ -83,8 +97,11 @@ W0=$(cpu_ticks "$WATCH_PID")
 L0=$(cpu_ticks "$LAB_PID")
 min=999999
 max=0
+tick=0
 while awk -v t="$(since "$S0")" -v s="$STEADY" 'BEGIN {exit !(t < s)}'; do
     sleep 5
+    tick=$((tick + 1))
+    if [ "$MODE" = exporter ] && [ $((tick % 3)) = 0 ]; then scrape >/dev/null; fi
     r=$(rss_mib "$WATCH_PID")
     [ "$r" -lt "$min" ] && min=$r
     [ "$r" -gt "$max" ] && max=$r
@@ -94,10 +111,10 @@ L1=$(cpu_ticks "$LAB_PID")
 secs=$(since "$S0")
 awk -v w0="$W0" -v w1="$W1" -v l0="$L0" -v l1="$L1" -v hz="$TICKS" -v s="$secs" -v n="$N" -v p="$POLL" \
     'BEGIN {
-        printf "watch steady over %.0f s: CPU %.1f %% of one core (%.3f ms per poll); ", s, 100 * (w1 - w0) / hz / s, 1000 * (w1 - w0) / hz / (n * s / p)
+        printf "'"$MODE"' steady over %.0f s: CPU %.1f %% of one core (%.3f ms per poll); ", s, 100 * (w1 - w0) / hz / s, 1000 * (w1 - w0) / hz / (n * s / p)
         printf "lab: %.1f %%\n", 100 * (l1 - l0) / hz / s
     }'
-echo "watch steady RSS: $min-$max MiB (peak since start $(hwm_mib "$WATCH_PID") MiB); lab RSS $(rss_mib "$LAB_PID") MiB"
+echo "$MODE steady RSS: $min-$max MiB (peak since start $(hwm_mib "$WATCH_PID") MiB); lab RSS $(rss_mib "$LAB_PID") MiB"
 failed=$(grep -c '"event":"poll_failed"' "$DIR/watch.jsonl" || true)
 echo "poll failures seen: $failed; lab CPU during start-up: $(awk -v a="$C1" -v b="$L0" -v hz="$TICKS" 'BEGIN {printf "%.1f s", (b - a) / hz}')"
 grep '"event":"poll_failed"' "$DIR/watch.jsonl" | grep -o '"error":"[^"]*"' | sort | uniq -c | sort -rn | head -5 || true
