@@ -408,3 +408,55 @@ fn w_saves_the_comparison_as_a_csv_python_reads() {
         "{rows:?}"
     );
 }
+
+/// Answers too big for a frame are compared by a worker: the view says so at once, the
+/// effect carries the job, and its answer (only the newest one's) fills the view.
+#[test]
+fn big_answers_are_compared_off_the_ui_thread() {
+    let mut d = Dashboard::from_config(CONFIG, false).expect("config");
+    run(&mut d, 1, "@all show interfaces", 2);
+    let table = |mtu: u64| {
+        let ifs: serde_json::Map<String, Value> = (0..40_000)
+            .map(|i| {
+                (
+                    format!("Ethernet{i}"),
+                    json!({ "mtu": if i == 7 { mtu } else { 1500 } }),
+                )
+            })
+            .collect();
+        json!({ "interfaces": ifs })
+    };
+    ok(&mut d, 1, "leaf-01", table(1500), false);
+    ok(&mut d, 1, "leaf-02", table(9214), false);
+    d.app.focus = Pane::Console;
+    d.app.console.editing = false;
+    let fx = d.press(KeyCode::Char('d'));
+    let job = fx
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Compare(job) => Some(job),
+            _ => None,
+        })
+        .expect("a worker job");
+    assert!(d.draw(160, 48).contains("comparing big answers"));
+    // A stale answer (an older job) is ignored.
+    d.send(Msg::Compared {
+        seq: job.seq + 100,
+        result: Box::new(job.run()),
+    });
+    assert!(
+        d.app
+            .compare
+            .view
+            .as_ref()
+            .is_some_and(|v| v.computing.is_some())
+    );
+    d.send(Msg::Compared {
+        seq: job.seq,
+        result: Box::new(job.run()),
+    });
+    let v = d.app.compare.view.as_ref().expect("open");
+    assert_eq!(v.result.summary(), "1 identical, 1 differs: leaf-02");
+    let screen = d.draw(160, 48);
+    assert!(screen.contains(".interfaces.Ethernet7.mtu"), "{screen}");
+}

@@ -10,24 +10,13 @@ use crossterm::event::{KeyCode, KeyEvent};
 use serde_json::Value;
 
 use super::keymap::{Action, KeyMap};
-use super::msg::{Effect, Out};
+use super::msg::{CompareJob, Effect, Out};
 use super::state::{CompareState, CompareView, ConsoleState, ListCursor, PendingDiff, Transcript};
 use crate::compare::report::{label, one_value};
 use crate::compare::snapshot::{self, Snapshot};
 use crate::compare::{Answer, Change, Comparison, Diff, LineChange};
 
-/// One row of the diff list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DiffRow {
-    /// `~`, `+` or `-` and a jq path.
-    Path(char, String),
-    /// A group's value at the path above: its label and the value on one line.
-    Value(String, String),
-    /// A changed text line: `-` (only the reference has it) or `+`, its number, the text.
-    Line(char, usize, String),
-    /// A sentence instead of a diff.
-    Note(String),
-}
+pub use super::state::DiffRow;
 
 /// The run under the console cursor and the result's index in it. The cursor counts
 /// results from the newest (0), as the console draws them; read here rather than asked
@@ -76,38 +65,109 @@ pub fn open_selected(st: &mut CompareState, console: &ConsoleState) -> Out {
             result,
         });
     }
-    st.view = Some(new_view(
-        run.line.clone(),
-        run.line.clone(),
-        answers,
-        None,
-        &st.extra_ignore,
-    ));
-    Out::default()
+    open_view(st, run.line.clone(), run.line.clone(), answers, None)
 }
 
-fn new_view(
+/// Answers with more JSON nodes than this (all together) are compared on a worker: the
+/// comparison is linear, but a few hundred thousand nodes already take longer than a frame.
+pub const INLINE_NODES: usize = 50_000;
+
+/// True if `answers` hold more than `INLINE_NODES` nodes (counting stops there).
+fn big(answers: &[Answer]) -> bool {
+    let mut left = INLINE_NODES;
+    let mut stack: Vec<&Value> = answers
+        .iter()
+        .filter_map(|a| a.result.as_ref().ok())
+        .collect();
+    while let Some(v) = stack.pop() {
+        let Some(l) = left.checked_sub(1) else {
+            return true;
+        };
+        left = l;
+        match v {
+            Value::Array(a) => stack.extend(a),
+            Value::Object(o) => stack.extend(o.values()),
+            // Long text answers (configs) count by their length.
+            Value::String(t) => left = left.saturating_sub(t.len() / 64),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Open the view on `answers`: compared here when small, on a worker when big (the view
+/// says "comparing" until `Msg::Compared` comes; Esc closes it meanwhile).
+fn open_view(
+    st: &mut CompareState,
     title: String,
     command: String,
     answers: Vec<Answer>,
     pin: Option<String>,
-    extra: &[String],
-) -> CompareView {
-    let result = Comparison::build(&answers, &command, extra, true, pin.as_deref());
-    // The first group that differs is what the reader came for.
-    let selected = usize::from(result.groups.len() > 1);
-    CompareView {
+) -> Out {
+    let mut v = CompareView {
         title,
         command,
-        answers,
+        answers: answers.into(),
         pin,
         ignoring: true,
-        result,
-        group: ListCursor {
-            selected,
-            offset: 0,
-        },
+        result: empty(),
+        group: ListCursor::default(),
         scroll: 0,
+        computing: None,
+        rows: Vec::new(),
+    };
+    let fx = compare(&mut v, &mut st.next_seq, &st.extra_ignore);
+    st.view = Some(v);
+    Out::effects(fx.into_iter().collect())
+}
+
+fn empty() -> Comparison {
+    Comparison {
+        groups: Vec::new(),
+        diffs: Vec::new(),
+        errors: Vec::new(),
+        ignored: Vec::new(),
+    }
+}
+
+/// (Re)build `v.result` as `v.ignoring` says: at once, or by a worker (the effect).
+fn compare(v: &mut CompareView, next_seq: &mut u64, extra: &[String]) -> Option<Effect> {
+    if big(&v.answers) {
+        *next_seq += 1;
+        v.computing = Some(*next_seq);
+        v.result = empty();
+        v.rows = rows(v);
+        return Some(Effect::Compare(CompareJob {
+            seq: *next_seq,
+            answers: v.answers.clone(),
+            command: v.command.clone(),
+            extra_ignore: extra.to_vec(),
+            ignoring: v.ignoring,
+            pin: v.pin.clone(),
+        }));
+    }
+    let result = Comparison::build(&v.answers, &v.command, extra, v.ignoring, v.pin.as_deref());
+    show(v, result);
+    None
+}
+
+/// A finished comparison on screen; the first group that differs is what the reader came
+/// for.
+fn show(v: &mut CompareView, result: Comparison) {
+    v.computing = None;
+    v.group = ListCursor::default();
+    v.group.selected = usize::from(result.groups.len() > 1);
+    v.result = result;
+    v.scroll = 0;
+    v.rows = rows(v);
+}
+
+/// A worker's comparison: shown if it is the one the view waits for.
+pub fn on_compared(st: &mut CompareState, seq: u64, result: Comparison) {
+    if let Some(v) = st.view.as_mut()
+        && v.computing == Some(seq)
+    {
+        show(v, result);
     }
 }
 
@@ -126,7 +186,7 @@ pub fn on_key(
     }
     let action = keys.action(&k);
     let groups = v.result.groups.len();
-    let rows = rows(v).len();
+    let rows = v.rows.len();
     match action {
         Some(Action::CommandLine | Action::Help | Action::Quit) => return None,
         Some(Action::Left) => move_group(v, -1, groups),
@@ -141,21 +201,14 @@ pub fn on_key(
         // `i`: the key that types in the console toggles ignoring here.
         Some(Action::FocusInput) => {
             v.ignoring = !v.ignoring;
-            v.result = Comparison::build(
-                &v.answers,
-                &v.command,
-                &st.extra_ignore,
-                v.ignoring,
-                v.pin.as_deref(),
-            );
-            v.group = ListCursor::default();
-            v.group.selected = usize::from(v.result.groups.len() > 1);
-            v.scroll = 0;
-            return Some(Out::status(if v.ignoring {
+            let fx = compare(v, &mut st.next_seq, &st.extra_ignore);
+            let mut out = Out::status(if v.ignoring {
                 "ignoring volatile fields (uptime, timestamps, counters, serials)"
             } else {
                 "comparing everything, volatile fields too"
-            }));
+            });
+            out.effects.extend(fx);
+            return Some(out);
         }
         _ => {}
     }
@@ -226,10 +279,16 @@ fn save_csv(v: &CompareView, now: std::time::SystemTime) -> Out {
 fn move_group(v: &mut CompareView, delta: isize, groups: usize) {
     v.group.move_by(delta, groups, 0);
     v.scroll = 0;
+    v.rows = rows(v);
 }
 
 /// The selected group's diff against group A, as rows.
 pub fn rows(v: &CompareView) -> Vec<DiffRow> {
+    if v.computing.is_some() {
+        return vec![DiffRow::Note(
+            "comparing big answers on a worker thread… (Esc closes)".into(),
+        )];
+    }
     let c = &v.result;
     let i = v.group.selected.min(c.groups.len().saturating_sub(1));
     let Some(g) = c.groups.get(i) else {
@@ -385,12 +444,5 @@ pub fn on_snapshot(st: &mut CompareState, name: &str, result: Result<Snapshot, S
         },
         p.current,
     ];
-    st.view = Some(new_view(
-        title,
-        p.command,
-        answers,
-        Some(label),
-        &st.extra_ignore,
-    ));
-    Out::default()
+    open_view(st, title, p.command, answers, Some(label))
 }

@@ -43,6 +43,11 @@ pub enum Msg {
         seq: u64,
         at: SystemTime,
     },
+    /// A worker finished comparison `seq`.
+    Compared {
+        seq: u64,
+        result: Box<crate::compare::Comparison>,
+    },
     /// A snapshot was read for `:diff NAME` (off the UI thread), or why not.
     Snapshot {
         name: String,
@@ -76,6 +81,8 @@ pub enum Effect {
         seq: u64,
         at: SystemTime,
     },
+    /// Compare big answers on a worker thread; answered by `Msg::Compared`.
+    Compare(CompareJob),
     /// `:snap NAME`: keep this result in the state dir (0600).
     Snap {
         name: String,
@@ -85,6 +92,29 @@ pub enum Effect {
     LoadSnapshot {
         name: String,
     },
+}
+
+/// A comparison too big for a frame, for a worker thread.
+#[derive(Debug, Clone)]
+pub struct CompareJob {
+    pub seq: u64,
+    pub answers: Arc<[crate::compare::Answer]>,
+    pub command: String,
+    pub extra_ignore: Vec<String>,
+    pub ignoring: bool,
+    pub pin: Option<String>,
+}
+
+impl CompareJob {
+    pub fn run(&self) -> crate::compare::Comparison {
+        crate::compare::Comparison::build(
+            &self.answers,
+            &self.command,
+            &self.extra_ignore,
+            self.ignoring,
+            self.pin.as_deref(),
+        )
+    }
 }
 
 /// Explorer work on a big document, for a worker thread.

@@ -42,7 +42,8 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
         | Msg::Loaded { .. }
         | Msg::Status(_)
         | Msg::RepeatDue { .. }
-        | Msg::Snapshot { .. } => false,
+        | Msg::Snapshot { .. }
+        | Msg::Compared { .. } => false,
     };
     if touches_devices {
         app.devices.view_dirty = true;
@@ -68,6 +69,10 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
         Msg::Loaded { title, doc } => explorer::on_loaded(&mut app.explorer, title, doc),
         Msg::RepeatDue { seq, at } => repeat::on_due(&mut app.repeat, seq, at),
         Msg::Snapshot { name, result } => compare::on_snapshot(&mut app.compare, &name, result),
+        Msg::Compared { seq, result } => {
+            compare::on_compared(&mut app.compare, seq, *result);
+            Out::default()
+        }
     };
     carry_out(app, out)
 }

@@ -189,6 +189,24 @@ fn apply(
         Effect::RunJq { seq, code, input } => {
             start_filter(seq, code, input, JQ_BUDGET, jq, tx);
         }
+        Effect::Compare(job) => {
+            let tx = tx.clone();
+            // A plain thread, not the runtime's blocking pool: quitting never waits for it.
+            let spawned = std::thread::Builder::new()
+                .name("compare".into())
+                .spawn(move || {
+                    let result = Box::new(job.run());
+                    let _ = tx.send(Msg::Compared {
+                        seq: job.seq,
+                        result,
+                    });
+                });
+            if let Err(e) = spawned {
+                app.status = Some(format!(
+                    "cannot start a worker thread ({e}): close other programs and try again"
+                ));
+            }
+        }
         Effect::Explore(job) => {
             let (seq, tx2) = (job.seq, tx.clone());
             // A plain thread, not the runtime's blocking pool: quitting never waits for it.

@@ -22,7 +22,7 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::theme::Styles;
 use super::{block, one_line};
-use crate::app::compare::{DiffRow, rows};
+use crate::app::compare::DiffRow;
 use crate::app::keymap::{Action, KeyMap};
 use crate::app::state::CompareView;
 use crate::compare::report::label;
@@ -112,7 +112,7 @@ pub fn render(f: &mut Frame<'_>, r: Rect, v: &CompareView, s: &Styles, keys: &Ke
         rule,
     );
 
-    let all = rows(v);
+    let all = &v.rows;
     let h = diff.height as usize;
     let start = v.scroll.min(all.len().saturating_sub(1));
     let lines: Vec<Line<'_>> = all

@@ -14,7 +14,7 @@ mod repeat;
 
 pub use super::cursor::ListCursor;
 pub use central::{ApFilter, CentralAccount, CentralState};
-pub use compare::{CompareState, CompareView, PendingDiff};
+pub use compare::{CompareState, CompareView, DiffRow, PendingDiff};
 pub use console::{
     ConsoleState, OUTPUTS_KEPT, REQUESTS_KEPT, ResultEntry, TRANSCRIPT_LIMIT, Transcript,
 };
