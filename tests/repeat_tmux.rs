@@ -6,114 +6,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use netdash::lab::{LabOptions, Sim};
 
-/// A private tmux server holding one session (killed on drop).
-struct Tmux {
-    socket: String,
-    session: String,
-}
-
-impl Tmux {
-    fn new(name: &str) -> Tmux {
-        let ok = Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        assert!(ok, "tmux is required for this test (.ci/run installs it)");
-        Tmux {
-            socket: format!("netdash-repeat-{}-{name}", std::process::id()),
-            session: name.to_string(),
-        }
-    }
-
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn start(&self, config: &Path, dir: &Path) {
-        let line = format!(
-            "exec env NETDASH_DATA_DIR={d}/data NETDASH_STATE_DIR={d}/state NETDASH_CONFIG_DIR={d}/cfg {bin} --config {cfg}",
-            d = dir.display(),
-            bin = common::bin().display(),
-            cfg = config.display()
-        );
-        let o = self.cmd(&[
-            "new-session",
-            "-d",
-            "-s",
-            &self.session,
-            "-x",
-            "160",
-            "-y",
-            "48",
-            &line,
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        self.cmd(&["set", "-g", "escape-time", "0"]);
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(
-            &self
-                .cmd(&["capture-pane", "-p", "-t", &self.session])
-                .stdout,
-        )
-        .into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.session];
-        args.extend_from_slice(keys);
-        self.cmd(&args);
-    }
-
-    fn pid(&self) -> String {
-        String::from_utf8_lossy(
-            &self
-                .cmd(&["display", "-p", "-t", &self.session, "#{pane_pid}"])
-                .stdout,
-        )
-        .trim()
-        .to_string()
-    }
-
-    async fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{s}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    /// A `:` command typed and entered.
-    fn command(&self, line: &str) {
-        self.keys(&[":"]);
-        self.keys(&["-l", line]);
-        self.keys(&["Enter"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
+use common::tmux::Tmux;
 
 fn cx_logins(tl: &common::TestLab) -> u64 {
     match &tl.lab.first("aoscx").expect("an AOS-CX switch").sim {

@@ -5,6 +5,8 @@
     reason = "each test binary uses a different subset of these helpers; `expect` would fail in the ones that use them all"
 )]
 
+pub mod tmux;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
