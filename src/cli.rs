@@ -278,17 +278,20 @@ pub fn main() -> ExitCode {
     // A fan-out to a thousand devices (or a lab of them) needs more descriptors than the
     // usual soft limit of 1024; raise it to the hard limit.
     let _ = rlimit::increase_nofile_limit(u64::MAX);
-    // The long-running pollers (`watch`, `exporter`) run on one thread: their work is
-    // many small waits, and a second worker thread mostly adds wake-ups between them (at
-    // 10,000 devices polled every 60 s, the exporter took 9.0 % of a core against 11.5 %
-    // with two worker threads: `benches/scale.sh`). The rest fan out
-    // or draw, and use every core.
-    let one_thread = matches!(cli.command, Some(Cmd::Watch { .. } | Cmd::Exporter(_)));
-    let mut builder = if one_thread {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-    };
+    // The long-running pollers (`watch`, `exporter`, the dashboard) run their engine on one
+    // worker thread: their work is many small waits, and a second worker mostly adds
+    // wake-ups between them (10,000 devices polled every 60 s: see README, "One machine,
+    // 10,000 devices"). Not a current-thread runtime: the panic hook waits for the
+    // engine's logouts, which need a thread of their own while the main one panics. `run`
+    // and the lab use every core.
+    let pollers = matches!(
+        cli.command,
+        None | Some(Cmd::Watch { .. } | Cmd::Exporter(_) | Cmd::Demo)
+    );
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if pollers {
+        builder.worker_threads(1);
+    }
     let rt = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

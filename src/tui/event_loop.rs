@@ -67,6 +67,11 @@ where
     tokio::pin!(stop);
     let mut rects = Vec::new();
     let mut dirty = true;
+    // Engine news alone is drawn at most every ENGINE_FRAME: at 10,000 devices it arrives
+    // hundreds of times a second, and a frame each cost a fifth of a core. Keys, mouse,
+    // resizes and the clock draw at once.
+    let mut urgent = true;
+    let mut last_draw = tokio::time::Instant::now();
     let mut shutdown_sent = false;
     let mut quit_deadline: Option<tokio::time::Instant> = None;
     // Draws that failed in a row: the terminal is gone (and no SIGHUP came, e.g. under a
@@ -75,7 +80,9 @@ where
     // One count of jq runs with the reducer: it numbers them, the threads skip stale ones.
     let jq = JqRuns::sharing(&app.explorer.jq_runs);
     loop {
-        if dirty {
+        if dirty && (urgent || last_draw.elapsed() >= ENGINE_FRAME || app.quit) {
+            last_draw = tokio::time::Instant::now();
+            urgent = false;
             refresh_views(&mut app);
             let mut r = Vec::new();
             // A vanished terminal (SIGHUP) must not stop the logout that follows.
@@ -134,10 +141,15 @@ where
                 }
                 None => return Ok(app),
             },
+            // Engine news held back by the frame pacing: draw it now.
+            () = tokio::time::sleep_until(last_draw + ENGINE_FRAME), if dirty => {}
             t = input.next() => match t {
                 Some(Ok(TermEvent::Key(k))) => msgs.push(Msg::Key(k)),
                 Some(Ok(TermEvent::Mouse(m))) => msgs.push(Msg::Mouse(m, rects.clone())),
-                Some(Ok(TermEvent::Resize(..))) => dirty = true,
+                Some(Ok(TermEvent::Resize(..))) => {
+                    dirty = true;
+                    urgent = true;
+                }
                 Some(Ok(_)) => {}
                 // The terminal is gone (dropped SSH link): log out and leave.
                 Some(Err(_)) | None => app.quit = true,
@@ -164,6 +176,7 @@ where
         }
         for m in msgs {
             dirty = true;
+            urgent |= !matches!(m, Msg::Engine(_));
             let effects = update(&mut app, &cx.keys, m);
             for fx in effects {
                 apply(fx, &mut app, engine.as_ref(), &mut cx, &extra_tx, &jq);
@@ -335,6 +348,9 @@ fn reload(
         )));
     }
 }
+
+/// The shortest time between two frames drawn for engine news alone (10 a second).
+const ENGINE_FRAME: Duration = Duration::from_millis(100);
 
 /// How long a jq filter may run before the explorer gives up on it.
 pub const JQ_BUDGET: Duration = Duration::from_secs(5);
