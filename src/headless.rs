@@ -316,16 +316,7 @@ pub async fn watch(
     let stop = crate::signals::wait_for_stop();
     tokio::pin!(stop);
     let mut stopping = false;
-    loop {
-        let ev = tokio::select! {
-            ev = engine.events.recv() => ev,
-            () = &mut stop, if !stopping => {
-                stopping = true;
-                let _ = engine.commands.send(EngineRequest::Shutdown);
-                continue;
-            }
-        };
-        let Some(ev) = ev else { break };
+    while let Some(ev) = engine.next_until_stopped(&mut stop, &mut stopping).await {
         let last = matches!(ev, Event::ShutdownComplete { .. });
         // A closed pipe (`| head`) or a dropped terminal must not stop the logout.
         let written = if json_lines {

@@ -97,6 +97,27 @@ pub struct EngineHandle {
     pub finished: guard::Finished,
 }
 
+impl EngineHandle {
+    /// The next event, for a front end that runs until it is told to stop: when `stop`
+    /// fires (Ctrl-C, SIGTERM, SIGHUP) the engine is asked once to shut down, and events
+    /// keep coming until it has logged out. `None` once the engine is gone.
+    pub async fn next_until_stopped(
+        &mut self,
+        stop: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+        stopping: &mut bool,
+    ) -> Option<Event> {
+        loop {
+            tokio::select! {
+                ev = self.events.recv() => return ev,
+                () = stop.as_mut(), if !*stopping => {
+                    *stopping = true;
+                    let _ = self.commands.send(EngineRequest::Shutdown);
+                }
+            }
+        }
+    }
+}
+
 /// Where a target's work goes.
 #[derive(Clone)]
 enum Mailbox {

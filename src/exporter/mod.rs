@@ -17,7 +17,7 @@ use std::time::SystemTime;
 
 use crate::config::Config;
 use crate::drivers::Context;
-use crate::engine::{self, EngineOptions, EngineRequest, Event};
+use crate::engine::{self, EngineOptions, Event};
 use crate::sanitize;
 use shard::Shard;
 use state::Model;
@@ -121,16 +121,7 @@ pub async fn run(
     let stop = crate::signals::wait_for_stop();
     tokio::pin!(stop);
     let mut stopping = false;
-    loop {
-        let ev = tokio::select! {
-            ev = engine.events.recv() => ev,
-            () = &mut stop, if !stopping => {
-                stopping = true;
-                let _ = engine.commands.send(EngineRequest::Shutdown);
-                continue;
-            }
-        };
-        let Some(ev) = ev else { break };
+    while let Some(ev) = engine.next_until_stopped(&mut stop, &mut stopping).await {
         model
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
