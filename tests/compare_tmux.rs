@@ -29,8 +29,9 @@ async fn d_after_a_fan_out_shows_which_switch_differs() {
     t.run("@tag:eos show version", "2/2 · 0 failed").await;
     t.keys(&["d"]);
     let s = t
+        // The whole frame, footer included: tmux can be read between two writes of one.
         .wait_for("the compare view", 10, |s| {
-            s.contains("1 identical, 1 differs: lab-eos-02")
+            s.contains("1 identical, 1 differs: lab-eos-02") && s.contains("ignore volatile (on)")
         })
         .await;
     for want in [
