@@ -123,13 +123,17 @@ fn build(
     builder
         .use_preconfigured_tls(tls)
         .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .connect_timeout(timeout.min(CONNECT_TIMEOUT))
         .pool_idle_timeout(idle)
         .user_agent(concat!("netdash/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| VendorError::Config(format!("cannot build HTTP client: {}", e.without_url())))
 }
+
+/// The longest wait for a TCP + TLS connection, whatever the request timeout: a device
+/// that does not accept within this is down, and saying so sooner helps.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 const MIB: u64 = 1 << 20;
 
@@ -291,7 +295,13 @@ pub fn classify(e: reqwest::Error, what: &str, timeout: Duration) -> VendorError
     // The URL can carry UIDARUBA or OAuth secrets: drop it before anything is formatted.
     let e = e.without_url();
     if e.is_timeout() {
-        return VendorError::Timeout(what.to_string(), timeout.as_secs());
+        // A connect timeout fires at the (shorter) connect limit: name that figure.
+        let waited = if e.is_connect() {
+            timeout.min(CONNECT_TIMEOUT)
+        } else {
+            timeout
+        };
+        return VendorError::Timeout(what.to_string(), waited.as_secs());
     }
     let chain = error_chain(&e);
     let lower = chain.to_ascii_lowercase();
