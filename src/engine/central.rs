@@ -286,6 +286,11 @@ async fn poller(
         }
         stretched_to = stretched;
         let result = result.map(|(sites, aps, _)| (sites, aps));
+        let next_at = {
+            let now = SystemTime::now();
+            now.checked_add(every.min(Duration::from_secs(86_400)))
+                .unwrap_or(now)
+        };
         for (what, message, raised) in alarms.update(result.as_ref().err(), &limiter.rate()) {
             let _ = events
                 .send(Event::Alarm {
@@ -328,6 +333,8 @@ async fn poller(
                         sites,
                         aps,
                         at: SystemTime::now(),
+                        calls,
+                        next_at,
                     })
                     .await;
             }
@@ -531,8 +538,9 @@ pub fn summarize(raw_sites: &[Value], raw_aps: &[Value]) -> (Vec<Site>, Vec<Acce
             site: text(a, "site"),
             model: text(a, "model"),
             ip: text(a, "ip_address"),
+            mac: text(a, "macaddr"),
             up: text(a, "status").eq_ignore_ascii_case("up"),
-            clients: a.get("client_count").and_then(Value::as_u64).unwrap_or(0),
+            clients: a.get("client_count").and_then(Value::as_u64),
             firmware: text(a, "firmware_version"),
         })
         .collect();
