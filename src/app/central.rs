@@ -10,20 +10,13 @@ use super::state::{ApFilter, CentralAccount, CentralState};
 use crate::engine::messages::EngineRequest;
 use crate::engine::messages::{AccessPoint, ApSourceKind, Event, Site, TargetInfo};
 
-/// The source named `name`, listed (at the end) if it was not yet.
+/// The Central account named `name`, listed if it was not yet.
 pub fn account<'a>(c: &'a mut CentralState, name: &str) -> &'a mut CentralAccount {
     source(c, name, ApSourceKind::Central)
 }
 
 fn source<'a>(c: &'a mut CentralState, name: &str, kind: ApSourceKind) -> &'a mut CentralAccount {
-    if !c.order.iter().any(|n| n == name) {
-        c.order.push(name.to_string());
-        // A new source changes the site labels (the prefix appears).
-        c.view_dirty = true;
-    }
-    c.accounts
-        .entry(name.to_string())
-        .or_insert_with(|| CentralAccount::new(kind))
+    c.add_source(name, kind)
 }
 
 /// A Conductor's AP groups as sites, with their up/down counts, by name.
@@ -105,7 +98,8 @@ pub fn add_accounts(c: &mut CentralState, parent: &str, accounts: &[TargetInfo])
                 .rposition(|o| o == parent || o.starts_with(&prefix))
                 .map_or(c.order.len(), |i| i + 1);
             c.order.insert(at, a.name.clone());
-            account(c, &a.name);
+            c.accounts
+                .insert(a.name.clone(), CentralAccount::new(ApSourceKind::Central));
         }
     }
     c.view_dirty = true;

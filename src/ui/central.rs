@@ -21,7 +21,7 @@ use super::theme::Styles;
 use super::{age, block};
 use crate::app::central::ap_at;
 use crate::app::state::{ApFilter, App, CentralAccount, CentralState};
-use crate::engine::messages::ApSourceKind;
+use crate::engine::messages::{AccessPoint, ApSourceKind, Site};
 
 /// The three blocks above the table: source lines, site bars (at most a third of the
 /// pane each, at least one line when there is something to show).
@@ -36,18 +36,25 @@ fn head_rows(inner_h: u16, sources: usize, sites: usize) -> (u16, u16) {
     (src, st)
 }
 
-fn site_count(c: &CentralState) -> usize {
+/// The sites whose bars are shown: those of the sources the source filter leaves.
+fn shown_sites(c: &CentralState) -> Vec<(&str, &Site)> {
+    let want = c.source.as_ref().map(|s| s.to_lowercase());
     c.order
         .iter()
-        .filter_map(|n| c.accounts.get(n))
-        .map(|a| a.sites.len())
-        .sum()
+        .filter(|n| {
+            want.as_ref()
+                .is_none_or(|w| n.to_lowercase().contains(w.as_str()))
+        })
+        .filter_map(|n| c.accounts.get(n).map(|a| (n.as_str(), a)))
+        .flat_map(|(n, a)| a.sites.iter().map(move |s| (n, s)))
+        .collect()
 }
 
 /// AP rows the table shows in `r` (borders, source lines, site bars and the header off).
 pub fn table_rows(r: Rect, app: &App) -> usize {
     let inner_h = r.height.saturating_sub(2);
-    let (src, st) = head_rows(inner_h, app.central.order.len(), site_count(&app.central));
+    let sites = shown_sites(&app.central).len();
+    let (src, st) = head_rows(inner_h, app.central.order.len(), sites);
     inner_h
         .saturating_sub(src)
         .saturating_sub(st)
@@ -65,6 +72,20 @@ fn thousands(n: u64) -> String {
         out.push(ch);
     }
     out
+}
+
+/// `s` in `w` columns, cut on the left ("…ral-02/Branch-Sydney-01"): the end of a
+/// prefixed site label tells more than its start.
+fn fit_left(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n <= w {
+        return s.to_string();
+    }
+    let keep = w.saturating_sub(1);
+    std::iter::once('…')
+        .take(usize::from(w > 0))
+        .chain(s.chars().skip(n - keep))
+        .collect()
 }
 
 /// The title: total, filters, then APs per source as far as they fit in `width`.
@@ -155,12 +176,7 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
     let outer = block(title(c, r.width as usize), s, focused);
     let inner = outer.inner(r);
     f.render_widget(outer, r);
-    let sites: Vec<(&str, &crate::engine::messages::Site)> = c
-        .order
-        .iter()
-        .filter_map(|n| c.accounts.get(n).map(|a| (n.as_str(), a)))
-        .flat_map(|(n, a)| a.sites.iter().map(move |s| (n, s)))
-        .collect();
+    let sites = shown_sites(c);
     let (src_rows, site_rows) = head_rows(inner.height, c.order.len(), sites.len());
     let [srcs, top, bottom] = Layout::vertical([
         Constraint::Length(src_rows),
@@ -217,7 +233,7 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
             let total = site.aps_up + site.aps_down;
             let up_cells = (site.aps_up * bar_w).checked_div(total).unwrap_or(0);
             Line::from(vec![
-                Span::styled(format!("{label:<label_w$.label_w$} "), s.text),
+                Span::styled(format!("{:<label_w$} ", fit_left(&label, label_w)), s.text),
                 Span::styled("█".repeat(up_cells), s.ok),
                 // Down is a different glyph, not only a different colour (NO_COLOR, 16 colours).
                 Span::styled(
@@ -241,7 +257,7 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
     let sel = cur.selected;
     let start = cur.top(h);
     let end = (start + h).min(c.view.len());
-    let visible: Vec<(usize, &str, &crate::engine::messages::AccessPoint)> = (start..end)
+    let visible: Vec<(usize, &str, &AccessPoint)> = (start..end)
         .filter_map(|i| ap_at(c, i).map(|(n, ap)| (i, n, ap)))
         .collect();
     let site_w = visible
@@ -255,7 +271,8 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
         })
         .max()
         .unwrap_or(0)
-        .clamp(12, 26) as u16;
+        .clamp(12, 26)
+        .min((bottom.width as usize / 3).max(12)) as u16;
     // Columns by priority, as many as fit: name, status, site first; clients, model, IP,
     // firmware, then MAC and serial as the pane widens (squeezing all into 40 columns
     // cut every one).
@@ -286,7 +303,9 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
         let cells = cols.iter().map(|(name, _)| match *name {
             "name" => Cell::from(ap.name.as_str()).style(pick(s.text)),
             "stat" => Cell::from(word).style(pick(st)),
-            "site" => Cell::from(c.site_label(n, &ap.site)).style(pick(s.dim)),
+            "site" => {
+                Cell::from(fit_left(&c.site_label(n, &ap.site), site_w as usize)).style(pick(s.dim))
+            }
             "cli" => Cell::from(
                 ap.clients
                     .map_or_else(|| "-".to_string(), |n| n.to_string()),
@@ -309,7 +328,15 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
 
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::{fit_left, thousands};
+
+    #[test]
+    fn long_labels_keep_their_end() {
+        assert_eq!(fit_left("lab-central-02/Branch-01", 12), "…2/Branch-01");
+        assert_eq!(fit_left("HQ", 12), "HQ");
+        assert_eq!(fit_left("HQ", 0), "");
+        assert_eq!(fit_left("abc", 1), "…");
+    }
 
     #[test]
     fn thousands_are_separated() {

@@ -81,6 +81,46 @@ impl CentralState {
         }
     }
 
+    /// Every Central account and Conductor of the config (`rows`, config order), listed
+    /// before any has answered so the pane says each is waiting, and the order is the
+    /// config's rather than whichever answered first.
+    pub fn listing(rows: &[super::DeviceRow]) -> Self {
+        use crate::kind::TargetKind;
+        let mut c = CentralState::new();
+        for r in rows.iter().filter(|r| r.kind == TargetKind::Central) {
+            c.add_source(&r.name, ApSourceKind::Central);
+        }
+        for r in rows.iter().filter(|r| r.kind == TargetKind::Arubaos) {
+            c.add_source(&r.name, ApSourceKind::Conductor);
+        }
+        c
+    }
+
+    /// The source named `name`, listed if it was not yet: Central accounts (in the order
+    /// they were first heard of) before Conductors.
+    pub fn add_source(&mut self, name: &str, kind: ApSourceKind) -> &mut CentralAccount {
+        if !self.order.iter().any(|n| n == name) {
+            let at = match kind {
+                ApSourceKind::Conductor => self.order.len(),
+                ApSourceKind::Central => self
+                    .order
+                    .iter()
+                    .position(|n| {
+                        self.accounts
+                            .get(n)
+                            .is_some_and(|a| a.kind == ApSourceKind::Conductor)
+                    })
+                    .unwrap_or(self.order.len()),
+            };
+            self.order.insert(at, name.to_string());
+            // Indices into `order` moved, and the site labels may gain their prefix.
+            self.view_dirty = true;
+        }
+        self.accounts
+            .entry(name.to_string())
+            .or_insert_with(|| CentralAccount::new(kind))
+    }
+
     /// More than one source: site labels carry their source as a prefix.
     pub fn prefixed(&self) -> bool {
         self.order.len() > 1
