@@ -99,7 +99,10 @@ pub fn parse_active(out: &Value) -> HashMap<String, u64> {
 
 /// Clients where `show ap active` knows them: an AP listed there gets its count, a down
 /// AP has none (0, known), an up AP missing from the list stays unknown.
-pub fn merge_clients(aps: &mut [AccessPoint], active: &HashMap<String, u64>) {
+pub fn merge_clients<S: std::hash::BuildHasher>(
+    aps: &mut [AccessPoint],
+    active: &HashMap<String, u64, S>,
+) {
     for ap in aps {
         ap.clients = match active.get(&ap.name) {
             Some(&n) => Some(n),

@@ -81,17 +81,15 @@ impl CentralState {
         }
     }
 
-    /// Every Central account and Conductor of the config (`rows`, config order), listed
-    /// before any has answered so the pane says each is waiting, and the order is the
-    /// config's rather than whichever answered first.
+    /// Every Central account of the config (`rows`, config order), listed before any has
+    /// answered, so the pane says each is waiting and the order is the config's rather
+    /// than whichever answered first. Conductors join with their first AP database (a
+    /// Conductor that never answers one lists no APs).
     pub fn listing(rows: &[super::DeviceRow]) -> Self {
         use crate::kind::TargetKind;
         let mut c = CentralState::new();
         for r in rows.iter().filter(|r| r.kind == TargetKind::Central) {
             c.add_source(&r.name, ApSourceKind::Central);
-        }
-        for r in rows.iter().filter(|r| r.kind == TargetKind::Arubaos) {
-            c.add_source(&r.name, ApSourceKind::Conductor);
         }
         c
     }
