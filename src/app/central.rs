@@ -239,7 +239,9 @@ pub fn on_action(c: &mut CentralState, a: Action) -> Out {
             changed(c);
         }
         Action::Filter => {
-            // Filter by the selected AP's site (in its source); again to clear.
+            // Filter by the selected AP's site (in its source); again to clear. The list
+            // is brought up to date first: keys can arrive faster than frames.
+            refresh(c);
             c.site = match c.site {
                 Some(_) => None,
                 None => ap_at(c, c.cursor.selected).map(|(n, a)| c.site_label(n, &a.site)),
@@ -261,6 +263,7 @@ pub fn on_action(c: &mut CentralState, a: Action) -> Out {
         }
         Action::ModelFilter => {
             // Only the selected AP's model; again to clear.
+            refresh(c);
             c.model = match c.model {
                 Some(_) => None,
                 None => ap_at(c, c.cursor.selected).map(|(_, a)| a.model.clone()),

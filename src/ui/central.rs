@@ -131,7 +131,12 @@ fn title(c: &CentralState, width: usize) -> String {
                 String::new()
             };
             if t.chars().count() + part.chars().count() + more.chars().count() > room {
-                t.push_str(&format!(" · +{} more", c.order.len() - k));
+                // "+2 more" after some sources; "3 sources" when none fits.
+                if k == 0 {
+                    t.push_str(&format!(" · {} sources", c.order.len()));
+                } else {
+                    t.push_str(&format!(" · +{} more", c.order.len() - k));
+                }
                 break;
             }
             t.push_str(&part);
@@ -222,7 +227,7 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
         .map(|l| l.chars().count())
         .max()
         .unwrap_or(0)
-        .clamp(12, (top.width as usize / 3).max(12));
+        .clamp(12, (top.width as usize / 2).max(12));
     let bar_w = (top.width as usize)
         .saturating_sub(label_w + 19)
         .clamp(6, 30);
@@ -272,7 +277,7 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
         .max()
         .unwrap_or(0)
         .clamp(12, 26)
-        .min((bottom.width as usize / 3).max(12)) as u16;
+        .min((bottom.width as usize / 2).max(12)) as u16;
     // Columns by priority, as many as fit: name, status, site first; clients, model, IP,
     // firmware, then MAC and serial as the pane widens (squeezing all into 40 columns
     // cut every one).
