@@ -248,3 +248,63 @@ async fn every_source_lands_in_one_view_within_every_budget() {
     }
     assert_eq!(tl.lab.open_sessions(), 0, "a session was left open");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_json_reports_every_source_with_its_poll_cost() {
+    use tokio::io::AsyncBufReadExt;
+    let tl = common::start(lab_options()).await;
+    let mut child = common::netdash_cmd(tl.dir.path())
+        .arg("--config")
+        .arg(&tl.config_path)
+        .args(["watch", "--json"])
+        .spawn()
+        .expect("netdash watch starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let (mut db, mut accounts) = (None, std::collections::BTreeMap::new());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while db.is_none() || accounts.len() < 2 {
+        let line = tokio::time::timeout_at(deadline, lines.next_line())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "in 20 s: AP database {}, accounts {accounts:?}",
+                    db.is_some()
+                )
+            })
+            .expect("read")
+            .expect("watch runs");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("one JSON event a line");
+        match v["event"].as_str() {
+            Some("ap_database") => db = Some(v),
+            Some("central") => {
+                let calls = v["calls"].as_u64().expect("calls");
+                assert!(v["next_at"].as_f64() > v["at"].as_f64(), "{line}");
+                accounts.insert(v["account"].as_str().expect("account").to_string(), calls);
+            }
+            _ => {}
+        }
+    }
+    let db = db.expect("ap_database");
+    assert_eq!(db["conductor"], "lab-mc-01");
+    assert_eq!(db["calls"], 2);
+    let aps = db["aps"].as_array().expect("aps");
+    assert_eq!(aps.len(), 30);
+    let ap07 = aps.iter().find(|a| a["name"] == "AP-07").expect("AP-07");
+    assert_eq!(ap07["up"], false);
+    assert_eq!(ap07["clients"], 0);
+    assert_eq!(ap07["site"], "campus-aps");
+    assert_eq!(ap07["mac"], "00:1a:1e:00:00:07");
+    assert_eq!(ap07["serial"], "AB1234507");
+    assert_eq!(
+        accounts.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["lab-central-01", "lab-central-02"]
+    );
+    assert!(accounts.values().all(|&c| c == 2), "{accounts:?}");
+    common::signal(&child, "-TERM");
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("watch stops on SIGTERM")
+        .expect("wait");
+    assert!(status.success(), "{status}");
+    assert_eq!(tl.lab.open_sessions(), 0, "a session was left open");
+}
