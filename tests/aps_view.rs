@@ -354,3 +354,23 @@ fn snapshots_at_both_sizes() {
         insta::assert_snapshot!(format!("aps_filtered_{w}x{h}"), d.draw(w, h));
     }
 }
+
+#[test]
+fn a_conductor_removed_by_reload_leaves_the_view() {
+    let mut d = dash();
+    d.event(Event::DevicesChanged {
+        added: vec![],
+        removed: vec!["mc-west".into()],
+    });
+    assert_eq!(d.app.central.order, ["acme-central", "branch-central"]);
+    assert_eq!(names(&mut d).len(), 9);
+    // A changed Conductor (removed and added) comes back with its next AP database.
+    d.event(Event::ApDatabase {
+        conductor: "mc-west".into(),
+        aps: vec![ap("AP-01", "default", "535", true, Some(7))],
+        at: t0(),
+        calls: 2,
+        next_at: t0() + Duration::from_secs(10),
+    });
+    assert_eq!(names(&mut d).len(), 10);
+}

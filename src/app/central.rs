@@ -105,6 +105,29 @@ pub fn add_accounts(c: &mut CentralState, parent: &str, accounts: &[TargetInfo])
     c.view_dirty = true;
 }
 
+/// `:reload` removed these devices: a Conductor among them leaves the AP view (its APs
+/// would be stale). Central accounts wait for a restart, like their config.
+pub fn forget_conductors(c: &mut CentralState, removed: &[String]) {
+    let gone = |n: &String| {
+        removed.contains(n)
+            && c.accounts
+                .get(n)
+                .is_some_and(|a| a.kind == ApSourceKind::Conductor)
+    };
+    let drop: Vec<String> = c.order.iter().filter(|n| gone(n)).cloned().collect();
+    if drop.is_empty() {
+        return;
+    }
+    c.order.retain(|n| !drop.contains(n));
+    for n in &drop {
+        c.accounts.remove(n);
+    }
+    if c.source.as_ref().is_some_and(|s| drop.contains(s)) {
+        c.source = None;
+    }
+    changed(c);
+}
+
 fn contains(hay: &str, needle_lower: &str) -> bool {
     hay.to_lowercase().contains(needle_lower)
 }

@@ -186,6 +186,7 @@ fn on_event(app: &mut App, ev: Event) -> Out {
         }
         Event::DevicesChanged { added, removed } => {
             devices::replace_devices(&mut app.devices, &added, &removed);
+            central::forget_conductors(&mut app.central, &removed);
             // A device that is gone has no alarms (names have no spaces: the prefix is exact).
             for name in &removed {
                 let prefix = format!("{name} ");
