@@ -374,3 +374,18 @@ fn a_conductor_removed_by_reload_leaves_the_view() {
     });
     assert_eq!(names(&mut d).len(), 10);
 }
+
+#[test]
+fn help_lists_the_source_and_model_keys() {
+    let mut d = dash();
+    d.press(KeyCode::Char('?'));
+    let screen = d.draw(160, 48);
+    assert!(
+        screen.contains("only the next source's APs (then all)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("only the selected AP's model (again: all)"),
+        "{screen}"
+    );
+}

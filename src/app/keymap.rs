@@ -179,13 +179,13 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         Action::SourceFilter,
         "source_filter",
         &["a"],
-        "APs of the next source only (Central account or Conductor); then all",
+        "only the next source's APs (then all)",
     ),
     (
         Action::ModelFilter,
         "model_filter",
         &["m"],
-        "APs of the selected AP's model only (again: all models)",
+        "only the selected AP's model (again: all)",
     ),
     (
         Action::HistoryOlder,
