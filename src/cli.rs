@@ -149,7 +149,8 @@ pub struct LabArgs {
     pub aoscx: usize,
     #[arg(long, default_value_t = 1)]
     pub arubaos: usize,
-    #[arg(long, default_value_t = 1)]
+    /// Central accounts: lab-central-01, then smaller ones (5 calls/s, 2,000 a day).
+    #[arg(long, default_value_t = 2)]
     pub central: usize,
     /// Central access-token lifetime, seconds (real: 7200).
     #[arg(long)]

@@ -397,6 +397,11 @@ fn human_raw(ev: &Event) -> String {
             aps.len(),
             aps.iter().filter(|a| !a.up).count()
         ),
+        Event::ApDatabase { conductor, aps, .. } => format!(
+            "{now} {conductor:<16} {} APs ({} down)",
+            aps.len(),
+            aps.iter().filter(|a| !a.up).count()
+        ),
         Event::Alarm {
             target,
             message,

@@ -117,7 +117,7 @@ async fn readme_first_minute_word_for_word() {
         common::bin().display()
     );
     t.launch(&line, (80, 24));
-    t.wait_for("the demo's devices up", 90, |s| s.contains("6 up"))
+    t.wait_for("the demo's devices up", 90, |s| s.contains("7 up"))
         .await;
 
     // "press `3`, type `@all show version` and press Enter"

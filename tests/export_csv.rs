@@ -149,11 +149,14 @@ fn w_in_the_central_pane_saves_the_ap_table() {
                 model: "AP-535".into(),
                 ip: format!("10.1.0.{i}"),
                 up: i != 1,
-                clients: u64::from(i),
+                mac: format!("00:1a:1e:00:00:{i:02x}"),
+                clients: Some(u64::from(i)),
                 firmware: "=cmd|' /C calc'!A0".into(),
             })
             .collect(),
         at: netdash::tui::testing::t0(),
+        calls: 2,
+        next_at: netdash::tui::testing::t0(),
     });
     d.press(KeyCode::Char('5'));
     let fx = d.press(KeyCode::Char('w'));

@@ -193,11 +193,14 @@ fn dash() -> Dashboard {
                 model: "AP-535".into(),
                 ip: format!("10.1.0.{}", 10 + i),
                 up: i % 4 != 1,
-                clients: 3 * u64::from(i),
+                mac: format!("20:4c:03:00:00:{i:02x}"),
+                clients: Some(3 * u64::from(i)),
                 firmware: "10.4.1.0".into(),
             })
             .collect(),
         at: t0() - Duration::from_secs(14),
+        calls: 2,
+        next_at: t0() + Duration::from_secs(16),
     }));
     // A console run with two results.
     d.app

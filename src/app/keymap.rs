@@ -49,6 +49,10 @@ pub enum Action {
     Save,
     FocusInput,
     StatusFilter,
+    /// Central pane: only the next AP source (account or Conductor); after the last, all.
+    SourceFilter,
+    /// Central pane: only the selected AP's model; again for all.
+    ModelFilter,
     HistoryOlder,
     HistoryNewer,
     ChangesSince,
@@ -68,7 +72,7 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         Action::CommandLine,
         "command_line",
         &[":"],
-        "command line: :theme NAME, :reconnect NAME, :device NAME, :readonly, :reload, :every 5s @TARGETS CMD, :snap NAME, :diff NAME",
+        "command line: :theme NAME, :reconnect NAME, :device NAME, :readonly, :reload, :every 5s @TARGETS CMD, :snap NAME, :diff NAME, :aps source= site= status= model=",
     ),
     (Action::NextPane, "next_pane", &["tab"], "next pane"),
     (Action::PrevPane, "prev_pane", &["backtab"], "previous pane"),
@@ -170,6 +174,18 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         "status_filter",
         &["f"],
         "cycle AP status filter",
+    ),
+    (
+        Action::SourceFilter,
+        "source_filter",
+        &["a"],
+        "only the next source's APs (then all)",
+    ),
+    (
+        Action::ModelFilter,
+        "model_filter",
+        &["m"],
+        "only the selected AP's model (again: all)",
     ),
     (
         Action::HistoryOlder,

@@ -155,7 +155,7 @@ fn on_event(app: &mut App, ev: Event) -> Out {
             central::on_event(&mut app.central, ev);
             Out::default()
         }
-        Event::Budget { .. } => {
+        Event::Budget { .. } | Event::ApDatabase { .. } => {
             central::on_event(&mut app.central, ev);
             Out::default()
         }
@@ -186,6 +186,7 @@ fn on_event(app: &mut App, ev: Event) -> Out {
         }
         Event::DevicesChanged { added, removed } => {
             devices::replace_devices(&mut app.devices, &added, &removed);
+            central::forget_conductors(&mut app.central, &removed);
             // A device that is gone has no alarms (names have no spaces: the prefix is exact).
             for name in &removed {
                 let prefix = format!("{name} ");
@@ -509,13 +510,18 @@ fn command_line(app: &mut App, line: &str) -> Out {
         (Some("diff"), Some(name)) => {
             return compare::diff(&mut app.compare, &app.console, name);
         }
+        (Some("aps"), _) => {
+            app.focus = Pane::Central;
+            let args = line.trim_start().strip_prefix("aps").unwrap_or("");
+            return central::aps_command(&mut app.central, args);
+        }
         (Some("q" | "quit"), _) => {
             app.quit = true;
             vec![Effect::Engine(EngineRequest::Shutdown)]
         }
         _ => {
             return Out::status(format!(
-                "unknown command :{line}; try :theme NAME, :reconnect NAME, :device NAME, :readonly, :reload, :every 5s @TARGETS CMD, :snap NAME, :diff NAME"
+                "unknown command :{line}; try :theme NAME, :reconnect NAME, :device NAME, :readonly, :reload, :every 5s @TARGETS CMD, :snap NAME, :diff NAME, :aps source= site= status= model="
             ));
         }
     };

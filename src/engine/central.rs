@@ -286,6 +286,11 @@ async fn poller(
         }
         stretched_to = stretched;
         let result = result.map(|(sites, aps, _)| (sites, aps));
+        let next_at = {
+            let now = SystemTime::now();
+            now.checked_add(every.min(Duration::from_secs(86_400)))
+                .unwrap_or(now)
+        };
         for (what, message, raised) in alarms.update(result.as_ref().err(), &limiter.rate()) {
             let _ = events
                 .send(Event::Alarm {
@@ -328,6 +333,8 @@ async fn poller(
                         sites,
                         aps,
                         at: SystemTime::now(),
+                        calls,
+                        next_at,
                     })
                     .await;
             }
@@ -531,8 +538,9 @@ pub fn summarize(raw_sites: &[Value], raw_aps: &[Value]) -> (Vec<Site>, Vec<Acce
             site: text(a, "site"),
             model: text(a, "model"),
             ip: text(a, "ip_address"),
+            mac: text(a, "macaddr"),
             up: text(a, "status").eq_ignore_ascii_case("up"),
-            clients: a.get("client_count").and_then(Value::as_u64).unwrap_or(0),
+            clients: a.get("client_count").and_then(Value::as_u64),
             firmware: text(a, "firmware_version"),
         })
         .collect();
@@ -563,8 +571,49 @@ pub fn summarize(raw_sites: &[Value], raw_aps: &[Value]) -> (Vec<Site>, Vec<Acce
 
 #[cfg(test)]
 mod tests {
-    use super::quota_interval;
+    use super::{quota_interval, summarize};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    fn field() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<u64>().prop_map(|n| json!(n)),
+            any::<i64>().prop_map(|n| json!(n)),
+            prop_oneof![
+                Just("Up"),
+                Just("up"),
+                Just("Down"),
+                Just("HQ"),
+                Just("Lab")
+            ]
+            .prop_map(|s| json!(s)),
+            ".{0,8}".prop_map(Value::String),
+        ]
+    }
+
+    proptest! {
+        /// Any AP page maps to the shared model: one AP per item, up only for "up",
+        /// clients only when the gateway gave a count, and each AP counted in its site.
+        #[test]
+        fn central_aps_map_to_the_shared_model(
+            items in prop::collection::vec(prop::collection::btree_map(
+                prop_oneof![Just("name"), Just("site"), Just("status"), Just("client_count"), Just("macaddr"), Just("ip_address")],
+                field(), 0..6), 0..40),
+        ) {
+            let raw: Vec<Value> = items.iter().map(|m| json!(m)).collect();
+            let sites = [json!({"site_id": 1, "site_name": "HQ"}), json!({"site_id": 2, "site_name": "Lab"})];
+            let (s, aps) = summarize(&sites, &raw);
+            prop_assert_eq!(aps.len(), raw.len());
+            for (ap, item) in aps.iter().zip(&raw) {
+                prop_assert_eq!(ap.up, item.get("status").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("up")));
+                prop_assert_eq!(ap.clients, item.get("client_count").and_then(Value::as_u64));
+            }
+            let in_sites = aps.iter().filter(|a| a.site == "HQ" || a.site == "Lab").count();
+            prop_assert_eq!(s.iter().map(|x| x.aps_up + x.aps_down).sum::<usize>(), in_sites);
+        }
+    }
 
     #[test]
     fn polling_leaves_half_the_daily_quota_to_people() {

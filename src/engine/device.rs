@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use rand::Rng;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use super::ap_database;
 use super::backoff::Backoff;
 use super::messages::{Event, SessionState, SessionView};
 use super::poll;
@@ -345,6 +346,7 @@ impl DeviceActor {
         match self.execute(&cmd).await {
             Ok(out) => {
                 let facts = poll::facts(self.kind, &out.to_value());
+                let firmware = facts.version.clone().unwrap_or_default();
                 let _ = self
                     .events
                     .send(Event::Polled {
@@ -353,6 +355,9 @@ impl DeviceActor {
                         facts,
                     })
                     .await;
+                if self.kind == TargetKind::Arubaos {
+                    self.poll_ap_database(&firmware).await;
+                }
             }
             Err(e) => {
                 // The health command is ours and known good: a failure of it is the
@@ -370,6 +375,57 @@ impl DeviceActor {
                     .await;
             }
         }
+    }
+
+    /// A Conductor's APs, in the session the health poll just used (no extra login: the
+    /// Conductor allows 64 sessions for every CLI, web and API user together).
+    async fn poll_ap_database(&mut self, firmware: &str) {
+        let db = self
+            .execute(&Command::Cli(ap_database::DATABASE_COMMAND.into()))
+            .await;
+        let mut aps = match db {
+            Ok(out) => ap_database::parse_database(&out.to_value(), firmware),
+            Err(e) => {
+                // The device is up (its health poll answered): say why the APs are
+                // missing, and keep polling at the usual pace.
+                let _ = self
+                    .events
+                    .send(Event::Log {
+                        message: format!(
+                            "{}: show ap database long failed: {}",
+                            self.name,
+                            crate::engine::messages::error_line(&e)
+                        ),
+                    })
+                    .await;
+                return;
+            }
+        };
+        let mut calls = 1;
+        // Clients are a nicety: without them the APs still show.
+        if let Ok(out) = self
+            .execute(&Command::Cli(ap_database::ACTIVE_COMMAND.into()))
+            .await
+        {
+            calls += 1;
+            ap_database::merge_clients(&mut aps, &ap_database::parse_active(&out.to_value()));
+        }
+        let now = SystemTime::now();
+        let next_at = self
+            .opts
+            .poll_interval
+            .and_then(|i| now.checked_add(i))
+            .unwrap_or(now);
+        let _ = self
+            .events
+            .send(Event::ApDatabase {
+                conductor: self.name.clone(),
+                aps,
+                at: now,
+                calls,
+                next_at,
+            })
+            .await;
     }
 
     /// Log out, and raise a "logout" alarm if the device did not take it: the session

@@ -181,17 +181,33 @@ pub struct Site {
     pub aps_down: usize,
 }
 
-/// A Central access point.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// An access point, from a Central account or a Mobility Conductor's AP database: one
+/// model for both, so the Central pane lists them side by side.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct AccessPoint {
     pub name: String,
     pub serial: String,
+    /// The Central site, or the Conductor's AP group.
     pub site: String,
     pub model: String,
     pub ip: String,
+    /// The wired (Ethernet) MAC address.
+    pub mac: String,
     pub up: bool,
-    pub clients: u64,
+    /// Associated clients, when the source says (a Conductor knows only its active APs').
+    pub clients: Option<u64>,
+    /// The AP's firmware (Central), or its Conductor's version.
     pub firmware: String,
+}
+
+/// Where an AP list comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApSourceKind {
+    /// A Central account (or MSP tenant): paged REST calls against a daily quota.
+    Central,
+    /// An ArubaOS Mobility Conductor: `showcommand`s in the device's one session, no quota.
+    Conductor,
 }
 
 /// Rate budget of a Central account, live.
@@ -297,6 +313,23 @@ pub enum Event {
         aps: Vec<AccessPoint>,
         #[serde(serialize_with = "epoch")]
         at: SystemTime,
+        /// API calls the poll took (its pages): what the next one will cost, about.
+        calls: usize,
+        /// When the next poll is due (later than the interval when the quota is short).
+        #[serde(serialize_with = "epoch")]
+        next_at: SystemTime,
+    },
+    /// A Mobility Conductor's AP database (`show ap database long`, clients from
+    /// `show ap active`), after a poll.
+    ApDatabase {
+        conductor: String,
+        aps: Vec<AccessPoint>,
+        #[serde(serialize_with = "epoch")]
+        at: SystemTime,
+        /// `showcommand`s the poll took (in the device's one session; no quota).
+        calls: usize,
+        #[serde(serialize_with = "epoch")]
+        next_at: SystemTime,
     },
     /// Something needs attention, or stopped needing it.
     Alarm {

@@ -8,6 +8,7 @@
 //! so shutdown can log all of them out concurrently, within a bounded time, whatever state
 //! their actors are in.
 
+pub mod ap_database;
 pub mod backoff;
 pub mod central;
 pub mod device;

@@ -488,6 +488,8 @@ mod tests {
                 }],
                 aps: vec![],
                 at: t0(),
+                calls: 2,
+                next_at: t0(),
             },
             Event::Alarm {
                 target: "acme".into(),

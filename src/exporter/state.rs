@@ -195,6 +195,7 @@ impl Model {
             | Event::RequestSent { .. }
             | Event::Progress { .. }
             | Event::Log { .. }
+            | Event::ApDatabase { .. }
             | Event::ShutdownComplete { .. } => {}
         }
     }

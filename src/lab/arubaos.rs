@@ -29,8 +29,6 @@ use super::{LabOptions, USERNAME, password, util};
 // SYNTHETIC fixtures: shape references only, never recorded from a device.
 const SHOW_VERSION: &str =
     include_str!("fixtures/mobility/SYNTHETIC_hpe-networking-mcp_aos8_show_version.json");
-const SHOW_AP_DATABASE: &str =
-    include_str!("fixtures/mobility/SYNTHETIC_hpe-networking-mcp_show_ap_database.json");
 const SHOW_SWITCHES: &str =
     include_str!("fixtures/mobility/SYNTHETIC_hpe-networking-mcp_show_switches.json");
 const WRITE_GLOBAL_ERROR: &str =
@@ -156,7 +154,12 @@ impl ArubaOsSim {
                 v["_global_result"]["UIDARUBA"] = json!(uid);
                 v
             }
-            ["show", "ap", "database"] => util::fixture(SHOW_AP_DATABASE),
+            // SYNTHETIC: the fixture's shape and first row, grown to 30 APs. `long` adds
+            // nothing here: the synthetic fixture already carries the wired MAC and serial
+            // that only `long` shows on a real Conductor.
+            ["show", "ap", "database"] | ["show", "ap", "database", "long"] => {
+                super::mobility_aps::database()
+            }
             ["show", "switches"] => {
                 let mut v = util::fixture(SHOW_SWITCHES);
                 if let Some(rows) = v.get_mut("Switch List").and_then(Value::as_array_mut) {
@@ -183,36 +186,10 @@ impl ArubaOsSim {
     /// `show ap active`, derived from the AP database: the APs that are up.
     #[expect(
         clippy::unused_self,
-        reason = "a method like the other show commands, though it reads only the fixture"
+        reason = "a method like the other show commands, though it reads only the synthetic database"
     )]
     fn ap_active(&self) -> Value {
-        let db = util::fixture(SHOW_AP_DATABASE);
-        let rows: Vec<Value> = db
-            .get("AP Database")
-            .and_then(Value::as_array)
-            .map(|rows| {
-                rows.iter()
-                    .filter(|r| r["Status"].as_str().is_some_and(|s| s.starts_with("Up")))
-                    .map(|r| {
-                        json!({
-                            "Name": r["Name"],
-                            "Group": r["Group"],
-                            "IP Address": r["IP Address"],
-                            "AP Type": r["AP Type"],
-                            "Uptime": r["Status"].as_str().unwrap_or("").trim_start_matches("Up ").to_string(),
-                            "Clients": "0",
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let n = rows.len();
-        json!({
-            "_meta": ["Name", "Group", "IP Address", "AP Type", "Uptime", "Clients"],
-            "Active AP Table": rows,
-            "Num APs": n.to_string(),
-            "_global_result": ok("Success"),
-        })
+        super::mobility_aps::active(&super::mobility_aps::database())
     }
 }
 
@@ -412,7 +389,10 @@ mod tests {
                 .iter()
                 .any(|r| r["Name"] == "mc1")
         );
-        assert_eq!(sim.show("show ap active", "u")["Num APs"], "1");
+        assert_eq!(sim.show("show ap active", "u")["Num APs"], "27");
+        let long = sim.show("show ap database long", "u");
+        assert_eq!(long, sim.show("show ap database", "u"));
+        assert_eq!(long["AP Database"].as_array().map(Vec::len), Some(30));
         assert_eq!(
             sim.show("show nonsense", "u")["_global_result"]["status"],
             "1"

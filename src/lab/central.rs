@@ -194,6 +194,23 @@ impl CentralSim {
         Arc::new(Self::build(name, opts, 0, true, Vec::new()))
     }
 
+    /// Standalone account number `n` (2 and up): its own sites, AP names, IPs, MACs and
+    /// serials, and the smaller limits of [`super::OtherCentral`].
+    pub fn new_other(name: &str, opts: &LabOptions, n: usize) -> Arc<Self> {
+        let mut o = opts.clone();
+        o.limits.central_per_second = opts.other_central.per_second;
+        o.limits.central_daily = opts.other_central.daily;
+        o.central_sites = opts.other_central.sites;
+        o.central_aps = opts.other_central.aps;
+        // Variants 100 and up: clear of the tenants' (1, 2, ...).
+        Arc::new(Self::build(name, &o, 100 + n, true, Vec::new()))
+    }
+
+    /// The gateway's per-second limit for this account.
+    pub fn per_second(&self) -> usize {
+        self.per_second
+    }
+
     /// An MSP account holding `tenants` tenant accounts ("Tenant-01"...), each with its own
     /// customer id, client, sites, APs, tokens, rate window and quota.
     pub fn new_msp(opts: &LabOptions, tenants: usize) -> Arc<Self> {
@@ -240,8 +257,14 @@ impl CentralSim {
         let sites: Vec<Value> = (0..opts.central_sites)
             .map(|i| {
                 let city = cities[(i + variant) % cities.len()];
+                // Accounts 2 and up are branch offices: "Branch-Sydney-01".
+                let site_name = if variant >= 100 {
+                    format!("Branch-{city}-{:02}", i + 1)
+                } else {
+                    format!("{city}-{:02}", i + 1)
+                };
                 json!({
-                    "site_id": i + 1, "site_name": format!("{city}-{:02}", i + 1), "address": format!("{} Main St", 100 + i),
+                    "site_id": i + 1, "site_name": site_name, "address": format!("{} Main St", 100 + i),
                     "city": city, "country": "US", "state": "", "zipcode": "", "latitude": "", "longitude": "",
                     "associated_device_count": 0, "tags": null,
                 })
@@ -254,9 +277,15 @@ impl CentralSim {
                 // A few APs are down, more at some sites than others.
                 let up = !(i % 17 == 3 || (i % n_sites == 1 && i % 5 == 0));
                 let mac = format!("20:4c:{:02x}:{:02x}:{:02x}:{:02x}", 3 + (variant & 255), (i >> 16) & 255, (i >> 8) & 255, i & 255);
+                // Accounts 2 and up: names, serials and addresses of their own.
+                let (name, serial, net) = if variant >= 100 {
+                    (format!("br{:02}-ap-{i:04}", variant - 100), format!("CNG{:02}{i:05}", variant % 100), 150 + (variant - 100) % 50)
+                } else {
+                    (format!("ap-{i:04}"), format!("CNF{:02}{i:05}", variant % 100), 20)
+                };
                 json!({
-                    "name": format!("ap-{i:04}"), "serial": format!("CNF{:02}{i:05}", variant % 100), "macaddr": mac,
-                    "model": if i % 3 == 0 { "AP-535" } else { "AP-515" }, "ip_address": format!("10.{}.{}.{}", 20 + i % n_sites, (i / 250) % 250, 10 + i % 240),
+                    "name": name, "serial": serial, "macaddr": mac,
+                    "model": if i % 3 == 0 { "AP-535" } else { "AP-515" }, "ip_address": format!("10.{}.{}.{}", net + i % n_sites, (i / 250) % 250, 10 + i % 240),
                     "status": if up { "Up" } else { "Down" }, "site": site, "group_name": "campus", "firmware_version": "10.4.1.0_87250",
                     "client_count": if up { (i * 7) % 40 } else { 0 }, "swarm_master": false, "ap_deployment_mode": "IAP",
                     "down_reason": if up { Value::Null } else { json!("Heartbeat lost") }, "labels": [],

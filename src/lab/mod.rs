@@ -11,6 +11,7 @@ pub mod asa;
 pub mod central;
 pub mod eos;
 pub mod faults;
+pub mod mobility_aps;
 pub mod tls;
 pub mod util;
 
@@ -83,6 +84,28 @@ impl Default for Limits {
     }
 }
 
+/// Limits and size of the Central accounts after the first (`lab-central-02`, ...): a
+/// smaller customer than `lab-central-01`, so one view has to respect two budgets.
+#[derive(Debug, Clone)]
+pub struct OtherCentral {
+    /// Calls per second before 429 (and the `calls_per_second` the lab config gives).
+    pub per_second: usize,
+    pub daily: u64,
+    pub sites: usize,
+    pub aps: usize,
+}
+
+impl Default for OtherCentral {
+    fn default() -> Self {
+        OtherCentral {
+            per_second: 5,
+            daily: 2000,
+            sites: 4,
+            aps: 100,
+        }
+    }
+}
+
 /// What to start.
 #[derive(Debug, Clone)]
 pub struct LabOptions {
@@ -96,6 +119,9 @@ pub struct LabOptions {
     /// Sites and APs each simulated Central account holds.
     pub central_sites: usize,
     pub central_aps: usize,
+    /// Limits and sizes of Central accounts 2 and up (`limits` and `central_sites` /
+    /// `central_aps` are the first account's and its tenants').
+    pub other_central: OtherCentral,
     /// Tenants of the first Central account (`lab-central-01`), which is then an MSP
     /// serving them on its port (0: no MSP).
     pub central_msp_tenants: usize,
@@ -117,11 +143,13 @@ impl Default for LabOptions {
             asa: 1,
             aoscx: 1,
             arubaos: 1,
-            central: 1,
+            // Two accounts by default: the AP view aggregates them (with the Conductor).
+            central: 2,
             lifetimes: Lifetimes::default(),
             limits: Limits::default(),
             central_sites: 6,
             central_aps: 120,
+            other_central: OtherCentral::default(),
             central_msp_tenants: 0,
             central_signin_in_config: true,
             latency: Duration::ZERO,
@@ -310,8 +338,10 @@ impl Lab {
             let name = format!("lab-central-{i:02}");
             let sim = if i == 1 && opts.central_msp_tenants > 0 {
                 central::CentralSim::new_msp(&opts, opts.central_msp_tenants)
-            } else {
+            } else if i == 1 {
                 central::CentralSim::new(&name, &opts)
+            } else {
+                central::CentralSim::new_other(&name, &opts, i)
             };
             sims.push((
                 name.clone(),
@@ -487,6 +517,8 @@ impl Lab {
                         toml_str(&c.seed_refresh_token),
                         tags.join(", ")
                     );
+                    // The account's own limit, so netdash's limiter keeps to it.
+                    let _ = writeln!(out, "calls_per_second = {}", c.per_second());
                     if self.central_signin_in_config {
                         let _ = write!(
                             out,

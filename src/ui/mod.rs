@@ -273,6 +273,8 @@ fn help(f: &mut Frame<'_>, area: Rect, app: &App, s: &Styles, keys: &KeyMap) {
             A::Down,
             A::StatusFilter,
             A::Filter,
+            A::SourceFilter,
+            A::ModelFilter,
             A::Refresh,
             A::Save,
         ],

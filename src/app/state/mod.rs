@@ -107,13 +107,14 @@ pub struct App {
 impl App {
     /// A fresh dashboard for these rows (devices and Central accounts, config order).
     pub fn new(rows: Vec<DeviceRow>, read_only: bool, history: Vec<String>) -> App {
+        let central = CentralState::listing(&rows);
         App {
             focus: Pane::Devices,
             devices: DevicesState::new(rows),
             sessions: SessionsState::default(),
             console: ConsoleState::new(history),
             explorer: ExplorerState::new(),
-            central: CentralState::new(),
+            central,
             repeat: RepeatState::default(),
             compare: CompareState::default(),
             status: None,
