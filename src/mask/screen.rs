@@ -1,0 +1,76 @@
+//! The mask applied to a drawn frame: each row's cells joined into one line, the line
+//! masked, and every cell of a masked character given [`GLYPH`]s, one per column it took,
+//! so nothing moves. Run last, over the whole buffer: every pane, overlay, title and status
+//! line is covered without any of them knowing.
+
+use ratatui::buffer::Buffer;
+use unicode_width::UnicodeWidthStr;
+
+use super::{GLYPH, MaskState};
+
+/// Mask `buf` in place with `state`'s rules and learned serials.
+pub fn apply(buf: &mut Buffer, state: &MaskState) {
+    let area = buf.area;
+    let mut row = String::with_capacity(usize::from(area.width) * 3);
+    // (byte offset in `row`, column, columns taken) per drawn symbol.
+    let mut cells: Vec<(usize, u16, u16)> = Vec::with_capacity(usize::from(area.width));
+    for y in area.top()..area.bottom() {
+        row.clear();
+        cells.clear();
+        let mut x = area.left();
+        while x < area.right() {
+            let sym = buf[(x, y)].symbol();
+            // A wide symbol hides the cells after it (ratatui leaves them blank).
+            let w = (sym.width().max(1) as u16).min(area.right() - x);
+            cells.push((row.len(), x, w));
+            row.push_str(sym);
+            x += w;
+        }
+        let ranges = state.masker.ranges(&row, &state.known);
+        let mut next = ranges.iter().peekable();
+        for (i, &(start, x, w)) in cells.iter().enumerate() {
+            let end = cells.get(i + 1).map_or(row.len(), |c| c.0);
+            while next.peek().is_some_and(|r| r.end <= start) {
+                next.next();
+            }
+            let hit = next.peek().is_some_and(|r| r.start < end && start < end);
+            if hit {
+                for dx in 0..w {
+                    buf[(x + dx, y)].set_char(GLYPH);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mask::Masker;
+    use ratatui::layout::Rect;
+    use ratatui::style::{Color, Style};
+
+    fn text(buf: &Buffer) -> Vec<String> {
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn masks_cells_keeps_styles_and_widths() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 24, 2));
+        buf.set_string(0, 0, "名 10.0.0.1│ok", Style::default().fg(Color::Red));
+        buf.set_string(0, 1, "漢字 4.28.0F", Style::default());
+        let state = MaskState::new(true, Masker::new(&["漢".into()]).expect("valid"));
+        apply(&mut buf, &state);
+        let t = text(&buf);
+        // The wide 名 keeps its blank second cell; 漢 (two columns) becomes two glyphs.
+        assert_eq!(t[0], "名  ••••••••│ok          ");
+        assert_eq!(t[1], format!("{:<24}", "••字  4.28.0F"));
+        assert_eq!(buf[(3, 0)].fg, Color::Red);
+    }
+}
