@@ -87,9 +87,10 @@ pub fn ipv4(text: &str, out: &mut Vec<Range<usize>>) {
             // `1.2.3.4.5` is a version; `1.2.3.4.` ends a sentence; `10.20.30.` is an
             // address cut after its third dot.
             (3 | 4, true) => !digit_next,
-            // Cut at a cell edge: `10.20.30…`, `10.20.…`. A version ending a cell would be
-            // masked too; `4.28.0F` and `9.18(2)` are not (a letter, one dot).
-            (3, false) | (2, true) => edge(next),
+            // Cut at a cell edge: `10.20.30…`. A version cut right there (`4.28.0│`) is
+            // masked too; `4.28.0F` and `9.18(2)` are not (a letter, one dot). Two groups
+            // cut (`10.20.…`) are left: every version column would lose its numbers.
+            (3, false) => edge(next),
             _ => false,
         };
         if hide {
@@ -202,7 +203,6 @@ mod tests {
         assert_eq!(hidden(ipv4, " 10.20.30. x"), ["10.20.30."]);
         assert_eq!(hidden(ipv4, " 10.20.30…"), ["10.20.30"]);
         assert_eq!(hidden(ipv4, " 10.20.30"), ["10.20.30"]);
-        assert_eq!(hidden(ipv4, " 10.20.…"), ["10.20."]);
         for keep in [
             "EOS 4.28.0F up",
             "ASA 9.18(2) x",
@@ -213,6 +213,8 @@ mod tests {
             "1.2.3.4a x",
             "999.1.1.1 x",
             "4.28.0 x",
+            "DCS-7050SX3 4.28.│",
+            " 10.20.…",
             "at 16:36:37 on 2026-11-30 x",
             "30.11.2026 x",
         ] {
