@@ -265,10 +265,13 @@ fn the_fixture_shows_every_secret_unmasked() {
     }
 }
 
+/// How to reach one screen from the fixture.
+type Screen = Box<dyn Fn(&mut Dashboard)>;
+
 #[test]
 fn no_secret_survives_the_mask_on_any_pane() {
     // Each screen drawn twice: as is and masked.
-    let screens: Vec<Box<dyn Fn(&mut Dashboard)>> = vec![
+    let screens: Vec<Screen> = vec![
         Box::new(|d| d.app.focus = Pane::Devices),
         Box::new(|d| d.app.focus = Pane::Sessions),
         Box::new(|d| d.app.focus = Pane::Console),
