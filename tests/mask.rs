@@ -423,3 +423,19 @@ fn serials_are_learned_from_facts_and_central_aps() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_mask_flag_is_global() {
+    use clap::Parser;
+    for args in [
+        &["netdash", "--mask"][..],
+        &["netdash", "--mask", "explore", "f.json"],
+        &["netdash", "explore", "f.json", "--mask"],
+        &["netdash", "demo", "--mask"],
+    ] {
+        let cli = netdash::cli::Cli::try_parse_from(args).expect("parses");
+        assert!(cli.mask, "{args:?}");
+    }
+    let cli = netdash::cli::Cli::try_parse_from(["netdash"]).expect("parses");
+    assert!(!cli.mask);
+}

@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::ops::Bound;
 
+use fnv::FnvHashSet;
+
 /// At most this many serials are kept (10,000 APs per account, several accounts); past it
 /// new ones are not learned, and the labelled-value rule still covers them.
 pub const KNOWN_SERIALS_MAX: usize = 100_000;
@@ -12,12 +14,13 @@ pub const KNOWN_SERIALS_MAX: usize = 100_000;
 const MIN_LEN: usize = 4;
 const MAX_LEN: usize = 64;
 
-/// The learned serials. A sorted set rather than a hash set: the same structure answers
-/// "is this word a serial" and "does a serial start with this word" (a table cell that
-/// cut one), both in a few comparisons.
+/// The learned serials: a hash set for "is this word a serial" (every word of every row,
+/// every frame), a sorted copy for "does a serial start with this word" (a word a cell cut,
+/// rare). The sorted set alone made a 160x48 frame 0.1 ms slower.
 #[derive(Debug, Clone, Default)]
 pub struct KnownSerials {
-    set: BTreeSet<String>,
+    set: FnvHashSet<Box<str>>,
+    sorted: BTreeSet<Box<str>>,
 }
 
 /// A character a serial may hold; words are split on everything else.
@@ -37,7 +40,8 @@ impl KnownSerials {
         {
             return;
         }
-        self.set.insert(s.to_string());
+        self.set.insert(s.into());
+        self.sorted.insert(s.into());
     }
 
     pub fn len(&self) -> usize {
@@ -49,14 +53,15 @@ impl KnownSerials {
     }
 
     pub fn contains(&self, word: &str) -> bool {
-        self.set.contains(word)
+        // Most words on screen (`up`, `ms`, names) are too short or have no digit.
+        word.len() >= MIN_LEN && word.bytes().any(|b| b.is_ascii_digit()) && self.set.contains(word)
     }
 
     /// Some serial starts with `word` (at least 4 characters: shorter would hide too much).
     pub fn has_prefix(&self, word: &str) -> bool {
         word.len() >= MIN_LEN
             && self
-                .set
+                .sorted
                 .range::<str, _>((Bound::Included(word), Bound::Unbounded))
                 .next()
                 .is_some_and(|s| s.starts_with(word))

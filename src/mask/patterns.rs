@@ -172,9 +172,11 @@ pub fn serial_label(text: &str, out: &mut Vec<Range<usize>>) {
 }
 
 fn contains_serial(text: &str) -> bool {
-    text.as_bytes()
-        .windows(6)
-        .any(|w| w.eq_ignore_ascii_case(b"serial"))
+    let b = text.as_bytes();
+    memchr::memchr2_iter(b's', b'S', b).any(|i| {
+        b.get(i..i + 6)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"serial"))
+    })
 }
 
 #[cfg(test)]

@@ -20,8 +20,14 @@ pub fn apply(buf: &mut Buffer, state: &MaskState) {
         let mut x = area.left();
         while x < area.right() {
             let sym = buf[(x, y)].symbol();
-            // A wide symbol hides the cells after it (ratatui leaves them blank).
-            let w = (sym.width().max(1) as u16).min(area.right() - x);
+            // A wide symbol hides the cells after it (ratatui leaves them blank). ASCII
+            // needs no table lookup.
+            let w = if sym.len() == 1 {
+                1
+            } else {
+                sym.width().max(1) as u16
+            };
+            let w = w.min(area.right() - x);
             cells.push((row.len(), x, w));
             row.push_str(sym);
             x += w;
