@@ -439,3 +439,34 @@ fn the_mask_flag_is_global() {
     let cli = netdash::cli::Cli::try_parse_from(["netdash"]).expect("parses");
     assert!(!cli.mask);
 }
+
+#[test]
+fn exports_and_the_clipboard_are_not_masked() {
+    // The mask is for the screen; files and the clipboard carry the real values.
+    let mut d = masked();
+    d.press(KeyCode::Char('1'));
+    d.draw(160, 48);
+    let fx = d.press(KeyCode::Char('w'));
+    let csv = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Save { bytes, .. } => Some(String::from_utf8_lossy(bytes).into_owned()),
+            _ => None,
+        })
+        .expect("the devices CSV");
+    for real in ["10.0.0.1", "192.168.77.2", "JPE14080457", "9AJDFJ8HP5Q"] {
+        assert!(csv.contains(real), "{real} not in the CSV:\n{csv}");
+    }
+    explore_newest(&mut d);
+    // The root's first child is modelName; walk to serialNumber and copy it.
+    for _ in 0..3 {
+        d.press(KeyCode::Down);
+    }
+    let fx = d.press(KeyCode::Char('y'));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Copy(s) if s.contains("JPE14080457"))),
+        "{fx:?}"
+    );
+    assert!(!d.draw(80, 24).contains("JPE14080457"));
+}

@@ -79,4 +79,29 @@ mod tests {
         assert_eq!(t[1], format!("{:<24}", "••字  4.28.0F"));
         assert_eq!(buf[(3, 0)].fg, Color::Red);
     }
+
+    proptest::proptest! {
+        /// Any text, wide characters included: no panic, every cell either kept or a glyph,
+        /// and a second pass changes nothing.
+        #[test]
+        fn any_frame_is_masked_cell_for_cell_and_idempotently(
+            lines in proptest::collection::vec("(\\PC|[0-9.:-]){0,40}", 1..4)
+        ) {
+            let mut buf = Buffer::empty(Rect::new(0, 0, 30, 4));
+            for (y, l) in lines.iter().enumerate() {
+                buf.set_string(0, y as u16, l, Style::default());
+            }
+            let before = buf.clone();
+            let mut k = crate::mask::KnownSerials::default();
+            k.learn("AB12");
+            let state = MaskState { known: k, ..MaskState::new(true, Masker::default()) };
+            apply(&mut buf, &state);
+            for (a, b) in before.content.iter().zip(&buf.content) {
+                proptest::prop_assert!(a.symbol() == b.symbol() || b.symbol() == "•");
+            }
+            let once = buf.clone();
+            apply(&mut buf, &state);
+            proptest::prop_assert_eq!(once, buf);
+        }
+    }
 }
