@@ -397,7 +397,21 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
             // The config's theme and keys apply here too; a missing or broken config
             // must not stop a JSON pager.
             let cfg_path = cli.config.clone().unwrap_or_else(|| paths.config_file());
-            let mut cfg = Config::load(&cfg_path).ok();
+            let loaded = Config::load(&cfg_path);
+            // Masked without the user's own patterns, the screen could show what they meant
+            // to hide: with --mask a broken config stops explore after all.
+            if cli.mask
+                && cfg_path.exists()
+                && let Err(e) = &loaded
+            {
+                return Err(Failure(
+                    2,
+                    format!(
+                        "{e}; --mask needs the config's [mask] patterns: fix the file or pass --config with another"
+                    ),
+                ));
+            }
+            let mut cfg = loaded.ok();
             if cli.mask {
                 cfg.get_or_insert_with(Config::default).mask.enabled = true;
             }

@@ -1,6 +1,7 @@
 //! `--mask` on the real binary in a real terminal (tmux): `explore` with the flag after the
 //! subcommand and the config's own patterns, and the dashboard against the lab with the flag
-//! before it, where `:mask` turns it off and on again.
+//! before it, where `:mask` turns it off and on again; and a broken `[mask]` stops `explore
+//! --mask` with one line rather than showing the screen without the patterns.
 
 mod common;
 
@@ -80,4 +81,29 @@ async fn dashboard_with_mask_and_colon_mask() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(tl.lab.open_sessions(), 0, "quit left sessions open");
+}
+
+#[tokio::test]
+async fn explore_with_mask_refuses_a_config_whose_patterns_are_broken() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[mask]\npatterns = ['acme-(']\n").expect("config");
+    let file = dir.path().join("a.json");
+    std::fs::write(&file, r#"{"ip": "10.9.8.7"}"#).expect("file");
+    let o = common::netdash_cmd(dir.path())
+        .args(["--config"])
+        .arg(&cfg)
+        .args(["--mask", "explore"])
+        .arg(&file)
+        .output()
+        .await
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("[mask] pattern \"acme-(\"") && err.contains("--mask needs"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("10.9.8.7"));
 }
