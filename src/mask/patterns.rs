@@ -171,6 +171,40 @@ pub fn serial_label(text: &str, out: &mut Vec<Range<usize>>) {
     }
 }
 
+/// A "serial" column header (`Serial Number`, `Serial #`, `serial`) with no value of its
+/// own after it on the line: the values are in the rows below (text tables such as
+/// `show inventory`, or a table pane's serial column).
+static SERIAL_HEADER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\bserial(?:[ _-]?(?:number|num|no\.?|#))?(?:[^A-Za-z0-9_]|$)"));
+
+/// Byte ranges of serial column headers in `text`.
+pub fn serial_headers(text: &str) -> Vec<Range<usize>> {
+    if !contains_serial(text) {
+        return Vec::new();
+    }
+    let mut labelled = Vec::new();
+    serial_label(text, &mut labelled);
+    SERIAL_HEADER
+        .find_iter(text)
+        .map(|m| {
+            m.start()
+                ..m.start()
+                    + m.as_str()
+                        .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '#')
+                        .len()
+        })
+        // A label followed by its value is no header.
+        .filter(|h| {
+            !labelled.iter().any(|v| {
+                v.start >= h.end
+                    && text[h.end..v.start]
+                        .trim_matches(|c: char| " \t:=#\"'".contains(c))
+                        .is_empty()
+            })
+        })
+        .collect()
+}
+
 fn contains_serial(text: &str) -> bool {
     let b = text.as_bytes();
     memchr::memchr2_iter(b's', b'S', b).any(|i| {
@@ -262,6 +296,26 @@ mod tests {
         ] {
             assert!(hidden(mac, keep).is_empty(), "{keep}");
         }
+    }
+
+    #[test]
+    fn serial_headers_without_values() {
+        let h = |t: &str| {
+            serial_headers(t)
+                .into_iter()
+                .map(|r| t[r].to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            h("  Slot Model            Serial Number"),
+            ["Serial Number"]
+        );
+        assert_eq!(h("Name   Serial #   AP Type"), ["Serial #"]);
+        assert_eq!(h("name  serial  site"), ["serial"]);
+        assert!(h("Serial number:  JPE14080457").is_empty());
+        assert!(h(r#""serialNumber": "JPE14080457""#).is_empty());
+        assert!(h("counters, serials)").is_empty());
+        assert!(h("deserialize").is_empty());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The mask applied to a drawn frame: each row's cells joined into one line, the line
 //! masked, and every cell of a masked character given [`GLYPH`]s, one per column it took,
 //! so nothing moves. Run last, over the whole buffer: every pane, overlay, title and status
-//! line is covered without any of them knowing.
+//! line is covered without any of them knowing. Rows below a "serial" column header have
+//! the words under the header masked too, until the column runs blank or into a border.
 
 use ratatui::buffer::Buffer;
 use unicode_width::UnicodeWidthStr;
@@ -14,7 +15,10 @@ pub fn apply(buf: &mut Buffer, state: &MaskState) {
     let mut row = String::with_capacity(usize::from(area.width) * 3);
     // (byte offset in `row`, column, columns taken) per drawn symbol.
     let mut cells: Vec<(usize, u16, u16)> = Vec::with_capacity(usize::from(area.width));
+    // Serial columns seen in rows above: (first, last + 1) screen column of the header.
+    let mut columns: Vec<(u16, u16)> = Vec::new();
     for y in area.top()..area.bottom() {
+        columns.retain(|&(a, b)| mask_column(buf, y, a, b));
         row.clear();
         cells.clear();
         let mut x = area.left();
@@ -46,7 +50,47 @@ pub fn apply(buf: &mut Buffer, state: &MaskState) {
                 }
             }
         }
+        for h in super::patterns::serial_headers(&row) {
+            let col = |byte: usize| cells.iter().rev().find(|c| c.0 <= byte);
+            if let (Some(a), Some(b)) = (col(h.start), col(h.end.saturating_sub(1))) {
+                columns.push((a.1, b.1 + b.2));
+            }
+        }
     }
+}
+
+/// A blank cell or a border: where a word under a column header ends.
+fn stops(sym: &str) -> bool {
+    sym.trim().is_empty() || sym.chars().all(|c| ('\u{2500}'..='\u{257F}').contains(&c))
+}
+
+/// Mask the words of row `y` that reach into screen columns `a..b`; false when the column
+/// has ended (nothing there, or a border: the table or pane is over).
+fn mask_column(buf: &mut Buffer, y: u16, a: u16, b: u16) -> bool {
+    let (left, right) = (buf.area.left(), buf.area.right());
+    if (a..b).all(|x| stops(buf[(x, y)].symbol())) {
+        return false;
+    }
+    let mut x = a;
+    while x < b {
+        if stops(buf[(x, y)].symbol()) {
+            x += 1;
+            continue;
+        }
+        let mut s = x;
+        while s > left && !stops(buf[(s - 1, y)].symbol()) {
+            s -= 1;
+        }
+        let mut e = x;
+        while e < right && !stops(buf[(e, y)].symbol()) {
+            e += 1;
+        }
+        for c in s..e {
+            buf[(c, y)].set_char(GLYPH);
+        }
+        x = e;
+    }
+    true
 }
 
 #[cfg(test)]
@@ -78,6 +122,30 @@ mod tests {
         assert_eq!(t[0], "名  ••••••••│ok          ");
         assert_eq!(t[1], format!("{:<24}", "••字  4.28.0F"));
         assert_eq!(buf[(3, 0)].fg, Color::Red);
+    }
+
+    #[test]
+    fn words_under_a_serial_header_are_masked_to_the_end_of_the_table() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 6));
+        for (y, l) in [
+            "│Slot Model        Serial Number  │",
+            "│---- ------------ -------------- │",
+            "│1    PWR-500AC    ABC1234567     │",
+            "│2    PWR-500AC      XYZ         │",
+            "│                                 │",
+            "│3    after-blank  KEPT9          │",
+        ]
+        .iter()
+        .enumerate()
+        {
+            buf.set_string(0, y as u16, l, Style::default());
+        }
+        apply(&mut buf, &MaskState::new(true, Masker::default()));
+        let t = text(&buf);
+        assert!(t[0].contains("Serial Number"), "{t:?}");
+        assert!(t[2].contains("PWR-500AC    ••••••••••"), "{t:?}");
+        assert!(t[3].contains("PWR-500AC      •••"), "{t:?}");
+        assert!(t[5].contains("KEPT9"), "a blank row ends the table: {t:?}");
     }
 
     proptest::proptest! {
