@@ -1,6 +1,7 @@
 //! One full dashboard frame at 160x48 into a `TestBackend`: with 10,000 devices, with a
 //! 100,000-node JSON result open in the explorer, and with 10,000 APs of two Central
-//! accounts and a Conductor in the Central pane. Run by hand: `cargo bench --bench render`.
+//! accounts and a Conductor in the Central pane; the first two again with the privacy mask
+//! on (10,000 learned serials). Run by hand: `cargo bench --bench render`.
 
 use std::collections::VecDeque;
 use std::time::SystemTime;
@@ -49,6 +50,17 @@ fn devices(n: usize) -> Vec<DeviceRow> {
         .collect()
 }
 
+/// The mask on, with a user pattern and 10,000 learned serials (as from Central APs).
+fn masked() -> netdash::mask::MaskState {
+    let masker = netdash::mask::Masker::new(&["(?i)acme-\\w+".to_string()])
+        .unwrap_or_else(|_| std::process::exit(1));
+    let mut m = netdash::mask::MaskState::new(true, masker);
+    for i in 0..10_000 {
+        m.known.learn(&format!("CNF{i:07}"));
+    }
+    m
+}
+
 fn big_json(nodes: usize) -> Vec<u8> {
     // An array of objects with 4 scalar fields each: 5 nodes per element.
     let items: Vec<serde_json::Value> = (0..nodes / 5)
@@ -87,6 +99,20 @@ fn frame(c: &mut Criterion) {
         });
     });
 
+    // The mask's pass over the same frame: every row scanned, addresses on every line.
+    app.devices.sort = netdash::app::state::SortBy::Name;
+    app.devices.view_dirty = true;
+    refresh_views(&mut app);
+    app.mask = masked();
+    c.bench_function("frame 160x48, 10k devices, masked", |b| {
+        b.iter(|| {
+            term.draw(|f| {
+                netdash::ui::render(f, &app, &styles, &keys);
+            })
+            .ok();
+        });
+    });
+
     let mut app: App = App::new(devices(20), false, vec![]);
     let doc = Doc::new(big_json(100_000)).unwrap_or_else(|_| std::process::exit(1));
     let mut tree = Tree::new(doc).unwrap_or_else(|_| std::process::exit(1));
@@ -97,6 +123,15 @@ fn frame(c: &mut Criterion) {
     app.focus = Pane::Explorer;
     refresh_views(&mut app);
     c.bench_function("frame 160x48, 100k-node tree", |b| {
+        b.iter(|| {
+            term.draw(|f| {
+                netdash::ui::render(f, &app, &styles, &keys);
+            })
+            .ok();
+        });
+    });
+    app.mask = masked();
+    c.bench_function("frame 160x48, 100k-node tree, masked", |b| {
         b.iter(|| {
             term.draw(|f| {
                 netdash::ui::render(f, &app, &styles, &keys);

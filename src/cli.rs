@@ -41,6 +41,10 @@ pub struct Cli {
     /// wall-screen mode). Accepted before or after the subcommand.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Hide IP and MAC addresses, serial numbers and `[mask] patterns` on screen (the
+    /// dashboard, `demo` and `explore`), to share it; `:mask` toggles. Output is not masked.
+    #[arg(long, global = true)]
+    pub mask: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -346,7 +350,7 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
     // `lab` and `demo` keep no files of the user's; everything else needs a home.
     let paths = match &cli.command {
         Some(Cmd::Lab(args)) => return lab_cmd(args).await,
-        Some(Cmd::Demo) => return demo_cmd(cli.read_only).await,
+        Some(Cmd::Demo) => return demo_cmd(cli.read_only, cli.mask).await,
         _ => paths.map_err(|e| Failure(2, e))?,
     };
     match cli.command {
@@ -394,7 +398,24 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
             // The config's theme and keys apply here too; a missing or broken config
             // must not stop a JSON pager.
             let cfg_path = cli.config.clone().unwrap_or_else(|| paths.config_file());
-            let cfg = Config::load(&cfg_path).ok();
+            let loaded = Config::load(&cfg_path);
+            // Masked without the user's own patterns, the screen could show what they meant
+            // to hide: with --mask a broken config stops explore after all.
+            if cli.mask
+                && cfg_path.exists()
+                && let Err(e) = &loaded
+            {
+                return Err(Failure(
+                    2,
+                    format!(
+                        "{e}; --mask needs the config's [mask] patterns: fix the file or pass --config with another"
+                    ),
+                ));
+            }
+            let mut cfg = loaded.ok();
+            if cli.mask {
+                cfg.get_or_insert_with(Config::default).mask.enabled = true;
+            }
             crate::tui::launch::explore(file, paths, cfg.as_ref())
                 .await
                 .map_err(|e| Failure(1, e))?;
@@ -402,7 +423,8 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
         }
         None => {
             // Skipped hosts go to the log only: the screen is the dashboard's.
-            let cfg = load_config(cli.config.as_ref(), &paths).await?.config;
+            let mut cfg = load_config(cli.config.as_ref(), &paths).await?.config;
+            cfg.mask.enabled |= cli.mask;
             let ro = cli.read_only || cfg.settings.read_only;
             let file = cli.config.clone().unwrap_or_else(|| paths.config_file());
             crate::tui::launch::dashboard(Arc::new(cfg), file, paths, ro)
@@ -704,10 +726,10 @@ async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
-async fn demo_cmd(read_only: bool) -> Result<u8, Failure> {
+async fn demo_cmd(read_only: bool, mask: bool) -> Result<u8, Failure> {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        return demo_dashboard(read_only).await;
+        return demo_dashboard(read_only, mask).await;
     }
     demo_tour().await
 }
@@ -752,13 +774,14 @@ async fn demo_lab() -> Result<DemoLab, Failure> {
 }
 
 /// The lab in-process and the dashboard on it; files under a temporary directory.
-async fn demo_dashboard(read_only: bool) -> Result<u8, Failure> {
+async fn demo_dashboard(read_only: bool, mask: bool) -> Result<u8, Failure> {
     let DemoLab {
         lab,
         tmp,
-        cfg,
+        mut cfg,
         cfg_path,
     } = demo_lab().await?;
+    cfg.mask.enabled |= mask;
     let r =
         crate::tui::launch::dashboard(Arc::new(cfg), cfg_path, Paths::under(tmp.path()), read_only)
             .await;

@@ -48,6 +48,19 @@ pub struct Config {
     /// Devices imported from the inventories (`inventory::load`), beside the file's.
     #[serde(skip)]
     pub imported: Vec<DeviceConfig>,
+    /// `[mask]`: the privacy mask's switch and the user's patterns.
+    #[serde(default)]
+    pub mask: MaskConfig,
+}
+
+/// `[mask]`: hide IP and MAC addresses, serial numbers and these patterns on screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MaskConfig {
+    /// Start the dashboard and `explore` masked (as `--mask` does).
+    pub enabled: bool,
+    /// Regexes (`regex` crate syntax) whose matches are masked too.
+    pub patterns: Vec<String>,
 }
 
 /// A key binding: one key or several.
@@ -749,6 +762,17 @@ impl Config {
                 invalid(format!("{at}[settings] {e}"))
             })?;
         }
+        if let Err(e) = crate::mask::Masker::new(&cfg.mask.patterns) {
+            // The pattern's own line if it is written as in the file, else `patterns`'s.
+            let at = (text.lines().position(|l| l.contains(&e.pattern)))
+                .or_else(|| {
+                    text.lines()
+                        .position(|l| l.trim_start().starts_with("patterns"))
+                })
+                .map(|i| format!("line {}: ", i + 1))
+                .unwrap_or_default();
+            return Err(invalid(format!("{at}{e}")));
+        }
         let mut cfg = cfg;
         cfg.clamp_times();
         let mut names = HashSet::new();
@@ -1281,5 +1305,28 @@ mod tests {
         // Other fields keep toml's own message.
         let e = parse("[settings]\ntimeout_secs = \"x\"\n").expect_err("not a number");
         assert!(e.to_string().contains("invalid type"), "{e}");
+    }
+
+    #[test]
+    fn mask_table_parses_and_is_strict() {
+        let cfg = parse("[mask]\nenabled = true\npatterns = ['(?i)acme-\\w+']\n").expect("valid");
+        assert!(cfg.mask.enabled);
+        assert_eq!(cfg.mask.patterns, ["(?i)acme-\\w+"]);
+        assert_eq!(parse("").expect("empty").mask, MaskConfig::default());
+        let e = parse("[mask]\nenable = true\n").expect_err("unknown field");
+        assert!(e.to_string().contains("enable"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_mask_pattern_names_the_pattern_line_and_reason() {
+        let e = parse("[mask]\nenabled = true\npatterns = [\n  'ok',\n  'acme-(',\n]\n")
+            .expect_err("bad regex");
+        let m = e.to_string();
+        assert!(
+            m.contains("test.toml: line 5: [mask] pattern \"acme-(\""),
+            "{m}"
+        );
+        assert!(m.contains("unclosed group"), "{m}");
+        assert_eq!(m.lines().count(), 1, "{m}");
     }
 }

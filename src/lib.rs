@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod kind;
 pub mod lab;
 pub mod logging;
+pub mod mask;
 pub mod password_cmd;
 pub mod paths;
 pub mod redact;

@@ -72,7 +72,7 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         Action::CommandLine,
         "command_line",
         &[":"],
-        "command line: :theme NAME, :reconnect NAME, :device NAME, :readonly, :reload, :every 5s @TARGETS CMD, :snap NAME, :diff NAME, :aps source= site= status= model=",
+        "command line: :theme NAME, :reconnect NAME, :device NAME, :readonly, :reload, :every 5s @TARGETS CMD, :snap NAME, :diff NAME, :aps source= site= status= model=, :mask",
     ),
     (Action::NextPane, "next_pane", &["tab"], "next pane"),
     (Action::PrevPane, "prev_pane", &["backtab"], "previous pane"),

@@ -18,7 +18,7 @@ use super::msg::{Out, Request};
     reason = "the reducer tests (update/tests.rs) reach every state type through this glob"
 )]
 use super::state::*;
-use super::{central, compare, console, device_page, devices, explorer, repeat, sessions};
+use super::{central, compare, console, device_page, devices, explorer, mask, repeat, sessions};
 use crate::engine::messages::EngineRequest;
 use crate::engine::messages::Event;
 
@@ -130,6 +130,7 @@ fn fade_status(app: &mut App, now: SystemTime) {
 /// Engine events go to the pane that shows them; alarms and logs to the status line.
 fn on_event(app: &mut App, ev: Event) -> Out {
     device_page::observe(&mut app.device_page, &ev, app.now);
+    mask::observe(&mut app.mask, &ev);
     match ev {
         Event::Session { .. } | Event::Polled { .. } | Event::PollFailed { .. } => {
             devices::on_event(&mut app.devices, ev, app.now)
@@ -515,13 +516,14 @@ fn command_line(app: &mut App, line: &str) -> Out {
             let args = line.trim_start().strip_prefix("aps").unwrap_or("");
             return central::aps_command(&mut app.central, args);
         }
+        (Some("mask"), arg) => return mask::command(&mut app.mask, arg),
         (Some("q" | "quit"), _) => {
             app.quit = true;
             vec![Effect::Engine(EngineRequest::Shutdown)]
         }
         _ => {
             return Out::status(format!(
-                "unknown command :{line}; try :theme NAME, :reconnect NAME, :device NAME, :readonly, :reload, :every 5s @TARGETS CMD, :snap NAME, :diff NAME, :aps source= site= status= model="
+                "unknown command :{line}; try :theme NAME, :reconnect NAME, :device NAME, :readonly, :reload, :every 5s @TARGETS CMD, :snap NAME, :diff NAME, :aps source= site= status= model=, :mask"
             ));
         }
     };

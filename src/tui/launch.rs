@@ -55,10 +55,12 @@ pub async fn dashboard(
     let mut terminal =
         super::terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;
     let ignore = cfg.settings.ignore.clone();
+    let cfg_mask = cfg.mask.clone();
     let engine = engine::start(cfg, ctx, opts);
     let _guard = engine::guard::install(&engine);
     let mut app = App::new(rows, read_only, history);
     app.compare.extra_ignore = ignore;
+    app.mask = mask_state(Some(&cfg_mask));
     let (tx, rx) = mpsc::unbounded_channel();
     let cx = LoopContext {
         keys,
@@ -82,6 +84,16 @@ pub async fn dashboard(
     .await;
     super::terminal::leave(terminal);
     r.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// The mask as `[mask]` (and `--mask`, folded into it) asks. The patterns were checked when
+/// the config was parsed; should one fail here anyway, the built-in rules still apply.
+fn mask_state(cfg: Option<&crate::config::MaskConfig>) -> crate::mask::MaskState {
+    let Some(c) = cfg else {
+        return crate::mask::MaskState::default();
+    };
+    let masker = crate::mask::Masker::new(&c.patterns).unwrap_or_default();
+    crate::mask::MaskState::new(c.enabled, masker)
 }
 
 /// Bytes as an explorer document: JSON, JSON Lines (as an array, so `netdash run --json |
@@ -147,6 +159,7 @@ pub async fn explore(
     let theme = Theme::load(theme, &paths.config_dir).unwrap_or_else(|_| Theme::builtin_default());
     let mut app = App::new(Vec::new(), true, Vec::new());
     app.solo = Some(Pane::Explorer);
+    app.mask = mask_state(cfg.map(|c| &c.mask));
     app.focus = Pane::Explorer;
     let (tx, rx) = mpsc::unbounded_channel();
     // Check the whole document in the background; the tree is usable meanwhile. It starts

@@ -38,6 +38,9 @@ impl Dashboard {
         let cfg = Config::parse(text, Path::new("t.toml"))?;
         let mut app = App::new(DeviceRow::from_config(&cfg), read_only, Vec::new());
         app.compare.extra_ignore.clone_from(&cfg.settings.ignore);
+        // Parsing checked the patterns already.
+        let masker = crate::mask::Masker::new(&cfg.mask.patterns).unwrap_or_default();
+        app.mask = crate::mask::MaskState::new(cfg.mask.enabled, masker);
         Ok(Dashboard::new(app))
     }
 

@@ -99,6 +99,10 @@ pub fn render(f: &mut Frame<'_>, app: &App, s: &Styles, keys: &KeyMap) -> PaneRe
     if app.help {
         help(f, area, app, s, keys);
     }
+    // Last, over everything drawn: no pane, overlay or title escapes the mask.
+    if app.mask.on {
+        crate::mask::screen::apply(f.buffer_mut(), &app.mask);
+    }
     rects
 }
 
@@ -186,6 +190,12 @@ fn title_bar(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles) {
         spans.extend(device_counts(up, down, app.alarms, app.read_only, s));
     }
 
+    if app.mask.on {
+        spans.push(Span::styled(
+            " MASKED ",
+            s.accent.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
     let clock = clock(app.now);
     let used: usize = spans.iter().map(ratatui::prelude::Span::width).sum();
     let pad = (r.width as usize).saturating_sub(used + clock.len() + 1);

@@ -102,6 +102,8 @@ pub struct App {
     pub viewports: Viewports,
     /// The device page (Enter on a device, `:device NAME`) and each device's history.
     pub device_page: DevicePageState,
+    /// The privacy mask (`--mask`, `:mask`): its switch, rules and learned serials.
+    pub mask: crate::mask::MaskState,
 }
 
 impl App {
@@ -130,6 +132,7 @@ impl App {
             solo: None,
             viewports: Viewports::default(),
             device_page: DevicePageState::default(),
+            mask: crate::mask::MaskState::default(),
         }
     }
 }
