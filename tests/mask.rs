@@ -166,12 +166,15 @@ fn dash() -> Dashboard {
                 site: "ACME-Dublin".into(),
                 model: "AP-535".into(),
                 ip: format!("10.1.0.{}", 10 + i),
+                mac: format!("00:1c:73:aa:bb:{:02x}", 0x10 + i),
                 up: i != 1,
-                clients: 3,
+                clients: Some(3),
                 firmware: "10.4.1.0_88123".into(),
             })
             .collect(),
         at: t0() - Duration::from_secs(4),
+        calls: 2,
+        next_at: t0() + Duration::from_secs(26),
     });
     // An answer whose serials carry no "serial" label: only the learned ones hide them.
     let z = run(&mut d, "@central-01 GET /monitoring/v2/aps");
