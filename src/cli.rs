@@ -41,6 +41,10 @@ pub struct Cli {
     /// wall-screen mode). Accepted before or after the subcommand.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Run the dashboard as a locked NOC wall screen (implies --read-only): keys are
+    /// ignored except the unlock chord and q, each behind a y/n question.
+    #[arg(long, global = true)]
+    pub kiosk: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -404,7 +408,7 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
             let cfg = load_config(cli.config.as_ref(), &paths).await?.config;
             let ro = cli.read_only || cfg.settings.read_only;
             let file = cli.config.clone().unwrap_or_else(|| paths.config_file());
-            crate::tui::launch::dashboard(Arc::new(cfg), file, paths, ro)
+            crate::tui::launch::dashboard(Arc::new(cfg), file, paths, ro, cli.kiosk)
                 .await
                 .map_err(|e| Failure(1, e))?;
             Ok(0)
@@ -758,9 +762,14 @@ async fn demo_dashboard(read_only: bool) -> Result<u8, Failure> {
         cfg,
         cfg_path,
     } = demo_lab().await?;
-    let r =
-        crate::tui::launch::dashboard(Arc::new(cfg), cfg_path, Paths::under(tmp.path()), read_only)
-            .await;
+    let r = crate::tui::launch::dashboard(
+        Arc::new(cfg),
+        cfg_path,
+        Paths::under(tmp.path()),
+        read_only,
+        false,
+    )
+    .await;
     let open = lab.open_sessions();
     drop(tmp);
     r.map_err(|e| Failure(1, e))?;

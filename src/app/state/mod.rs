@@ -10,6 +10,7 @@ mod console;
 mod device_page;
 mod devices;
 mod explorer;
+pub mod kiosk;
 mod repeat;
 
 pub use super::cursor::ListCursor;
@@ -23,6 +24,7 @@ pub use device_page::{
 };
 pub use devices::{DeviceRow, DevicesState, LATENCY_SAMPLES, SessionsState, SortBy, name_order};
 pub use explorer::{ExplorerBody, ExplorerInput, ExplorerJob, ExplorerState};
+pub use kiosk::{KioskPrompt, KioskState};
 pub use repeat::{REPEAT_IDS, Repeat, RepeatState, Row as RepeatRow};
 
 /// The five panes.
@@ -102,6 +104,13 @@ pub struct App {
     pub viewports: Viewports,
     /// The device page (Enter on a device, `:device NAME`) and each device's history.
     pub device_page: DevicePageState,
+    /// The wall screen (`--kiosk`); `None` for the normal dashboard.
+    pub kiosk: Option<KioskState>,
+    /// When the last engine event arrived (from the first clock tick on): the screen says
+    /// it is stale once this is `stale_after` old.
+    pub last_news: Option<SystemTime>,
+    /// Two poll intervals (set by the launcher); `None`: never stale.
+    pub stale_after: Option<std::time::Duration>,
 }
 
 impl App {
@@ -129,6 +138,9 @@ impl App {
             solo: None,
             viewports: Viewports::default(),
             device_page: DevicePageState::default(),
+            kiosk: None,
+            last_news: None,
+            stale_after: None,
         }
     }
 }
