@@ -31,7 +31,7 @@ fn settled(screen: &str) -> Vec<String> {
             for c in l.chars() {
                 let c = match c {
                     '0'..='9' => '#',
-                    '▁'..='█' | '░' | '▀' | '▄' => ' ',
+                    '▀'..='█' | '░' => ' ',
                     c => c,
                 };
                 if (c == '#' && last == '#') || (c == ' ' && last == ' ') {
