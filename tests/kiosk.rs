@@ -317,7 +317,7 @@ fn the_screen_says_it_is_stale_after_two_silent_poll_intervals() {
 }
 
 #[test]
-fn the_normal_dashboard_shows_the_stale_banner_too_but_not_without_targets_or_up_devices() {
+fn the_normal_dashboard_shows_the_stale_banner_too_but_not_without_an_up_device() {
     let mut d = Dashboard::from_config(DEVICES, false).expect("config");
     d.app.stale_after = Some(Duration::from_secs(60));
     feed(&mut d);
@@ -338,6 +338,21 @@ fn the_normal_dashboard_shows_the_stale_banner_too_but_not_without_targets_or_up
     });
     tick(&mut d, 200);
     assert!(!d.draw(160, 48).contains("NO DATA"));
+    // A Central account alone: its polling stretches to the day's budget.
+    let mut central = Dashboard::from_config(
+        "[[central]]\nname = \"acme\"\nregion = \"US-2\"\nclient_id = \"id\"\nclient_secret = \"s\"\ncustomer_id = \"c\"\naccess_token = \"a\"\nrefresh_token = \"r\"\n",
+        false,
+    )
+    .expect("central");
+    central.app.stale_after = Some(Duration::from_secs(60));
+    central.event(Event::Session {
+        target: "acme".into(),
+        kind: TargetKind::Central,
+        state: SessionState::Connected,
+        session: view(),
+    });
+    tick(&mut central, 500);
+    assert!(!central.draw(160, 48).contains("NO DATA"));
     let mut empty = Dashboard::from_config("", false).expect("empty");
     empty.app.stale_after = Some(Duration::from_secs(60));
     tick(&mut empty, 500);

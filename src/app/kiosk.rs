@@ -10,6 +10,7 @@ use super::keymap::{Action, Key, KeyMap};
 use super::state::kiosk::CHORD_WINDOW;
 use super::state::{App, KioskPrompt, KioskState};
 use crate::engine::messages::SessionState;
+use crate::kind::TargetKind;
 
 /// What a key did to a locked kiosk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,19 +71,21 @@ pub fn locked(app: &App) -> bool {
 }
 
 /// How long the engine has been silent, when that is two poll intervals or more and it
-/// matters: there are targets, at least one was up when last heard of (a fleet that is
-/// all down is quiet between retries, and already says so), and this is no `explore`.
+/// matters: at least one device (not a Central account) was up when last heard of, and
+/// this is no `explore`. An up device is polled every interval, so its silence is the
+/// engine's; a fleet that is all down is quiet between retries (and already says so), and
+/// Central polling stretches its interval to the day's budget.
 pub fn stale_for(app: &App) -> Option<std::time::Duration> {
     let limit = app.stale_after?;
     let last = app.last_news?;
-    if app.solo.is_some() || app.devices.rows.is_empty() {
+    if app.solo.is_some() {
         return None;
     }
     if !app
         .devices
         .rows
         .iter()
-        .any(|r| r.state == SessionState::Connected)
+        .any(|r| r.state == SessionState::Connected && r.kind != TargetKind::Central)
     {
         return None;
     }
