@@ -346,10 +346,17 @@ fn say_skipped(loaded: &Loaded) {
 }
 
 async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure> {
+    // A wall screen is a dashboard: with another subcommand --kiosk would do nothing.
+    if cli.kiosk && !matches!(cli.command, None | Some(Cmd::Demo)) {
+        return Err(Failure(
+            2,
+            "--kiosk runs the dashboard as a wall screen: use `netdash --kiosk` (or `netdash --kiosk demo`) without another subcommand".into(),
+        ));
+    }
     // `lab` and `demo` keep no files of the user's; everything else needs a home.
     let paths = match &cli.command {
         Some(Cmd::Lab(args)) => return lab_cmd(args).await,
-        Some(Cmd::Demo) => return demo_cmd(cli.read_only).await,
+        Some(Cmd::Demo) => return demo_cmd(cli.read_only, cli.kiosk).await,
         _ => paths.map_err(|e| Failure(2, e))?,
     };
     match cli.command {
@@ -707,10 +714,10 @@ async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
-async fn demo_cmd(read_only: bool) -> Result<u8, Failure> {
+async fn demo_cmd(read_only: bool, kiosk: bool) -> Result<u8, Failure> {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        return demo_dashboard(read_only).await;
+        return demo_dashboard(read_only, kiosk).await;
     }
     demo_tour().await
 }
@@ -755,7 +762,7 @@ async fn demo_lab() -> Result<DemoLab, Failure> {
 }
 
 /// The lab in-process and the dashboard on it; files under a temporary directory.
-async fn demo_dashboard(read_only: bool) -> Result<u8, Failure> {
+async fn demo_dashboard(read_only: bool, kiosk: bool) -> Result<u8, Failure> {
     let DemoLab {
         lab,
         tmp,
@@ -767,7 +774,7 @@ async fn demo_dashboard(read_only: bool) -> Result<u8, Failure> {
         cfg_path,
         Paths::under(tmp.path()),
         read_only,
-        false,
+        kiosk,
     )
     .await;
     let open = lab.open_sessions();

@@ -200,3 +200,22 @@ async fn q_then_y_quits_the_kiosk_and_logs_out() {
     }
     assert_eq!(tl.lab.open_sessions(), 0, "quit left sessions open");
 }
+
+#[test]
+fn kiosk_with_another_subcommand_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = std::process::Command::new(common::bin())
+        .args(["--kiosk", "watch"])
+        .env("NETDASH_CONFIG_DIR", dir.path().join("cfg"))
+        .env("NETDASH_STATE_DIR", dir.path().join("state"))
+        .env("NETDASH_DATA_DIR", dir.path().join("data"))
+        .output()
+        .expect("netdash runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--kiosk runs the dashboard as a wall screen"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
