@@ -201,6 +201,43 @@ async fn q_then_y_quits_the_kiosk_and_logs_out() {
     assert_eq!(tl.lab.open_sessions(), 0, "quit left sessions open");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_still_quits_a_locked_kiosk_and_logs_out() {
+    let tl = common::start(LabOptions {
+        eos: 1,
+        aoscx: 1,
+        ..LabOptions::none()
+    })
+    .await;
+    let t = Tmux::new("kioskterm");
+    let line = format!(
+        "exec env NETDASH_DATA_DIR={d}/data NETDASH_STATE_DIR={d}/state NETDASH_CONFIG_DIR={d}/cfg {bin} --kiosk --config {cfg}",
+        d = tl.dir.path().display(),
+        bin = common::bin().display(),
+        cfg = tl.config_path.display()
+    );
+    t.launch(&line, (160, 48));
+    t.wait_for("the kiosk with both devices up", 30, kiosk_frame)
+        .await;
+    assert!(tl.lab.open_sessions() > 0);
+    let pid = t.pid();
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs")
+        .success();
+    assert!(ok);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "netdash did not exit on SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(tl.lab.open_sessions(), 0, "SIGTERM left sessions open");
+}
+
 #[test]
 fn kiosk_with_another_subcommand_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
