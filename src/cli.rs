@@ -45,6 +45,10 @@ pub struct Cli {
     /// dashboard, `demo` and `explore`), to share it; `:mask` toggles. Output is not masked.
     #[arg(long, global = true)]
     pub mask: bool,
+    /// Run the dashboard as a locked NOC wall screen (implies --read-only): keys are
+    /// ignored except the unlock chord and q, each behind a y/n question.
+    #[arg(long, global = true)]
+    pub kiosk: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -347,10 +351,17 @@ fn say_skipped(loaded: &Loaded) {
 }
 
 async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure> {
+    // A wall screen is a dashboard: with another subcommand --kiosk would do nothing.
+    if cli.kiosk && !matches!(cli.command, None | Some(Cmd::Demo)) {
+        return Err(Failure(
+            2,
+            "--kiosk runs the dashboard as a wall screen: use `netdash --kiosk` (or `netdash --kiosk demo`) without another subcommand".into(),
+        ));
+    }
     // `lab` and `demo` keep no files of the user's; everything else needs a home.
     let paths = match &cli.command {
         Some(Cmd::Lab(args)) => return lab_cmd(args).await,
-        Some(Cmd::Demo) => return demo_cmd(cli.read_only, cli.mask).await,
+        Some(Cmd::Demo) => return demo_cmd(cli.read_only, cli.mask, cli.kiosk).await,
         _ => paths.map_err(|e| Failure(2, e))?,
     };
     match cli.command {
@@ -427,7 +438,7 @@ async fn dispatch(cli: Cli, paths: Result<Paths, String>) -> Result<u8, Failure>
             cfg.mask.enabled |= cli.mask;
             let ro = cli.read_only || cfg.settings.read_only;
             let file = cli.config.clone().unwrap_or_else(|| paths.config_file());
-            crate::tui::launch::dashboard(Arc::new(cfg), file, paths, ro)
+            crate::tui::launch::dashboard(Arc::new(cfg), file, paths, ro, cli.kiosk)
                 .await
                 .map_err(|e| Failure(1, e))?;
             Ok(0)
@@ -726,10 +737,10 @@ async fn lab_cmd(args: &LabArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
-async fn demo_cmd(read_only: bool, mask: bool) -> Result<u8, Failure> {
+async fn demo_cmd(read_only: bool, mask: bool, kiosk: bool) -> Result<u8, Failure> {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        return demo_dashboard(read_only, mask).await;
+        return demo_dashboard(read_only, mask, kiosk).await;
     }
     demo_tour().await
 }
@@ -774,7 +785,7 @@ async fn demo_lab() -> Result<DemoLab, Failure> {
 }
 
 /// The lab in-process and the dashboard on it; files under a temporary directory.
-async fn demo_dashboard(read_only: bool, mask: bool) -> Result<u8, Failure> {
+async fn demo_dashboard(read_only: bool, mask: bool, kiosk: bool) -> Result<u8, Failure> {
     let DemoLab {
         lab,
         tmp,
@@ -782,9 +793,14 @@ async fn demo_dashboard(read_only: bool, mask: bool) -> Result<u8, Failure> {
         cfg_path,
     } = demo_lab().await?;
     cfg.mask.enabled |= mask;
-    let r =
-        crate::tui::launch::dashboard(Arc::new(cfg), cfg_path, Paths::under(tmp.path()), read_only)
-            .await;
+    let r = crate::tui::launch::dashboard(
+        Arc::new(cfg),
+        cfg_path,
+        Paths::under(tmp.path()),
+        read_only,
+        kiosk,
+    )
+    .await;
     let open = lab.open_sessions();
     drop(tmp);
     r.map_err(|e| Failure(1, e))?;

@@ -51,6 +51,9 @@ pub struct Config {
     /// `[mask]`: the privacy mask's switch and the user's patterns.
     #[serde(default)]
     pub mask: MaskConfig,
+    /// `[kiosk]`: the NOC wall screen (`--kiosk`).
+    #[serde(default)]
+    pub kiosk: KioskConfig,
 }
 
 /// `[mask]`: hide IP and MAC addresses, serial numbers and these patterns on screen.
@@ -61,6 +64,48 @@ pub struct MaskConfig {
     pub enabled: bool,
     /// Regexes (`regex` crate syntax) whose matches are masked too.
     pub patterns: Vec<String>,
+}
+
+/// `[kiosk]`: how the dashboard runs as a wall screen.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KioskConfig {
+    /// Start in kiosk mode without `--kiosk`.
+    pub enabled: bool,
+    /// Show the next of `layouts` every this many seconds; none: stay on the first.
+    pub rotate_secs: Option<u64>,
+    /// What the screen cycles through (`overview` is the five-pane grid).
+    pub layouts: Vec<KioskLayout>,
+    /// The two keys that unlock the kiosk, pressed within 3 s (then `y` to confirm).
+    pub unlock: Vec<String>,
+}
+
+/// The shortest rotation: faster than this nobody can read a layout across the room.
+pub const KIOSK_MIN_ROTATE_SECS: u64 = 5;
+
+impl Default for KioskConfig {
+    fn default() -> Self {
+        KioskConfig {
+            enabled: false,
+            rotate_secs: None,
+            layouts: vec![KioskLayout::Overview],
+            unlock: vec!["ctrl-x".into(), "u".into()],
+        }
+    }
+}
+
+/// One screen of the kiosk rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KioskLayout {
+    /// The five panes as the normal dashboard lays them out.
+    Overview,
+    /// One pane, full screen.
+    Devices,
+    Sessions,
+    Console,
+    Explorer,
+    Central,
 }
 
 /// A key binding: one key or several.
@@ -773,6 +818,14 @@ impl Config {
                 .unwrap_or_default();
             return Err(invalid(format!("{at}{e}")));
         }
+        cfg.kiosk.check().map_err(|m| {
+            let at = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("[kiosk]"))
+                .map(|i| format!("line {}: ", i + 1))
+                .unwrap_or_default();
+            invalid(format!("{at}[kiosk] {m}"))
+        })?;
         let mut cfg = cfg;
         cfg.clamp_times();
         let mut names = HashSet::new();
@@ -955,6 +1008,30 @@ impl Config {
     }
 }
 
+impl KioskConfig {
+    /// What the table's types cannot say: a readable rotation, something to rotate
+    /// through, an unlock chord of two keys.
+    fn check(&self) -> Result<(), String> {
+        if let Some(r) = self.rotate_secs
+            && r < KIOSK_MIN_ROTATE_SECS
+        {
+            return Err(format!(
+                "rotate_secs = {r}: use {KIOSK_MIN_ROTATE_SECS} or more (or leave it out to stay on one layout)"
+            ));
+        }
+        if self.layouts.is_empty() {
+            return Err("layouts is empty: name at least one of overview, devices, sessions, console, explorer, central".into());
+        }
+        if self.unlock.len() != 2 {
+            return Err(format!(
+                "unlock has {} keys: give two, e.g. [\"ctrl-x\", \"u\"]",
+                self.unlock.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Fields whose values are secrets: a parse error about them must not quote the value.
 const SECRET_KEYS: &[&str] = &["password", "client_secret", "access_token", "refresh_token"];
 
@@ -997,6 +1074,60 @@ mod tests {
         let cfg = parse(text).expect("config.example.toml must parse");
         assert!(cfg.devices().count() >= 4);
         assert_eq!(cfg.centrals().count(), 1);
+    }
+
+    #[test]
+    fn kiosk_table_parses_with_defaults() {
+        let cfg = parse("").expect("empty");
+        assert!(!cfg.kiosk.enabled);
+        assert_eq!(cfg.kiosk.layouts, vec![KioskLayout::Overview]);
+        assert_eq!(cfg.kiosk.unlock, vec!["ctrl-x", "u"]);
+        let cfg = parse(
+            "[kiosk]\nenabled = true\nrotate_secs = 20\nlayouts = [\"overview\", \"devices\", \"central\", \"sessions\"]\nunlock = [\"ctrl-a\", \"k\"]\n",
+        )
+        .expect("kiosk");
+        assert!(cfg.kiosk.enabled);
+        assert_eq!(cfg.kiosk.rotate_secs, Some(20));
+        assert_eq!(
+            cfg.kiosk.layouts,
+            vec![
+                KioskLayout::Overview,
+                KioskLayout::Devices,
+                KioskLayout::Central,
+                KioskLayout::Sessions
+            ]
+        );
+        assert_eq!(cfg.kiosk.unlock, vec!["ctrl-a", "k"]);
+    }
+
+    #[test]
+    fn kiosk_table_is_validated_with_clear_errors() {
+        let m = parse("[settings]\ntheme = \"light\"\n[kiosk]\nrotate_secs = 2\n")
+            .expect_err("too fast")
+            .to_string();
+        assert!(
+            m.contains("line 3: [kiosk] rotate_secs = 2: use 5 or more"),
+            "{m}"
+        );
+        let m = parse("[kiosk]\nlayouts = [\"overview\", \"graphs\"]\n")
+            .expect_err("unknown layout")
+            .to_string();
+        assert!(m.contains("line 2"), "{m}");
+        assert!(m.contains("graphs"), "{m}");
+        assert!(m.contains("overview"), "{m}");
+        let m = parse("[kiosk]\nlayouts = []\n")
+            .expect_err("empty")
+            .to_string();
+        assert!(m.contains("layouts is empty"), "{m}");
+        let m = parse("[kiosk]\nunlock = [\"u\"]\n")
+            .expect_err("one key")
+            .to_string();
+        assert!(m.contains("unlock has 1 keys: give two"), "{m}");
+        let m = parse("[kiosk]\nenable = true\n")
+            .expect_err("typo")
+            .to_string();
+        assert!(m.contains("enable"), "{m}");
+        assert!(parse("[kiosk]\nrotate_secs = 5\n").is_ok());
     }
 
     #[test]

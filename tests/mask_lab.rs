@@ -198,7 +198,11 @@ async fn no_ip_mac_or_serial_of_the_lab_survives_on_a_masked_screen() {
                 .map(|d| format!("aps:{}", d.name)),
         )
         .collect();
-    assert_eq!(cfg.centrals().count(), 2, "the lab has two Central accounts");
+    assert_eq!(
+        cfg.centrals().count(),
+        2,
+        "the lab has two Central accounts"
+    );
     rig.pump("first polls", |ev| {
         match ev {
             Event::Polled { target, .. }

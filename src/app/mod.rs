@@ -18,6 +18,7 @@ pub mod devices;
 pub mod explorer;
 pub mod input;
 pub mod keymap;
+pub mod kiosk;
 pub mod mask;
 pub mod mode;
 pub mod msg;

@@ -11,6 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 use ratatui::layout::Rect;
 
 use super::keymap::{Action, KeyMap};
+use super::kiosk::KioskKey;
 use super::mode::Mode;
 use super::msg::{Out, Request};
 #[allow(
@@ -18,7 +19,9 @@ use super::msg::{Out, Request};
     reason = "the reducer tests (update/tests.rs) reach every state type through this glob"
 )]
 use super::state::*;
-use super::{central, compare, console, device_page, devices, explorer, mask, repeat, sessions};
+use super::{
+    central, compare, console, device_page, devices, explorer, kiosk, mask, repeat, sessions,
+};
 use crate::engine::messages::EngineRequest;
 use crate::engine::messages::Event;
 
@@ -48,15 +51,24 @@ pub fn update(app: &mut App, keys: &KeyMap, msg: Msg) -> Vec<Effect> {
     if touches_devices {
         app.devices.view_dirty = true;
     }
+    // For the stale-screen banner: any word from the engine shows it is alive.
+    if matches!(msg, Msg::Engine(_)) {
+        app.last_news = Some(app.now);
+    }
     let out = match msg {
         Msg::Engine(ev) => on_event(app, ev),
         Msg::Key(k) => on_key(app, keys, k),
+        Msg::Mouse(_, _) if kiosk::locked(app) => Out::default(),
         Msg::Mouse(m, rects) => {
             on_mouse(app, m, &rects);
             Out::default()
         }
         Msg::Tick(now) => {
             app.now = now;
+            app.last_news.get_or_insert(now);
+            if let Some(k) = app.kiosk.as_mut() {
+                kiosk::on_tick(k, now);
+            }
             fade_status(app, now);
             Out::default()
         }
@@ -262,6 +274,17 @@ fn move_cursor(app: &mut App, delta: isize) {
 fn on_key(app: &mut App, keys: &KeyMap, k: KeyEvent) -> Out {
     if k.kind == crossterm::event::KeyEventKind::Release {
         return Out::default();
+    }
+    // A locked wall screen takes no keys but its unlock chord and quit (each asks first).
+    if let Some(kq) = app.kiosk.as_mut().filter(|kq| kq.locked) {
+        return match kiosk::on_key(kq, keys, &k, app.now) {
+            KioskKey::Swallowed => Out::default(),
+            KioskKey::Unlocked => Out::status("kiosk unlocked: keys work again (still read-only)"),
+            KioskKey::Quit => {
+                app.quit = true;
+                Out::effects(vec![Effect::Engine(EngineRequest::Shutdown)])
+            }
+        };
     }
     let mode = app.mode();
     // The compare view sits over the panes and takes their keys while it is open.

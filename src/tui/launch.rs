@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use super::event_loop::{LoopContext, run};
 use crate::app::keymap::KeyMap;
-use crate::app::state::{App, DeviceRow, Pane};
+use crate::app::state::{App, DeviceRow, KioskState, Pane};
 use crate::app::update::Msg;
 use crate::config::Config;
 use crate::drivers::Context;
@@ -23,11 +23,13 @@ fn no_color() -> bool {
 }
 
 /// The dashboard on `cfg` until the user quits; every session is logged out on the way.
+/// `kiosk` (or `[kiosk] enabled`) makes it a locked, read-only wall screen.
 pub async fn dashboard(
     cfg: Arc<Config>,
     config_file: PathBuf,
     paths: Paths,
     read_only: bool,
+    kiosk: bool,
 ) -> Result<(), String> {
     use std::io::IsTerminal;
     // Checked before any session exists: `ssh host netdash` (no -t) has no terminal, and
@@ -36,6 +38,13 @@ pub async fn dashboard(
         return Err("the dashboard needs a terminal (ssh -t host netdash); without one use `netdash run` or `netdash watch`".into());
     }
     let keys = KeyMap::new(&cfg.key_overrides()).map_err(|e| e.to_string())?;
+    let kiosk = if kiosk || cfg.kiosk.enabled {
+        Some(KioskState::new(&cfg.kiosk)?)
+    } else {
+        None
+    };
+    // A wall screen never sends changes, and unlocking it does not change that.
+    let read_only = read_only || kiosk.is_some();
     let theme = Theme::load(&cfg.settings.theme, &paths.config_dir).map_err(|e| e.to_string())?;
     let history_file = paths.state_dir.join("history");
     let history: Vec<String> = std::fs::read_to_string(&history_file)
@@ -56,11 +65,14 @@ pub async fn dashboard(
         super::terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;
     let ignore = cfg.settings.ignore.clone();
     let cfg_mask = cfg.mask.clone();
+    let poll_secs = cfg.settings.poll_interval_secs;
     let engine = engine::start(cfg, ctx, opts);
     let _guard = engine::guard::install(&engine);
     let mut app = App::new(rows, read_only, history);
     app.compare.extra_ignore = ignore;
     app.mask = mask_state(Some(&cfg_mask));
+    app.kiosk = kiosk;
+    app.stale_after = Some(Duration::from_secs(poll_secs.saturating_mul(2)));
     let (tx, rx) = mpsc::unbounded_channel();
     let cx = LoopContext {
         keys,

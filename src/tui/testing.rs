@@ -13,7 +13,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
 use crate::app::keymap::KeyMap;
-use crate::app::state::{App, DeviceRow};
+use crate::app::state::{App, DeviceRow, KioskState};
 use crate::app::update::{Effect, Msg, refresh_views, update};
 use crate::config::{Config, ConfigError};
 use crate::engine::messages::Event;
@@ -41,6 +41,18 @@ impl Dashboard {
         // Parsing checked the patterns already.
         let masker = crate::mask::Masker::new(&cfg.mask.patterns).unwrap_or_default();
         app.mask = crate::mask::MaskState::new(cfg.mask.enabled, masker);
+        Ok(Dashboard::new(app))
+    }
+
+    /// The wall screen (`netdash --kiosk`) of config `text`, as the launcher makes it:
+    /// locked, read-only, `[kiosk]` applied, stale after two poll intervals.
+    pub fn kiosk(text: &str) -> Result<Self, String> {
+        let cfg = Config::parse(text, Path::new("t.toml")).map_err(|e| e.to_string())?;
+        let mut app = App::new(DeviceRow::from_config(&cfg), true, Vec::new());
+        app.kiosk = Some(KioskState::new(&cfg.kiosk)?);
+        app.stale_after = Some(Duration::from_secs(
+            cfg.settings.poll_interval_secs.saturating_mul(2),
+        ));
         Ok(Dashboard::new(app))
     }
 

@@ -10,12 +10,14 @@
 //! └ status ────────────────────────────┘     └ status ──────────────┘
 //! ```
 
+pub mod big_digits;
 pub mod central;
 pub mod compare;
 pub mod console;
 pub mod device_page;
 pub mod devices;
 pub mod explorer;
+pub mod kiosk;
 pub mod repeat;
 pub mod sessions;
 pub mod theme;
@@ -44,13 +46,21 @@ pub fn is_narrow(area: Rect) -> bool {
 /// Draw everything; returns the pane rectangles.
 pub fn render(f: &mut Frame<'_>, app: &App, s: &Styles, keys: &KeyMap) -> PaneRects {
     let area = f.area();
+    let locked = crate::app::kiosk::locked(app);
+    let title_h = kiosk::title_height(app, area);
     let [title, body, status] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(title_h),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
     .areas(area);
-    title_bar(f, title, app, s);
+    if title_h > 1 {
+        let (up, down) = up_down(app);
+        kiosk::big_header(f, title, app, s, down, up);
+    } else {
+        title_bar(f, title, app, s);
+        kiosk::stale_title(f, title, app, s);
+    }
     let rects = if let Some(v) = &app.compare.view {
         // The compare view covers the panes until Esc; clicks land nowhere meanwhile.
         compare::render(f, body, v, s, keys);
@@ -58,6 +68,13 @@ pub fn render(f: &mut Frame<'_>, app: &App, s: &Styles, keys: &KeyMap) -> PaneRe
     } else if let Some(p) = app.solo {
         draw_pane(f, p, body, app, s, true);
         vec![(p, body)]
+    } else if let Some(p) = kiosk::full_screen_pane(app) {
+        draw_pane(f, p, body, app, s, false);
+        vec![(p, body)]
+    } else if locked && is_narrow(area) {
+        // A wall screen has no tabs to click and no focus to show.
+        draw_pane(f, app.focus, body, app, s, false);
+        vec![(app.focus, body)]
     } else if is_narrow(area) {
         let [tabs, pane] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
@@ -91,7 +108,7 @@ pub fn render(f: &mut Frame<'_>, app: &App, s: &Styles, keys: &KeyMap) -> PaneRe
             (Pane::Central, cen),
         ];
         for (p, r) in &rects {
-            draw_pane(f, *p, *r, app, s, app.focus == *p);
+            draw_pane(f, *p, *r, app, s, app.focus == *p && !locked);
         }
         rects
     };
@@ -99,6 +116,8 @@ pub fn render(f: &mut Frame<'_>, app: &App, s: &Styles, keys: &KeyMap) -> PaneRe
     if app.help {
         help(f, area, app, s, keys);
     }
+    kiosk::stale_banner(f, body, app, s);
+    kiosk::prompt(f, area, app, s);
     // Last, over everything drawn: no pane, overlay or title escapes the mask.
     if app.mask.on {
         crate::mask::screen::apply(f.buffer_mut(), &app.mask);
@@ -169,7 +188,8 @@ fn device_counts(
     v
 }
 
-fn title_bar(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles) {
+/// Devices up and down, as the title bar counts them.
+fn up_down(app: &App) -> (usize, usize) {
     let up = app
         .devices
         .rows
@@ -182,7 +202,18 @@ fn title_bar(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles) {
         .iter()
         .filter(|d| matches!(d.state, SessionState::BackingOff { .. }))
         .count();
+    (up, down)
+}
+
+fn title_bar(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles) {
+    let (up, down) = up_down(app);
     let mut spans = vec![Span::styled(" netdash ", s.title)];
+    if crate::app::kiosk::locked(app) {
+        spans.push(Span::styled(
+            " KIOSK ",
+            s.accent.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
     if app.solo.is_some() {
         // `netdash explore`: no devices, no sessions; counts would only mislead.
         spans.push(Span::styled(" explore ", s.dim));
@@ -214,6 +245,9 @@ fn status_line(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, keys: &KeyMap)
         ])
     } else if let Some(msg) = &app.status {
         Line::from(Span::styled(one_line(msg, r.width as usize), s.warn))
+    } else if crate::app::kiosk::locked(app) {
+        // No key hints on a wall screen: a passer-by is not meant to use it.
+        Line::from("")
     } else {
         Line::from(Span::styled(
             format!(

@@ -10,6 +10,7 @@ mod console;
 mod device_page;
 mod devices;
 mod explorer;
+pub mod kiosk;
 mod repeat;
 
 pub use super::cursor::ListCursor;
@@ -23,6 +24,7 @@ pub use device_page::{
 };
 pub use devices::{DeviceRow, DevicesState, LATENCY_SAMPLES, SessionsState, SortBy, name_order};
 pub use explorer::{ExplorerBody, ExplorerInput, ExplorerJob, ExplorerState};
+pub use kiosk::{KioskPrompt, KioskState};
 pub use repeat::{REPEAT_IDS, Repeat, RepeatState, Row as RepeatRow};
 
 /// The five panes.
@@ -104,6 +106,13 @@ pub struct App {
     pub device_page: DevicePageState,
     /// The privacy mask (`--mask`, `:mask`): its switch, rules and learned serials.
     pub mask: crate::mask::MaskState,
+    /// The wall screen (`--kiosk`); `None` for the normal dashboard.
+    pub kiosk: Option<KioskState>,
+    /// When the last engine event arrived (from the first clock tick on): the screen says
+    /// it is stale once this is `stale_after` old.
+    pub last_news: Option<SystemTime>,
+    /// Two poll intervals (set by the launcher); `None`: never stale.
+    pub stale_after: Option<std::time::Duration>,
 }
 
 impl App {
@@ -133,6 +142,9 @@ impl App {
             viewports: Viewports::default(),
             device_page: DevicePageState::default(),
             mask: crate::mask::MaskState::default(),
+            kiosk: None,
+            last_news: None,
+            stale_after: None,
         }
     }
 }
