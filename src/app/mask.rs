@@ -13,10 +13,14 @@ pub fn observe(mask: &mut MaskState, ev: &Event) {
             if let Some(s) = &facts.serial {
                 mask.known.learn(s);
             }
+            if let Some(v) = &facts.version {
+                mask.known.learn_version(v);
+            }
         }
         Event::Central { aps, .. } | Event::ApDatabase { aps, .. } => {
             for ap in aps {
                 mask.known.learn(&ap.serial);
+                mask.known.learn_version(&ap.firmware);
             }
         }
         _ => {}

@@ -21,7 +21,13 @@ const MAX_LEN: usize = 64;
 pub struct KnownSerials {
     set: FnvHashSet<Box<str>>,
     sorted: BTreeSet<Box<str>>,
+    /// Software versions from device facts and AP firmware: a column that cuts one after a
+    /// dotted-quad start (`8.10.0.7│` of `8.10.0.7_87123`) shows a version, not an address.
+    versions: BTreeSet<Box<str>>,
 }
+
+/// At most this many versions are kept (a fleet runs a handful; the bound is for a hostile one).
+pub const KNOWN_VERSIONS_MAX: usize = 1_000;
 
 /// A character a serial may hold; words are split on everything else.
 pub(super) fn word_char(c: char) -> bool {
@@ -46,6 +52,27 @@ impl KnownSerials {
 
     pub fn len(&self) -> usize {
         self.set.len()
+    }
+
+    /// Learn a software version (device facts, AP firmware).
+    pub fn learn_version(&mut self, version: &str) {
+        let v = version.trim();
+        if v.len() < 5 || v.len() > MAX_LEN || self.versions.len() >= KNOWN_VERSIONS_MAX {
+            return;
+        }
+        if !self.versions.contains(v) {
+            self.versions.insert(v.into());
+        }
+    }
+
+    /// A known version starts with `text` (an address-shaped piece of one, cut by a cell).
+    pub fn is_version_start(&self, text: &str) -> bool {
+        text.len() >= 5
+            && self
+                .versions
+                .range::<str, _>((Bound::Included(text), Bound::Unbounded))
+                .next()
+                .is_some_and(|v| v.starts_with(text))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -91,6 +118,21 @@ mod tests {
         assert!(k.has_prefix("CNF01"));
         assert!(!k.has_prefix("CNF"), "too short to tell");
         assert!(!k.has_prefix("CNX0"));
+    }
+
+    #[test]
+    fn versions_are_known_by_their_start() {
+        let mut k = KnownSerials::default();
+        k.learn_version("8.10.0.7_87123");
+        k.learn_version("4.3");
+        assert!(k.is_version_start("8.10.0.7"));
+        assert!(k.is_version_start("8.10.0."));
+        assert!(!k.is_version_start("8.10.0.8"));
+        assert!(!k.is_version_start("4.3"), "too short to tell");
+        for i in 0..KNOWN_VERSIONS_MAX + 10 {
+            k.learn_version(&format!("1.2.{i}"));
+        }
+        assert!(k.versions.len() <= KNOWN_VERSIONS_MAX);
     }
 
     #[test]

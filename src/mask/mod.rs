@@ -51,6 +51,8 @@ impl Masker {
     pub fn ranges(&self, line: &str, known: &KnownSerials) -> Vec<Range<usize>> {
         let mut v = Vec::new();
         patterns::ipv4(line, &mut v);
+        // A dotted-quad start of a known version (cut by its column) is that version.
+        v.retain(|r| !known.is_version_start(&line[r.clone()]));
         patterns::ipv6(line, &mut v);
         patterns::mac(line, &mut v);
         patterns::serial_label(line, &mut v);
@@ -192,6 +194,20 @@ mod tests {
         assert!(m.contains("\"(?i)acme-(\""), "{m}");
         assert!(m.contains("unclosed group"), "{m}");
         assert_eq!(m.lines().count(), 1, "{m}");
+    }
+
+    #[test]
+    fn a_known_version_cut_by_its_column_stays_readable() {
+        let m = Masker::new(&[]).expect("valid");
+        let mut k = KnownSerials::default();
+        let row = "│ArubaMC-VA 8.10.0.7│ 10.1.0.50│";
+        assert_eq!(
+            m.mask_text(row, &k),
+            "│ArubaMC-VA ••••••••│ •••••••••│",
+            "unknown: looks like a cut address"
+        );
+        k.learn_version("8.10.0.7_87123");
+        assert_eq!(m.mask_text(row, &k), "│ArubaMC-VA 8.10.0.7│ •••••••••│");
     }
 
     #[test]

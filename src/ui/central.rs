@@ -145,8 +145,38 @@ fn title(c: &CentralState, width: usize) -> String {
     t
 }
 
-/// "14s ago · next in 16s · 3 calls of 7/s, 4,870 left today" for one source.
-fn source_line(a: &CentralAccount, now: SystemTime) -> String {
+/// "14s ago · next in 16s · 3 calls of 7/s, 4,870 left today" for one source; in a narrow
+/// pane the short form "14s ago · next 16s · 3 calls · 4,870 left", in a narrower one
+/// "14s ago · 3 calls in 16s" (what matters first).
+fn source_line(a: &CentralAccount, now: SystemTime, width: usize) -> String {
+    let full = source_text(a, now, false);
+    if full.chars().count() <= width {
+        return full;
+    }
+    let short = source_text(a, now, true);
+    if short.chars().count() <= width {
+        return short;
+    }
+    let Some(at) = a.at else { return short };
+    let calls = a.calls.unwrap_or(0);
+    let what = match a.kind {
+        ApSourceKind::Conductor => "cmds",
+        ApSourceKind::Central => "calls",
+    };
+    let next = a
+        .next_at
+        .map(|n| {
+            n.duration_since(now)
+                .map_or_else(|_| " now".into(), |d| format!(" in {}", age(d)))
+        })
+        .unwrap_or_default();
+    format!(
+        "{} ago · {calls} {what}{next}",
+        age(now.duration_since(at).unwrap_or_default())
+    )
+}
+
+fn source_text(a: &CentralAccount, now: SystemTime, short: bool) -> String {
     let Some(at) = a.at else {
         return "waiting for the first poll".into();
     };
@@ -154,18 +184,22 @@ fn source_line(a: &CentralAccount, now: SystemTime) -> String {
     let mut out = format!("{} ago", age(now.duration_since(at).unwrap_or_default()));
     if let Some(next) = a.next_at {
         match next.duration_since(now) {
+            Ok(d) if short => out.push_str(&format!(" · next {}", age(d))),
             Ok(d) => out.push_str(&format!(" · next in {}", age(d))),
             Err(_) => out.push_str(" · next due"),
         }
     }
     let calls = a.calls.unwrap_or(0);
     match a.kind {
+        ApSourceKind::Conductor if short => out.push_str(&format!(" · {calls} cmds")),
         ApSourceKind::Conductor => {
             out.push_str(&format!(" · {calls} showcommands, no quota"));
         }
         ApSourceKind::Central => {
             out.push_str(&format!(" · {calls} calls"));
-            if let Some(b) = &a.budget {
+            if let (true, Some(left)) = (short, a.budget.as_ref().and_then(|b| b.remaining_day)) {
+                out.push_str(&format!(" · {} left", thousands(left)));
+            } else if let (false, Some(b)) = (short, &a.budget) {
                 out.push_str(&format!(" of {}/s", b.per_second_limit));
                 if let Some(left) = b.remaining_day {
                     out.push_str(&format!(", {} left today", thousands(left)));
@@ -207,10 +241,13 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
             let picked = c.source.as_deref() == Some(n.as_str());
             Line::from(vec![
                 Span::styled(
-                    format!("{n:<name_w$.name_w$} "),
+                    format!("{} ", super::fit_name(n, name_w)),
                     if picked { s.accent } else { s.text },
                 ),
-                Span::styled(source_line(a, app.now), s.dim),
+                Span::styled(
+                    source_line(a, app.now, (srcs.width as usize).saturating_sub(name_w + 1)),
+                    s.dim,
+                ),
             ])
         })
         .collect();

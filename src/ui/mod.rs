@@ -485,6 +485,25 @@ pub fn account_label(
     }
 }
 
+/// A name padded or cut to exactly `width` columns; a cut keeps its start and its end
+/// (`lab-cen…al-02`), since names in one fleet often differ only at the end.
+pub fn fit_name(name: &str, width: usize) -> String {
+    let n = name.chars().count();
+    if n <= width {
+        return format!("{name:<width$}");
+    }
+    if width < 3 {
+        return name.chars().take(width).collect();
+    }
+    let tail = (width - 1) * 2 / 5;
+    let head = width - 1 - tail;
+    name.chars()
+        .take(head)
+        .chain(std::iter::once('…'))
+        .chain(name.chars().skip(n - tail))
+        .collect()
+}
+
 /// Cut a message to one line of `width`.
 pub fn one_line(s: &str, width: usize) -> String {
     let first = s.lines().next().unwrap_or("");
@@ -512,8 +531,18 @@ pub fn state_style(state: &SessionState, s: &Styles) -> (Style, &'static str) {
 
 #[cfg(test)]
 mod tests {
-    use super::account_label;
+    use super::{account_label, fit_name};
     use crate::kind::TargetKind;
+
+    #[test]
+    fn cut_names_keep_their_start_and_end() {
+        assert_eq!(fit_name("lab-central-01", 13), "lab-cen…al-01");
+        assert_eq!(fit_name("lab-central-02", 13), "lab-cen…al-02");
+        assert_eq!(fit_name("lab-eos-01", 13), "lab-eos-01   ");
+        assert_eq!(fit_name("abcdef", 2), "ab");
+        assert_eq!(fit_name("abcdef", 0), "");
+        assert_eq!(fit_name("ünïcødé-nåme-42", 5).chars().count(), 5);
+    }
 
     #[test]
     fn tenants_are_labelled_under_their_msp_only_when_grouped() {

@@ -69,7 +69,7 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
         }
         let mut spans = vec![
             Span::styled(
-                format!("{:<13.13} ", row.name),
+                format!("{} ", super::fit_name(&row.name, 13)),
                 if focused && k == app.sessions.cursor.selected {
                     s.selected
                 } else {
@@ -162,8 +162,8 @@ pub fn render(f: &mut Frame<'_>, r: Rect, app: &App, s: &Styles, focused: bool) 
         let mut spans = vec![
             Span::styled(
                 format!(
-                    "{:<13.13} ",
-                    super::account_label(name, TargetKind::Central, true)
+                    "{} ",
+                    super::fit_name(&super::account_label(name, TargetKind::Central, true), 13)
                 ),
                 s.text,
             ),
