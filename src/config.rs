@@ -74,7 +74,7 @@ pub struct KioskConfig {
     pub enabled: bool,
     /// Show the next of `layouts` every this many seconds; none: stay on the first.
     pub rotate_secs: Option<u64>,
-    /// What the screen cycles through (`overview` is the five-pane grid).
+    /// What the screen cycles through (`overview`: Devices, Central and Sessions, the wall).
     pub layouts: Vec<KioskLayout>,
     /// The two keys that unlock the kiosk, pressed within 3 s (then `y` to confirm).
     pub unlock: Vec<String>,
@@ -98,7 +98,7 @@ impl Default for KioskConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KioskLayout {
-    /// The five panes as the normal dashboard lays them out.
+    /// The wall: Devices, Central and Sessions (the console and explorer need a keyboard).
     Overview,
     /// One pane, full screen.
     Devices,

@@ -90,6 +90,9 @@ fn fit_left(s: &str, w: usize) -> String {
 
 /// The title: total, filters, then APs per source as far as they fit in `width`.
 fn title(c: &CentralState, width: usize) -> String {
+    if c.order.is_empty() {
+        return "5 Central: no Central account or Conductor configured".into();
+    }
     let total: usize = c
         .order
         .iter()

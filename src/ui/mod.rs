@@ -8,6 +8,8 @@
 //! ├──────────┬───────┴─────┬───────────┤     │ focused pane         │
 //! │3 Console │ 4 Explorer  │ 5 Central │     │                      │
 //! └ status ────────────────────────────┘     └ status ──────────────┘
+//!
+//! kiosk, locked, wide: big-digit header; Devices | Central over Sessions
 //! ```
 
 pub mod big_digits;
@@ -75,6 +77,23 @@ pub fn render(f: &mut Frame<'_>, app: &App, s: &Styles, keys: &KeyMap) -> PaneRe
         // A wall screen has no tabs to click and no focus to show.
         draw_pane(f, app.focus, body, app, s, false);
         vec![(app.focus, body)]
+    } else if locked {
+        // The wall: what people watch (devices, APs, budgets) gets the room; the console
+        // and the explorer are for hands on a keyboard, which a locked wall has none of.
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+                .areas(body);
+        let [cen, ses] =
+            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(right);
+        let rects = vec![
+            (Pane::Devices, left),
+            (Pane::Central, cen),
+            (Pane::Sessions, ses),
+        ];
+        for (p, r) in &rects {
+            draw_pane(f, *p, *r, app, s, false);
+        }
+        rects
     } else if is_narrow(area) {
         let [tabs, pane] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
