@@ -6,7 +6,6 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::time::Duration;
 
 use netdash::lab::LabOptions;
@@ -91,13 +90,6 @@ async fn d_after_a_fan_out_shows_which_switch_differs() {
 
     let pid = t.pid();
     t.keys(&["q"]);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while Path::new(&format!("/proc/{pid}")).exists() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "netdash did not exit"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    Tmux::wait_exit(&pid).await;
     assert_eq!(tl.lab.open_sessions(), 0, "quit left sessions open");
 }

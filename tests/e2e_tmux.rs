@@ -5,23 +5,11 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
 use netdash::lab::LabOptions;
 
 use common::tmux::Tmux;
-
-async fn wait_gone(pid: &str) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while Path::new(&format!("/proc/{pid}")).exists() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "netdash (pid {pid}) did not exit"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Every device's own row in the Devices pane reads `name kind [host] up`. (A screen line also
 /// holds other panes: "lab-asa-01" in Sessions beside another device's "up" is no proof.)
@@ -70,7 +58,7 @@ async fn dashboard_end_to_end_in_tmux() {
 
     let pid = t.pid();
     t.keys(&["q"]);
-    wait_gone(&pid).await;
+    Tmux::wait_exit(&pid).await;
     assert_eq!(tl.lab.open_sessions(), 0, "quit left sessions open");
 }
 
@@ -91,7 +79,7 @@ async fn killed_terminal_logs_sessions_out() {
     let pid = t.pid();
     // Killing the tmux session hangs up the terminal: SIGHUP, like a dropped SSH link.
     t.cmd(&["kill-session", "-t", "hup"]);
-    wait_gone(&pid).await;
+    Tmux::wait_exit(&pid).await;
     assert_eq!(tl.lab.open_sessions(), 0, "SIGHUP left sessions open");
 }
 

@@ -60,13 +60,7 @@ async fn keys_do_nothing_in_kiosk_mode_but_the_unlock_chord() {
     })
     .await;
     let t = Tmux::new("kiosk");
-    let line = format!(
-        "exec env NETDASH_DATA_DIR={d}/data NETDASH_STATE_DIR={d}/state NETDASH_CONFIG_DIR={d}/cfg {bin} --kiosk --config {cfg}",
-        d = tl.dir.path().display(),
-        bin = common::bin().display(),
-        cfg = tl.config_path.display()
-    );
-    t.launch(&line, (160, 48));
+    t.start_with(&tl.config_path, tl.dir.path(), &["--kiosk"], (160, 48));
     let before = t
         .wait_for("the kiosk with both devices up", 30, kiosk_frame)
         .await;
@@ -142,14 +136,7 @@ async fn keys_do_nothing_in_kiosk_mode_but_the_unlock_chord() {
 
     let pid = t.pid();
     t.keys(&["q"]);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while Path::new(&format!("/proc/{pid}")).exists() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "netdash did not exit"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    Tmux::wait_exit(&pid).await;
     assert_eq!(tl.lab.open_sessions(), 0, "quit left sessions open");
 }
 
@@ -162,14 +149,8 @@ async fn q_then_y_quits_the_kiosk_and_logs_out() {
     })
     .await;
     let t = Tmux::new("kioskq");
-    let line = format!(
-        "exec env NETDASH_DATA_DIR={d}/data NETDASH_STATE_DIR={d}/state NETDASH_CONFIG_DIR={d}/cfg {bin} --kiosk --config {cfg}",
-        d = tl.dir.path().display(),
-        bin = common::bin().display(),
-        cfg = tl.config_path.display()
-    );
     // 80x24: the one-line title with its badge, one pane and no tabs.
-    t.launch(&line, (80, 24));
+    t.start_with(&tl.config_path, tl.dir.path(), &["--kiosk"], (80, 24));
     let s = t
         .wait_for("the narrow kiosk", 30, |s| {
             s.contains("KIOSK")
@@ -190,14 +171,7 @@ async fn q_then_y_quits_the_kiosk_and_logs_out() {
         "Ctrl-C quit a kiosk"
     );
     t.keys(&["y"]);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while Path::new(&format!("/proc/{pid}")).exists() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "netdash did not exit"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    Tmux::wait_exit(&pid).await;
     assert_eq!(tl.lab.open_sessions(), 0, "quit left sessions open");
 }
 
@@ -210,13 +184,7 @@ async fn sigterm_still_quits_a_locked_kiosk_and_logs_out() {
     })
     .await;
     let t = Tmux::new("kioskterm");
-    let line = format!(
-        "exec env NETDASH_DATA_DIR={d}/data NETDASH_STATE_DIR={d}/state NETDASH_CONFIG_DIR={d}/cfg {bin} --kiosk --config {cfg}",
-        d = tl.dir.path().display(),
-        bin = common::bin().display(),
-        cfg = tl.config_path.display()
-    );
-    t.launch(&line, (160, 48));
+    t.start_with(&tl.config_path, tl.dir.path(), &["--kiosk"], (160, 48));
     t.wait_for("the kiosk with both devices up", 30, kiosk_frame)
         .await;
     assert!(tl.lab.open_sessions() > 0);
@@ -227,14 +195,7 @@ async fn sigterm_still_quits_a_locked_kiosk_and_logs_out() {
         .expect("kill runs")
         .success();
     assert!(ok);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while Path::new(&format!("/proc/{pid}")).exists() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "netdash did not exit on SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    Tmux::wait_exit(&pid).await;
     assert_eq!(tl.lab.open_sessions(), 0, "SIGTERM left sessions open");
 }
 

@@ -23,16 +23,8 @@ async fn explore_with_mask_hides_addresses_serials_and_patterns() {
     )
     .expect("file");
     let t = Tmux::new("mask-explore");
-    let d = dir.path().display();
-    t.launch(
-        &format!(
-            "exec env NETDASH_DATA_DIR={d}/data NETDASH_STATE_DIR={d}/state NETDASH_CONFIG_DIR={d}/cfg {bin} --config {cfg} explore {file} --mask",
-            bin = common::bin().display(),
-            cfg = cfg.display(),
-            file = file.display()
-        ),
-        (80, 24),
-    );
+    let file = file.display().to_string();
+    t.start_with(&cfg, dir.path(), &["explore", &file, "--mask"], (80, 24));
     let s = t
         .wait_for("the masked tree", 15, |s| {
             s.contains("MASKED") && s.contains("firmware")
@@ -49,15 +41,7 @@ async fn explore_with_mask_hides_addresses_serials_and_patterns() {
 async fn dashboard_with_mask_and_colon_mask() {
     let tl = common::start(LabOptions::default()).await;
     let t = Tmux::new("mask-dash");
-    let d = tl.dir.path().display();
-    t.launch(
-        &format!(
-            "exec env NETDASH_DATA_DIR={d}/data NETDASH_STATE_DIR={d}/state NETDASH_CONFIG_DIR={d}/cfg {bin} --mask --config {cfg}",
-            bin = common::bin().display(),
-            cfg = tl.config_path.display()
-        ),
-        (160, 48),
-    );
+    t.start_with(&tl.config_path, tl.dir.path(), &["--mask"], (160, 48));
     // Wide screens show each device's host (127.0.0.1:PORT): masked.
     let s = t
         .wait_for("the masked devices", 30, |s| {

@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
 use netdash::lab::{LabOptions, Sim};
@@ -92,13 +91,6 @@ async fn every_in_tmux_marks_lab_counters_and_keeps_sessions() {
 
     let pid = t.pid();
     t.keys(&["q"]);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while Path::new(&format!("/proc/{pid}")).exists() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "netdash did not exit"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    Tmux::wait_exit(&pid).await;
     assert_eq!(tl.lab.open_sessions(), 0, "quit logs out");
 }

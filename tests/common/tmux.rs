@@ -37,13 +37,20 @@ impl Tmux {
     }
 
     pub fn start(&self, config: &Path, dir: &Path) {
+        self.start_with(config, dir, &[], (160, 48));
+    }
+
+    /// netdash on `config` with `args` after it (`--kiosk`, `explore FILE --mask`), its
+    /// data, state and config dirs under `dir`, in a `size` terminal.
+    pub fn start_with(&self, config: &Path, dir: &Path, args: &[&str], size: (u16, u16)) {
         let line = format!(
-            "exec env NETDASH_DATA_DIR={d}/data NETDASH_STATE_DIR={d}/state NETDASH_CONFIG_DIR={d}/cfg {bin} --config {cfg}",
+            "exec env NETDASH_DATA_DIR={d}/data NETDASH_STATE_DIR={d}/state NETDASH_CONFIG_DIR={d}/cfg {bin} --config {cfg} {args}",
             d = dir.display(),
             bin = super::bin().display(),
-            cfg = config.display()
+            cfg = config.display(),
+            args = args.join(" ")
         );
-        self.launch(&line, (160, 48));
+        self.launch(&line, size);
     }
 
     pub fn launch(&self, line: &str, (w, h): (u16, u16)) {
@@ -103,6 +110,19 @@ impl Tmux {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+
+    /// Wait (10 s at most) for netdash, `pid`, to exit.
+    pub async fn wait_exit(pid: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while Path::new(&format!("/proc/{pid}")).exists() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "netdash (pid {pid}) did not exit"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Text typed as it is (tmux's `-l`: no key names).
     pub fn type_text(&self, text: &str) {
         self.cmd(&["send-keys", "-t", &self.session, "-l", text]);
