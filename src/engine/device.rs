@@ -104,6 +104,8 @@ pub struct DeviceActor {
     /// A "down" alarm is raised and not yet cleared (recovery passes through `LoggingIn`,
     /// so the previous state alone cannot tell).
     down_alarm: bool,
+    /// Why the last AP database poll failed (a Conductor): logged once, not every poll.
+    ap_database_error: Option<String>,
 }
 
 impl DeviceActor {
@@ -132,6 +134,7 @@ impl DeviceActor {
             next_poll,
             last_view: None,
             down_alarm: false,
+            ap_database_error: None,
         }
     }
 
@@ -387,27 +390,28 @@ impl DeviceActor {
             Ok(out) => ap_database::parse_database(&out.to_value(), firmware),
             Err(e) => {
                 // The device is up (its health poll answered): say why the APs are
-                // missing, and keep polling at the usual pace.
-                let _ = self
-                    .events
-                    .send(Event::Log {
-                        message: format!(
-                            "{}: show ap database long failed: {}",
-                            self.name,
-                            crate::engine::messages::error_line(&e)
-                        ),
-                    })
-                    .await;
+                // missing, once per new reason (not every poll), and keep polling.
+                let why = crate::engine::messages::error_line(&e);
+                if self.ap_database_error.as_ref() != Some(&why) {
+                    let _ = self
+                        .events
+                        .send(Event::Log {
+                            message: format!("{}: show ap database long failed: {why}", self.name),
+                        })
+                        .await;
+                    self.ap_database_error = Some(why);
+                }
                 return;
             }
         };
-        let mut calls = 1;
-        // Clients are a nicety: without them the APs still show.
+        self.ap_database_error = None;
+        // Clients are a nicety: without them the APs still show. Asked either way, so
+        // it counts as a call either way.
+        let calls = 2;
         if let Ok(out) = self
             .execute(&Command::Cli(ap_database::ACTIVE_COMMAND.into()))
             .await
         {
-            calls += 1;
             ap_database::merge_clients(&mut aps, &ap_database::parse_active(&out.to_value()));
         }
         let now = SystemTime::now();
