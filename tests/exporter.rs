@@ -410,6 +410,32 @@ scrape_configs:
         [("lab-central-01", "7"), ("lab-central-02", "5")],
         "{per_second:?}"
     );
+    // The Conductor's AP database, by AP group: the lab's 30 APs, 3 of them down.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let aps = query(
+            &http,
+            &prom,
+            "sum by (conductor, status) (netdash_conductor_aps)",
+        )
+        .await;
+        let mut got: Vec<(&str, &str, &str)> = aps
+            .iter()
+            .filter_map(|(l, v)| {
+                Some((
+                    l.get("conductor")?.as_str(),
+                    l.get("status")?.as_str(),
+                    v.as_str(),
+                ))
+            })
+            .collect();
+        got.sort_unstable();
+        if got == [("lab-mc-01", "down", "3"), ("lab-mc-01", "up", "27")] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "conductor APs: {aps:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     // The rules loaded, and nothing is firing on a healthy lab.
     let rules: Value = http
         .get(format!("http://{prom}/api/v1/rules"))

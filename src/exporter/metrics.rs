@@ -14,7 +14,7 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::{Registry, Unit};
 
-use super::state::{Model, SESSION_STATES, Target};
+use super::state::{Model, SESSION_STATES, SiteCount, Target};
 use crate::engine::messages::SessionView;
 
 /// The model as the server and the event loop share it: one writer (the loop), scrapes read.
@@ -368,21 +368,37 @@ fn encode_central(enc: &mut DescriptorEncoder<'_>, ts: &[(&str, &Target)]) -> fm
         "Access points by site and status, from the last complete poll.",
         None,
         MetricType::Gauge,
-        ts.iter().flat_map(|(n, t)| {
-            t.sites.iter().flatten().flat_map(move |s| {
-                [("up", s.up), ("down", s.down)].map(|(status, count)| {
-                    (
-                        vec![
-                            ("account", *n),
-                            ("site", s.name.as_str()),
-                            ("status", status),
-                        ],
-                        int(count),
-                    )
-                })
-            })
-        }),
+        ap_counts(ts, |t| t.sites.as_deref(), "account", "site"),
+    )?;
+    family(
+        enc,
+        "conductor_aps",
+        "A Mobility Conductor's access points by AP group and status, from its last AP database poll.",
+        None,
+        MetricType::Gauge,
+        ap_counts(ts, |t| t.ap_groups.as_deref(), "conductor", "group"),
     )
+}
+
+/// AP counts as (labels, value): one `up` and one `down` sample per site or AP group.
+fn ap_counts<'a>(
+    ts: &[(&'a str, &'a Target)],
+    groups: fn(&Target) -> Option<&[SiteCount]>,
+    source: &'a str,
+    group: &'a str,
+) -> Vec<(Vec<(&'a str, &'a str)>, V)> {
+    let mut out = Vec::new();
+    for (n, t) in ts {
+        for s in groups(t).into_iter().flatten() {
+            for (status, count) in [("up", s.up), ("down", s.down)] {
+                out.push((
+                    vec![(source, *n), (group, s.name.as_str()), ("status", status)],
+                    int(count),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// The exporter's own metrics.
@@ -415,7 +431,7 @@ impl Collector for Own {
 #[cfg(test)]
 mod tests {
     use super::{Format, OPENMETRICS, PROMETHEUS_TEXT, Shared, render};
-    use crate::engine::messages::{Budget, DeviceFacts, SessionView, Site};
+    use crate::engine::messages::{AccessPoint, Budget, DeviceFacts, SessionView, Site};
     use crate::engine::{Event, SessionState};
     use crate::exporter::state::{Model, Target};
     use crate::kind::{AuthScheme, TargetKind};
@@ -436,6 +452,19 @@ mod tests {
             .insert("cx-1".into(), Target::new_for_tests(TargetKind::Aoscx));
         m.targets
             .insert("acme".into(), Target::new_for_tests(TargetKind::Central));
+        m.targets
+            .insert("mc-1".into(), Target::new_for_tests(TargetKind::Arubaos));
+        let ap = |name: &str, group: &str, up: bool| AccessPoint {
+            name: name.into(),
+            serial: String::new(),
+            site: group.into(),
+            model: "535".into(),
+            ip: String::new(),
+            mac: String::new(),
+            up,
+            clients: None,
+            firmware: String::new(),
+        };
         let evs = [
             Event::Polled {
                 target: "eos-1".into(),
@@ -487,6 +516,18 @@ mod tests {
                     aps_down: 1,
                 }],
                 aps: vec![],
+                at: t0(),
+                calls: 2,
+                next_at: t0(),
+            },
+            Event::ApDatabase {
+                conductor: "mc-1".into(),
+                aps: vec![
+                    ap("ap-1", "campus", true),
+                    ap("ap-2", "campus", false),
+                    ap("ap-3", "campus", true),
+                    ap("ap-4", "lab", true),
+                ],
                 at: t0(),
                 calls: 2,
                 next_at: t0(),
@@ -562,6 +603,11 @@ mod tests {
             "netdash_central_token_refreshes_total{account=\"acme\"} 2",
             "netdash_central_aps{account=\"acme\",site=\"Roseville\",status=\"up\"} 19",
             "netdash_central_aps{account=\"acme\",site=\"Roseville\",status=\"down\"} 1",
+            "# TYPE netdash_conductor_aps gauge",
+            "netdash_conductor_aps{conductor=\"mc-1\",group=\"campus\",status=\"up\"} 2",
+            "netdash_conductor_aps{conductor=\"mc-1\",group=\"campus\",status=\"down\"} 1",
+            "netdash_conductor_aps{conductor=\"mc-1\",group=\"lab\",status=\"up\"} 1",
+            "netdash_conductor_aps{conductor=\"mc-1\",group=\"lab\",status=\"down\"} 0",
             "netdash_alarm_active{device=\"acme\",vendor=\"central\",condition=\"quota\"} 1",
             "# TYPE netdash_exporter_scrape_duration_seconds gauge",
             "# TYPE netdash_build info",
@@ -592,7 +638,8 @@ mod tests {
             text.lines()
                 .filter(|l| l.starts_with("netdash_device_up{"))
                 .count(),
-            3
+            4,
+            "eos-1, cx-1, acme, mc-1"
         );
     }
 

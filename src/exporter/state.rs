@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use crate::config::Config;
-use crate::engine::messages::{Budget, DeviceFacts, SessionView, Site, TargetInfo};
+use crate::engine::messages::{AccessPoint, Budget, DeviceFacts, SessionView, Site, TargetInfo};
 use crate::engine::{Event, SessionState};
 use crate::kind::TargetKind;
 
@@ -45,6 +45,8 @@ pub struct Target {
     /// Central only: the rate budget and the last complete poll's sites.
     pub budget: Option<Budget>,
     pub sites: Option<Vec<SiteCount>>,
+    /// Conductor only: its APs by AP group, from the last AP database poll.
+    pub ap_groups: Option<Vec<SiteCount>>,
     /// Alarm conditions ("down", "poll", "quota", ...) ever seen, and whether each is raised.
     pub alarms: BTreeMap<&'static str, bool>,
 }
@@ -75,6 +77,7 @@ impl Target {
             session: None,
             budget: None,
             sites: None,
+            ap_groups: None,
             alarms: BTreeMap::new(),
         }
     }
@@ -154,6 +157,11 @@ impl Model {
                     t.sites = Some(site_counts(sites));
                 }
             }
+            Event::ApDatabase { conductor, aps, .. } => {
+                if let Some(t) = self.target(conductor) {
+                    t.ap_groups = Some(group_counts(aps));
+                }
+            }
             Event::Alarm {
                 target,
                 what,
@@ -195,7 +203,6 @@ impl Model {
             | Event::RequestSent { .. }
             | Event::Progress { .. }
             | Event::Log { .. }
-            | Event::ApDatabase { .. }
             | Event::ShutdownComplete { .. } => {}
         }
     }
@@ -203,6 +210,26 @@ impl Model {
     fn target(&mut self, name: &str) -> Option<&mut Target> {
         self.targets.get_mut(name)
     }
+}
+
+/// A Conductor's APs counted by AP group (their `site`), in name order.
+fn group_counts(aps: &[AccessPoint]) -> Vec<SiteCount> {
+    let mut by: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for a in aps {
+        let c = by.entry(a.site.as_str()).or_default();
+        if a.up {
+            c.0 += 1;
+        } else {
+            c.1 += 1;
+        }
+    }
+    by.into_iter()
+        .map(|(name, (up, down))| SiteCount {
+            name: name.to_string(),
+            up,
+            down,
+        })
+        .collect()
 }
 
 fn site_counts(sites: &[Site]) -> Vec<SiteCount> {

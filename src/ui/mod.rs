@@ -505,7 +505,7 @@ pub fn account_label(
 }
 
 /// A name padded or cut to exactly `width` columns; a cut keeps its start and its end
-/// (`lab-cen…al-02`), since names in one fleet often differ only at the end.
+/// (`lab-cent…l-02`), since names in one fleet often differ only at the end.
 pub fn fit_name(name: &str, width: usize) -> String {
     let n = name.chars().count();
     if n <= width {
@@ -555,8 +555,8 @@ mod tests {
 
     #[test]
     fn cut_names_keep_their_start_and_end() {
-        assert_eq!(fit_name("lab-central-01", 13), "lab-cen…al-01");
-        assert_eq!(fit_name("lab-central-02", 13), "lab-cen…al-02");
+        assert_eq!(fit_name("lab-central-01", 13), "lab-cent…l-01");
+        assert_eq!(fit_name("lab-central-02", 13), "lab-cent…l-02");
         assert_eq!(fit_name("lab-eos-01", 13), "lab-eos-01   ");
         assert_eq!(fit_name("abcdef", 2), "ab");
         assert_eq!(fit_name("abcdef", 0), "");
