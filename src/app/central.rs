@@ -2,13 +2,11 @@
 //! Central account (MSP tenants under their MSP) and every Mobility Conductor in one list,
 //! down first, filtered by source, site, status and model (keys and `:aps`).
 
-use std::collections::BTreeMap;
-
 use super::keymap::Action;
 use super::msg::{Effect, Out};
 use super::state::{ApFilter, CentralAccount, CentralState};
 use crate::engine::messages::EngineRequest;
-use crate::engine::messages::{AccessPoint, ApSourceKind, Event, Site, TargetInfo};
+use crate::engine::messages::{AccessPoint, ApSourceKind, Event, TargetInfo, sites_of};
 
 /// The Central account named `name`, listed if it was not yet.
 pub fn account<'a>(c: &'a mut CentralState, name: &str) -> &'a mut CentralAccount {
@@ -17,27 +15,6 @@ pub fn account<'a>(c: &'a mut CentralState, name: &str) -> &'a mut CentralAccoun
 
 fn source<'a>(c: &'a mut CentralState, name: &str, kind: ApSourceKind) -> &'a mut CentralAccount {
     c.add_source(name, kind)
-}
-
-/// A Conductor's AP groups as sites, with their up/down counts, by name.
-fn groups(aps: &[AccessPoint]) -> Vec<Site> {
-    let mut by: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for a in aps {
-        let c = by.entry(a.site.as_str()).or_default();
-        if a.up {
-            c.0 += 1;
-        } else {
-            c.1 += 1;
-        }
-    }
-    by.into_iter()
-        .map(|(name, (up, down))| Site {
-            id: name.to_string(),
-            name: name.to_string(),
-            aps_up: up,
-            aps_down: down,
-        })
-        .collect()
 }
 
 /// The engine's news about a source: a Central account's budget, a poll's sites and APs,
@@ -74,7 +51,7 @@ pub fn on_event(c: &mut CentralState, ev: Event) {
             next_at,
         } => {
             let a = source(c, &conductor, ApSourceKind::Conductor);
-            a.sites = groups(&aps);
+            a.sites = sites_of(&aps);
             a.aps = aps;
             a.at = Some(at);
             a.calls = Some(calls);

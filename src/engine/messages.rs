@@ -210,6 +210,28 @@ pub enum ApSourceKind {
     Conductor,
 }
 
+/// APs counted by their site (a Conductor's AP group), in name order, as sites.
+pub fn sites_of(aps: &[AccessPoint]) -> Vec<Site> {
+    let mut by: std::collections::BTreeMap<&str, (usize, usize)> =
+        std::collections::BTreeMap::new();
+    for a in aps {
+        let c = by.entry(a.site.as_str()).or_default();
+        if a.up {
+            c.0 += 1;
+        } else {
+            c.1 += 1;
+        }
+    }
+    by.into_iter()
+        .map(|(name, (up, down))| Site {
+            id: name.to_string(),
+            name: name.to_string(),
+            aps_up: up,
+            aps_down: down,
+        })
+        .collect()
+}
+
 /// Rate budget of a Central account, live.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Budget {

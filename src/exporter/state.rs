@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use crate::config::Config;
-use crate::engine::messages::{AccessPoint, Budget, DeviceFacts, SessionView, Site, TargetInfo};
+use crate::engine::messages::{Budget, DeviceFacts, SessionView, Site, TargetInfo, sites_of};
 use crate::engine::{Event, SessionState};
 use crate::kind::TargetKind;
 
@@ -159,7 +159,7 @@ impl Model {
             }
             Event::ApDatabase { conductor, aps, .. } => {
                 if let Some(t) = self.target(conductor) {
-                    t.ap_groups = Some(group_counts(aps));
+                    t.ap_groups = Some(site_counts(&sites_of(aps)));
                 }
             }
             Event::Alarm {
@@ -210,26 +210,6 @@ impl Model {
     fn target(&mut self, name: &str) -> Option<&mut Target> {
         self.targets.get_mut(name)
     }
-}
-
-/// A Conductor's APs counted by AP group (their `site`), in name order.
-fn group_counts(aps: &[AccessPoint]) -> Vec<SiteCount> {
-    let mut by: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for a in aps {
-        let c = by.entry(a.site.as_str()).or_default();
-        if a.up {
-            c.0 += 1;
-        } else {
-            c.1 += 1;
-        }
-    }
-    by.into_iter()
-        .map(|(name, (up, down))| SiteCount {
-            name: name.to_string(),
-            up,
-            down,
-        })
-        .collect()
 }
 
 fn site_counts(sites: &[Site]) -> Vec<SiteCount> {
