@@ -5,7 +5,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossterm::event::KeyCode;
 use netdash::engine::{self, EngineOptions, EngineRequest, Event};
@@ -32,21 +32,6 @@ fn central(tl: &common::TestLab, name: &str) -> Arc<netdash::lab::central::Centr
         Sim::Central(s) => s.clone(),
         _ => panic!("{name} is not a Central account"),
     }
-}
-
-/// Most calls in any one-second window among `times`.
-fn max_in_a_second(times: &[Instant]) -> usize {
-    let mut t = times.to_vec();
-    t.sort();
-    (0..t.len())
-        .map(|i| {
-            t[i..]
-                .iter()
-                .take_while(|u| u.duration_since(t[i]) < Duration::from_secs(1))
-                .count()
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 fn command(d: &mut Dashboard, line: &str) {
@@ -135,7 +120,7 @@ async fn every_source_lands_in_one_view_within_every_budget() {
     // Account 2 never went past its own per-second limit, and the gateway never said 429.
     let two = central(&tl, "lab-central-02");
     assert_eq!(two.throttled(), 0, "429s at lab-central-02");
-    let peak = max_in_a_second(&two.arrivals());
+    let peak = common::max_in_a_second(&two.arrivals());
     assert!(peak <= 3, "{peak} calls in one second at a 3/s account");
     assert!(
         two.arrivals().len() >= 12 + 2,

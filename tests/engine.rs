@@ -218,21 +218,6 @@ fn central_sim(tl: &common::TestLab) -> Arc<netdash::lab::central::CentralSim> {
     }
 }
 
-/// Most calls in any one-second window among `times`.
-fn max_in_a_second(times: &[std::time::Instant]) -> usize {
-    let mut t = times.to_vec();
-    t.sort();
-    (0..t.len())
-        .map(|i| {
-            t[i..]
-                .iter()
-                .take_while(|u| u.duration_since(t[i]) < Duration::from_secs(1))
-                .count()
-        })
-        .max()
-        .unwrap_or(0)
-}
-
 /// Ask the engine to shut down and wait for its report: (sessions logged out, failures).
 async fn shut_down(e: &mut engine::EngineHandle) -> (usize, Vec<(String, String)>) {
     let _ = e.commands.send(EngineRequest::Shutdown);
@@ -287,7 +272,7 @@ async fn central_flood_stays_within_seven_per_second() {
     assert_eq!((ok, failed), (200, 0));
     let arrivals = sim.arrivals();
     assert_eq!(arrivals.len(), 200, "no retries were needed");
-    let max = max_in_a_second(&arrivals);
+    let max = common::max_in_a_second(&arrivals);
     assert!(max <= 7, "{max} calls arrived within one second");
     assert_eq!(sim.throttled(), 0, "zero 429s in normal running");
     // The budget is used, not wasted: 200 calls at 7/s need about 28.6 s.

@@ -10,11 +10,7 @@ use crate::engine::messages::{AccessPoint, ApSourceKind, Event, TargetInfo, site
 
 /// The Central account named `name`, listed if it was not yet.
 pub fn account<'a>(c: &'a mut CentralState, name: &str) -> &'a mut CentralAccount {
-    source(c, name, ApSourceKind::Central)
-}
-
-fn source<'a>(c: &'a mut CentralState, name: &str, kind: ApSourceKind) -> &'a mut CentralAccount {
-    c.add_source(name, kind)
+    c.add_source(name, ApSourceKind::Central)
 }
 
 /// The engine's news about a source: a Central account's budget, a poll's sites and APs,
@@ -50,7 +46,7 @@ pub fn on_event(c: &mut CentralState, ev: Event) {
             calls,
             next_at,
         } => {
-            let a = source(c, &conductor, ApSourceKind::Conductor);
+            let a = c.add_source(&conductor, ApSourceKind::Conductor);
             a.sites = sites_of(&aps);
             a.aps = aps;
             a.at = Some(at);

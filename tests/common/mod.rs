@@ -171,3 +171,18 @@ pub fn py_csv_rows(data: &[u8]) -> Vec<Vec<String>> {
     assert!(out.status.success(), "python's csv refused the file");
     serde_json::from_slice(&out.stdout).expect("JSON rows")
 }
+
+/// Most calls in any one-second window among `times` (a limiter's promise, checked).
+pub fn max_in_a_second(times: &[std::time::Instant]) -> usize {
+    let mut t = times.to_vec();
+    t.sort();
+    (0..t.len())
+        .map(|i| {
+            t[i..]
+                .iter()
+                .take_while(|u| u.duration_since(t[i]) < std::time::Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
